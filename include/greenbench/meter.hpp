@@ -1,0 +1,198 @@
+// The energy meter's contract: sources of cumulative energy counters, the sampler that
+// accumulates them in 64 bits, and measurement windows. Not the CLI (harness/) and not
+// any one source's internals (meter/<source>.cpp).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace greenbench {
+
+// What a counter measures. Totals add package + dram + gpu; core, uncore and psys are
+// reported but not added where packages exist (they are inside a package, or contain it).
+enum class DomainKind { package, dram, core, uncore, psys, gpu };
+const char* domain_kind_name(DomainKind kind);
+
+// One cumulative energy counter of a source.
+struct CounterSpec {
+  std::string domain;       // unique within a meter: "package-0", "dram-0", "core-0", "psys", "gpu-0"
+  DomainKind kind;
+  double joules_per_unit;   // raw unit to joules: 1e-6 for energy_uj, 2^-ESU for an MSR
+  uint64_t wrap_units;      // the raw counter counts modulo this; 0 = never wraps (64-bit)
+  std::string path;         // what is read (a file, an MSR, an NVML call), for messages
+};
+
+// A source the user or `auto` asked for that cannot be read. `file` names what failed
+// and `fix` what to do about it (a chmod/udev rule, CAP_PERFMON, `modprobe msr`, ...).
+struct SourceUnavailable : std::runtime_error {
+  SourceUnavailable(std::string source, std::string reason, std::string file, std::string fix);
+  std::string source, reason, file, fix;
+};
+
+// One source of energy counters (rapl, perf, msr, nvml, estimate). Implementations live in
+// meter/<name>.cpp; the factory below opens them. A source is read from one thread at a time.
+class EnergySource {
+ public:
+  virtual ~EnergySource() = default;
+  virtual std::string name() const = 0;  // "rapl", "perf", "msr", "nvml", "estimate"
+  // True when the figures come from a model rather than a counter.
+  virtual bool estimated() const { return false; }
+  virtual const std::vector<CounterSpec>& counters() const = 0;
+  // Reads every counter once into units[i] (resized to counters().size()); nullopt is a failed
+  // read, which the sampler treats as a gap, never as zero.
+  virtual void read(std::vector<std::optional<uint64_t>>& units) = 0;
+  // The longest the sampler may wait between two reads (e.g. NVML power integration at half
+  // the update period); 0 = no constraint beyond counter wrap.
+  virtual double max_interval_s() const { return 0.0; }
+  // Parameters worth recording beside the numbers: method, model parameters, device names.
+  virtual nlohmann::json describe() const { return nlohmann::json::object(); }
+};
+
+// Where the sources look; tests point these at fake trees. Defaults come from the environment:
+// $GREENBENCH_SYSFS_ROOT (/sys), $GREENBENCH_PROC_ROOT (/proc), $GREENBENCH_DEV_ROOT (/dev),
+// $GREENBENCH_NVML_LIBRARY (libnvidia-ml.so.1).
+struct SourcePaths {
+  std::string sysfs_root, proc_root, dev_root, nvml_library;
+  static SourcePaths from_env();
+};
+
+// Parameters of the `estimate` source's power model; every figure it yields is estimated.
+struct EstimateParams {
+  std::string cpu_model;        // as /proc/cpuinfo names it
+  double tdp_w = 0;             // thermal design power of one package, watts
+  double idle_fraction = 0;     // idle power as a fraction of TDP
+  int package_threads = 0;      // logical CPUs of one package of that model
+  int visible_threads = 0;      // logical CPUs this OS sees
+  double dram_w_per_gib = 0;    // DRAM power per GiB of installed memory
+  double dram_gib = 0;          // installed memory, GiB
+  std::string tdp_source;       // where tdp_w came from: the shipped table's citation or "override"
+};
+
+// Source names in order of preference for `auto` on the CPU side.
+const std::vector<std::string>& cpu_source_names();
+
+// Opens the named source ("rapl", "perf", "msr", "nvml", "estimate").
+// Throws SourceUnavailable with the file and the fix when it cannot be read.
+std::unique_ptr<EnergySource> source_open(const std::string& name, const SourcePaths& paths);
+
+// Opens the `estimate` source with explicit parameters (overrides of the shipped table).
+std::unique_ptr<EnergySource> estimate_source_open(const EstimateParams& params,
+                                                   const SourcePaths& paths);
+// The parameters the estimate would use on this machine: TDP from the shipped table keyed by
+// CPU model, unless overridden by $GREENBENCH_TDP_W / $GREENBENCH_IDLE_FRACTION.
+EstimateParams estimate_params_detect(const SourcePaths& paths);
+
+// Probe result of one source: available, or why not.
+struct SourceProbe {
+  std::string name;
+  bool available = false;
+  std::vector<CounterSpec> counters;  // when available
+  std::string reason, file, fix;      // when not
+  nlohmann::json details;             // describe() when available
+};
+std::vector<SourceProbe> sources_probe(const SourcePaths& paths);
+
+// Opens what `spec` names: one source, or `auto` = the best readable CPU source plus nvml
+// where GPUs exist, falling back to estimate (then `fallback_note` says why).
+struct OpenedSources {
+  std::vector<std::unique_ptr<EnergySource>> sources;
+  std::string fallback_note;  // non-empty when auto fell back to the estimate
+};
+OpenedSources sources_open(const std::string& spec, const SourcePaths& paths);
+
+// Energy over one window, per domain and in total. Units in names.
+struct EnergyWindow {
+  std::string name;
+  double start_s = 0;      // seconds since the meter started
+  double duration_s = 0;
+  std::map<std::string, double> energy_j;  // per domain, plus "total"
+  double total_j = 0;      // packages + dram + gpus (see DomainKind)
+  bool estimated = false;  // any figure came from a model
+  double gap_s = 0;        // time inside the window not covered by good reads (longest domain)
+  int resets = 0;          // counters that fell by more than a wrap explains inside the window
+  std::string source;      // "rapl", "rapl+nvml", "estimate", ...
+  double avg_power_w() const { return duration_s > 0 ? total_j / duration_s : 0.0; }
+  nlohmann::json to_json() const;
+};
+
+// One point of the power timeline: watts per domain over the interval ending at t_s.
+struct TracePoint {
+  double t_s;
+  std::vector<double> power_w;  // per domain, in domains() order; NaN over a gap
+};
+
+struct MeterOptions {
+  double interval_s = 0.1;  // sampler period; shortened when a counter could wrap sooner
+  bool keep_trace = true;   // record the power timeline
+  double max_plausible_w = 5000.0;  // per domain; a larger implied power is a reset, not a wrap
+};
+
+// Samples every source on a background thread, accumulating each counter in 64 bits across
+// wraps, and answers begin/end windows. Windows may nest and overlap.
+class Meter {
+ public:
+  Meter(std::vector<std::unique_ptr<EnergySource>> sources, MeterOptions options = {});
+  ~Meter();
+  Meter(const Meter&) = delete;
+  Meter& operator=(const Meter&) = delete;
+
+  // Starts the sampler thread; REQUIRES: not started.
+  void start();
+  // Stops the sampler after a final read; idempotent.
+  void stop();
+
+  // Opens a window now. Names must be unique among open windows.
+  void begin(const std::string& name);
+  // Closes the window and returns its energy. REQUIRES: begin(name) was called.
+  EnergyWindow end(const std::string& name);
+
+  // Reads every source now and folds the readings in (the sampler calls this too).
+  void sample();
+  // Measures average total power over `seconds` of the caller's idleness (sleeps).
+  double idle_power_measure_w(double seconds);
+
+  // Domains in trace order, their kinds, and the power timeline so far.
+  const std::vector<CounterSpec>& domains() const { return specs_; }
+  std::vector<TracePoint> trace() const;
+  // Writes the trace as CSV: t_s, then one `<domain>_w` column per domain.
+  void trace_write_csv(const std::string& path) const;
+  std::string source_name() const;
+  bool estimated() const;
+  nlohmann::json describe() const;
+  double interval_s() const;  // the period in force now
+  double now_s() const;       // seconds since construction
+
+ private:
+  struct Counter;   // per-domain accumulator (meter/sampler.cpp)
+  struct Snapshot;  // accumulated state at a window's begin
+  struct State;
+  std::vector<std::unique_ptr<EnergySource>> sources_;
+  std::vector<CounterSpec> specs_;
+  std::unique_ptr<State> state_;
+};
+
+// Grams of CO2e for `energy_j` at `intensity_g_per_kwh` and data-centre `pue`.
+double carbon_g(double energy_j, double intensity_g_per_kwh, double pue);
+
+// A grid's carbon intensity for a region code ("GB", "FR", "US", "WORLD", ...), from the
+// shipped table, with its source and year. Throws std::out_of_range for an unknown region.
+struct CarbonIntensity {
+  std::string region;
+  double g_per_kwh;
+  std::string source;
+  int year;
+};
+const CarbonIntensity& carbon_intensity_lookup(const std::string& region);
+const std::vector<CarbonIntensity>& carbon_intensity_table();
+
+}  // namespace greenbench
