@@ -1,0 +1,35 @@
+// Errors that map to exit codes (SPEC §1): InputError is bad usage, configuration or input,
+// found before work starts (exit 2); anything else thrown while working is a failure (exit 1).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace greenbench {
+
+// Bad input: what was wrong, where (file, and line:column when known, 1-based), what to do.
+struct InputError : std::runtime_error {
+  InputError(std::string what_wrong, std::string file = "", int line = 0, int column = 0,
+             std::string fix = "")
+      : std::runtime_error(format(what_wrong, file, line, column, fix)),
+        file(std::move(file)), line(line), column(column), fix(std::move(fix)) {}
+  std::string file;
+  int line, column;
+  std::string fix;
+
+  // "file:line:column: what_wrong; fix" with the parts that are known.
+  static std::string format(const std::string& what_wrong, const std::string& file, int line,
+                            int column, const std::string& fix) {
+    std::string s;
+    if (!file.empty()) {
+      s += file;
+      if (line > 0) s += ":" + std::to_string(line) + (column > 0 ? ":" + std::to_string(column) : "");
+      s += ": ";
+    }
+    s += what_wrong;
+    if (!fix.empty()) s += "; " + fix;
+    return s;
+  }
+};
+
+}  // namespace greenbench
