@@ -1,0 +1,187 @@
+// `greenbench meter probe` and `greenbench meter -- CMD`: probe every source and say why each
+// is unavailable; meter a command's run (signals forwarded, its exit code returned). Not the
+// meter itself (meter/), which this only drives.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "greenbench/errors.hpp"
+#include "greenbench/meter.hpp"
+
+namespace greenbench {
+namespace {
+
+struct MeterArgs {
+  std::string source = "auto";
+  int interval_ms = 100;
+  std::string trace_path;
+  bool json = false;
+  std::vector<std::string> command;
+};
+
+nlohmann::json probe_json(const std::vector<SourceProbe>& probes) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& p : probes) {
+    nlohmann::json j = {{"name", p.name}, {"available", p.available}};
+    if (p.available) {
+      nlohmann::json domains = nlohmann::json::array();
+      for (const auto& c : p.counters)
+        domains.push_back({{"domain", c.domain}, {"kind", domain_kind_name(c.kind)}, {"path", c.path}});
+      j["domains"] = domains;
+      j["details"] = p.details;
+    } else {
+      j["reason"] = p.reason;
+      j["file"] = p.file;
+      j["fix"] = p.fix;
+    }
+    arr.push_back(j);
+  }
+  return arr;
+}
+
+int meter_probe(bool json) {
+  const SourcePaths paths = SourcePaths::from_env();
+  const auto probes = sources_probe(paths);
+  auto opened = sources_open("auto", paths);
+  std::string auto_name;
+  for (const auto& s : opened.sources) auto_name += (auto_name.empty() ? "" : "+") + s->name();
+  if (json) {
+    nlohmann::json out = {{"sources", probe_json(probes)}, {"auto", auto_name},
+                          {"estimated", opened.sources.front()->estimated()}};
+    if (!opened.fallback_note.empty()) out["auto_note"] = opened.fallback_note;
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& p : probes) {
+    if (p.available) {
+      std::string domains;
+      for (const auto& c : p.counters) domains += (domains.empty() ? "" : ", ") + c.domain;
+      std::cout << fmt::format("{:<9} available{}: {}\n", p.name,
+                               p.name == "estimate" ? " (ESTIMATED: a power model, not a counter)" : "",
+                               domains);
+    } else {
+      std::cout << fmt::format("{:<9} unavailable: {}\n", p.name, p.reason);
+      if (!p.file.empty()) std::cout << fmt::format("{:<9}   file: {}\n", "", p.file);
+      if (!p.fix.empty()) std::cout << fmt::format("{:<9}   fix:  {}\n", "", p.fix);
+    }
+  }
+  std::cout << fmt::format("auto      -> {}\n", auto_name);
+  if (!opened.fallback_note.empty()) std::cout << "          " << opened.fallback_note << "\n";
+  return 0;
+}
+
+// The child being metered; signals sent to greenbench by another process are passed on.
+// Signals from the terminal already reach the child (same process group), so those are not
+// sent twice.
+volatile sig_atomic_t g_child_pid = 0;
+
+void forward_signal(int sig, siginfo_t* info, void*) {
+  if (g_child_pid > 0 && info && (info->si_code == SI_USER || info->si_code == SI_QUEUE))
+    kill(g_child_pid, sig);
+}
+
+const int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+int command_run(const std::vector<std::string>& command) {
+  std::vector<char*> argv;
+  for (const auto& a : command) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  struct sigaction sa {};
+  sa.sa_sigaction = forward_signal;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : kForwardedSignals) sigaction(sig, &sa, nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+  if (pid == 0) {
+    execvp(argv[0], argv.data());
+    const int err = errno;
+    std::fprintf(stderr, "greenbench meter: cannot run %s: %s\n", argv[0], std::strerror(err));
+    _exit(err == ENOENT ? 127 : 126);
+  }
+  g_child_pid = pid;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw std::runtime_error(std::string("waitpid failed: ") + std::strerror(errno));
+  }
+  g_child_pid = 0;
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig : kForwardedSignals) sigaction(sig, &dfl, nullptr);
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+int meter_command(const MeterArgs& args) {
+  if (args.command.empty())
+    throw InputError("no command to meter", "", 0, 0, "usage: greenbench meter [options] -- CMD [ARG]...");
+  if (args.interval_ms <= 0)
+    throw InputError(fmt::format("--interval-ms must be a positive number of milliseconds, got {}", args.interval_ms));
+  auto opened = sources_open(args.source, SourcePaths::from_env());
+  if (!opened.fallback_note.empty()) std::cerr << "greenbench meter: note: " << opened.fallback_note << "\n";
+  Meter meter(std::move(opened.sources), MeterOptions{args.interval_ms / 1000.0, true});
+  meter.start();
+  meter.begin("command");
+  const int exit_code = command_run(args.command);
+  const EnergyWindow w = meter.end("command");
+  meter.stop();
+  if (!args.trace_path.empty()) meter.trace_write_csv(args.trace_path);
+
+  if (args.json) {
+    nlohmann::json out = {{"source", w.source},
+                          {"estimated", w.estimated},
+                          {"duration_s", w.duration_s},
+                          {"energy_j", w.energy_j},
+                          {"avg_power_w", w.avg_power_w()},
+                          {"exit_code", exit_code},
+                          {"gap_s", w.gap_s},
+                          {"resets", w.resets},
+                          {"meter", meter.describe()}};
+    if (!opened.fallback_note.empty()) out["note"] = opened.fallback_note;
+    std::cout << out.dump() << std::endl;
+  } else {
+    std::cerr << fmt::format("greenbench meter: source {}{}\n", w.source,
+                             w.estimated ? " (ESTIMATED: a power model, not a measurement)" : "");
+    std::cerr << fmt::format("  {:<12} {:>12.3f} s\n", "duration", w.duration_s);
+    for (const auto& [domain, j] : w.energy_j)
+      if (domain != "total") std::cerr << fmt::format("  {:<12} {:>12.3f} J\n", domain, j);
+    std::cerr << fmt::format("  {:<12} {:>12.3f} J   ({:.2f} W average)\n", "total", w.total_j, w.avg_power_w());
+    if (w.gap_s > 0) std::cerr << fmt::format("  warning: {:.3f} s not covered by good reads\n", w.gap_s);
+    if (w.resets > 0) std::cerr << fmt::format("  warning: {} counter reset(s) inside the window\n", w.resets);
+  }
+  return exit_code;
+}
+
+}  // namespace
+
+void cmd_meter_add(CLI::App& app, CommandAction& action) {
+  auto* meter = app.add_subcommand("meter", "Meter a command's energy, or probe the energy sources");
+  auto args = std::make_shared<MeterArgs>();
+  meter->add_option("--source", args->source, "auto | rapl | perf | msr | nvml | estimate")
+      ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}));
+  meter->add_option("--interval-ms", args->interval_ms, "sampler period in milliseconds (default 100)");
+  meter->add_option("--trace", args->trace_path, "write the power timeline (CSV) to FILE");
+  meter->add_flag("--json", args->json, "print one JSON object on stdout");
+  meter->add_option("command", args->command, "the command to meter, after --");
+  auto* probe = meter->add_subcommand("probe", "Say which energy sources are readable here, and why not");
+  auto probe_json_flag = std::make_shared<bool>(false);
+  probe->add_flag("--json", *probe_json_flag, "JSON output");
+  meter->callback([args, probe, probe_json_flag, &action] {
+    if (probe->parsed())
+      action = [probe_json_flag] { return meter_probe(*probe_json_flag); };
+    else
+      action = [args] { return meter_command(*args); };
+  });
+}
+
+}  // namespace greenbench

@@ -1,0 +1,17 @@
+// Internal: each command registers its CLI11 subcommand and sets `action` to what runs when
+// it is chosen; the action returns the exit code. One command per harness/cmd_<name>.cpp.
+#pragma once
+
+#include <functional>
+
+namespace CLI {
+class App;
+}
+
+namespace greenbench {
+
+using CommandAction = std::function<int()>;
+
+void cmd_meter_add(CLI::App& app, CommandAction& action);  // harness/cmd_meter.cpp
+
+}  // namespace greenbench

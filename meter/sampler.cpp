@@ -1,0 +1,327 @@
+// The Meter: a sampler thread that reads every source, folds each raw counter into a 64-bit
+// accumulator across wraps (gaps and resets accounted, never read as zero), keeps the power
+// timeline, and answers begin/end windows. Not a source (meter/<source>.cpp) and not the CLI.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <fstream>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "greenbench/meter.hpp"
+
+namespace greenbench {
+
+// Per-domain accumulator. All fields are guarded by State::mu.
+struct Meter::Counter {
+  size_t source = 0, index = 0;  // which source, which of its counters
+  CounterSpec spec;
+  bool have_prev = false;
+  bool failed_since_prev = false;  // a read failed after the last good one
+  uint64_t prev_units = 0;
+  double prev_t_s = 0;
+  uint64_t acc_units = 0;    // energy since the first good read, in raw units, 64 bits
+  double gap_s = 0;          // cumulative time not covered by exact deltas
+  int resets = 0;            // cumulative counter resets seen
+  double max_power_w = 0;    // the highest power seen so far (drives the wrap-safe interval)
+};
+
+struct Meter::Snapshot {
+  double t_s;
+  std::vector<uint64_t> acc_units;
+  std::vector<double> gap_s;
+  std::vector<int> resets;
+};
+
+struct Meter::State {
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  MeterOptions options;
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  bool running = false, stopping = false;
+  std::thread thread;
+  std::vector<Counter> counters;
+  std::map<std::string, Snapshot> open_windows;
+  std::vector<TracePoint> trace;
+  std::vector<std::optional<uint64_t>> scratch;  // one source's read, reused
+  double last_sample_t_s = -1;
+  std::vector<uint64_t> last_sample_acc;  // acc_units at the previous trace point
+  std::vector<double> last_sample_gap;
+};
+
+Meter::Meter(std::vector<std::unique_ptr<EnergySource>> sources, MeterOptions options)
+    : sources_(std::move(sources)), state_(std::make_unique<State>()) {
+  state_->options = options;
+  if (!(options.interval_s > 0)) throw std::invalid_argument("meter interval must be positive");
+  for (size_t s = 0; s < sources_.size(); ++s) {
+    const auto& specs = sources_[s]->counters();
+    for (size_t i = 0; i < specs.size(); ++i) {
+      for (const auto& other : specs_) {
+        if (other.domain == specs[i].domain)
+          throw std::invalid_argument("two counters name the domain " + specs[i].domain);
+      }
+      specs_.push_back(specs[i]);
+      Counter c;
+      c.source = s;
+      c.index = i;
+      c.spec = specs[i];
+      state_->counters.push_back(std::move(c));
+    }
+  }
+  state_->last_sample_acc.assign(specs_.size(), 0);
+  state_->last_sample_gap.assign(specs_.size(), 0);
+  sample();  // the first read sets every counter's origin
+}
+
+Meter::~Meter() { stop(); }
+
+double Meter::now_s() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - state_->t0).count();
+}
+
+// Folds one raw reading into a counter (a Meter::Counter). Wraps are resolved modulo
+// wrap_units; a fall that a wrap cannot explain at a plausible power is a reset, and its
+// interval becomes a gap. A failed read is a gap, bridged by the next good read when exact.
+static void fold(auto& c, std::optional<uint64_t> raw, double t_s, double max_plausible_w) {
+  if (!raw) {
+    c.failed_since_prev = true;
+    return;
+  }
+  if (!c.have_prev) {
+    c.have_prev = true;
+    c.prev_units = *raw;
+    c.prev_t_s = t_s;
+    c.failed_since_prev = false;
+    return;
+  }
+  const double dt = t_s - c.prev_t_s;
+  const double jpu = c.spec.joules_per_unit;
+  const uint64_t wrap = c.spec.wrap_units;
+  uint64_t delta = 0;
+  bool reset = false;
+  if (*raw >= c.prev_units) {
+    delta = *raw - c.prev_units;
+  } else if (wrap > 0 && c.prev_units < wrap) {
+    delta = (wrap - c.prev_units) + *raw;
+  } else {
+    reset = true;
+  }
+  if (!reset && dt > 0 && static_cast<double>(delta) * jpu / dt > max_plausible_w) reset = true;
+  if (reset) {
+    // Energy before the reset is lost; what the counter holds now is energy since the reset.
+    const bool plausible_restart = dt > 0 && static_cast<double>(*raw) * jpu / dt <= max_plausible_w;
+    if (plausible_restart) c.acc_units += *raw;
+    c.resets += 1;
+    c.gap_s += std::max(dt, 0.0);
+  } else {
+    // After failed reads the delta is exact only if no wrap could hide in the interval.
+    if (c.failed_since_prev && wrap > 0) {
+      const double wrap_j = static_cast<double>(wrap) * jpu;
+      const double bound_w = std::max(c.max_power_w, 1e-9);
+      if (dt * bound_w >= wrap_j * 0.5) c.gap_s += dt;
+    }
+    c.acc_units += delta;
+    if (dt > 0) c.max_power_w = std::max(c.max_power_w, static_cast<double>(delta) * jpu / dt);
+  }
+  c.prev_units = *raw;
+  c.prev_t_s = t_s;
+  c.failed_since_prev = false;
+}
+
+void Meter::sample() {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  auto& st = *state_;
+  size_t k = 0;
+  double t_s = 0;
+  for (size_t s = 0; s < sources_.size(); ++s) {
+    st.scratch.assign(sources_[s]->counters().size(), std::nullopt);
+    sources_[s]->read(st.scratch);
+    t_s = now_s();
+    for (size_t i = 0; i < st.scratch.size(); ++i, ++k)
+      fold(st.counters[k], st.scratch[i], t_s, st.options.max_plausible_w);
+  }
+  // The power timeline: watts per domain since the previous sample; NaN across a gap.
+  if (st.options.keep_trace && st.last_sample_t_s >= 0 && t_s > st.last_sample_t_s) {
+    TracePoint p{t_s, std::vector<double>(st.counters.size())};
+    const double dt = t_s - st.last_sample_t_s;
+    for (size_t i = 0; i < st.counters.size(); ++i) {
+      const auto& c = st.counters[i];
+      const bool gap = c.failed_since_prev || c.gap_s > st.last_sample_gap[i];
+      p.power_w[i] = gap ? std::numeric_limits<double>::quiet_NaN()
+                         : static_cast<double>(c.acc_units - st.last_sample_acc[i]) *
+                               c.spec.joules_per_unit / dt;
+    }
+    st.trace.push_back(std::move(p));
+  }
+  st.last_sample_t_s = t_s;
+  for (size_t i = 0; i < st.counters.size(); ++i) {
+    st.last_sample_acc[i] = st.counters[i].acc_units;
+    st.last_sample_gap[i] = st.counters[i].gap_s;
+  }
+}
+
+double Meter::interval_s() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  double interval = state_->options.interval_s;
+  for (const auto& src : sources_) {
+    if (src->max_interval_s() > 0) interval = std::min(interval, src->max_interval_s());
+  }
+  // Read each wrapping counter at least four times per wrap at the highest power seen so far.
+  for (const auto& c : state_->counters) {
+    if (c.spec.wrap_units == 0 || c.max_power_w <= 0) continue;
+    const double wrap_s = static_cast<double>(c.spec.wrap_units) * c.spec.joules_per_unit / c.max_power_w;
+    interval = std::min(interval, wrap_s / 4);
+  }
+  return std::max(interval, 0.001);
+}
+
+void Meter::start() {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  if (state_->running) throw std::logic_error("meter already started");
+  state_->running = true;
+  state_->stopping = false;
+  state_->thread = std::thread([this] {
+    for (;;) {
+      const double wait_s = interval_s();
+      {
+        std::unique_lock<std::mutex> lock(state_->mu);
+        if (state_->cv.wait_for(lock, std::chrono::duration<double>(wait_s),
+                                [this] { return state_->stopping; }))
+          return;
+      }
+      sample();
+    }
+  });
+}
+
+void Meter::stop() {
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    if (!state_->running) return;
+    state_->stopping = true;
+  }
+  state_->cv.notify_all();
+  state_->thread.join();
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->running = false;
+}
+
+void Meter::begin(const std::string& name) {
+  sample();
+  std::lock_guard<std::mutex> lock(state_->mu);
+  auto& st = *state_;
+  if (st.open_windows.count(name)) throw std::logic_error("meter window already open: " + name);
+  Snapshot snap{st.last_sample_t_s, {}, {}, {}};
+  for (const auto& c : st.counters) {
+    snap.acc_units.push_back(c.acc_units);
+    snap.gap_s.push_back(c.gap_s);
+    snap.resets.push_back(c.resets);
+  }
+  st.open_windows.emplace(name, std::move(snap));
+}
+
+EnergyWindow Meter::end(const std::string& name) {
+  sample();
+  std::lock_guard<std::mutex> lock(state_->mu);
+  auto& st = *state_;
+  auto it = st.open_windows.find(name);
+  if (it == st.open_windows.end()) throw std::logic_error("meter window not open: " + name);
+  const Snapshot& snap = it->second;
+  EnergyWindow w;
+  w.name = name;
+  w.start_s = snap.t_s;
+  w.duration_s = st.last_sample_t_s - snap.t_s;
+  bool have_package = false, have_psys = false;
+  for (const auto& c : st.counters) {
+    have_package |= c.spec.kind == DomainKind::package;
+    have_psys |= c.spec.kind == DomainKind::psys;
+  }
+  for (size_t i = 0; i < st.counters.size(); ++i) {
+    const auto& c = st.counters[i];
+    const double j = static_cast<double>(c.acc_units - snap.acc_units[i]) * c.spec.joules_per_unit;
+    w.energy_j[c.spec.domain] = j;
+    w.gap_s = std::max(w.gap_s, c.gap_s - snap.gap_s[i]);
+    w.resets += c.resets - snap.resets[i];
+    // Total = packages + DRAM + GPUs. Without packages, psys stands for the platform; without
+    // either, the cores are the best lower bound there is.
+    bool counted = false;
+    switch (c.spec.kind) {
+      case DomainKind::package: case DomainKind::dram: case DomainKind::gpu: counted = true; break;
+      case DomainKind::psys: counted = !have_package; break;
+      case DomainKind::core: counted = !have_package && !have_psys; break;
+      case DomainKind::uncore: counted = false; break;
+    }
+    if (counted) w.total_j += j;
+    if (sources_[c.source]->estimated()) w.estimated = true;
+  }
+  w.energy_j["total"] = w.total_j;
+  w.source = source_name();
+  st.open_windows.erase(it);
+  return w;
+}
+
+double Meter::idle_power_measure_w(double seconds) {
+  const std::string name = "__idle_baseline";
+  begin(name);
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  return end(name).avg_power_w();
+}
+
+std::vector<TracePoint> Meter::trace() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->trace;
+}
+
+void Meter::trace_write_csv(const std::string& path) const {
+  const auto points = trace();
+  std::ofstream out(path, std::ios::trunc);
+  if (!out) throw std::runtime_error("cannot write the power trace to " + path);
+  out << "t_s";
+  for (const auto& s : specs_) out << "," << s.domain << "_w";
+  out << "\n";
+  for (const auto& p : points) {
+    out << fmt::format("{:.6f}", p.t_s);
+    for (double w : p.power_w) out << (std::isnan(w) ? std::string(",") : fmt::format(",{:.4f}", w));
+    out << "\n";
+  }
+  out.flush();
+  if (!out) throw std::runtime_error("failed writing the power trace to " + path);
+}
+
+std::string Meter::source_name() const {
+  std::string name;
+  for (const auto& s : sources_) {
+    if (!name.empty()) name += '+';
+    name += s->name();
+  }
+  return name;
+}
+
+bool Meter::estimated() const {
+  return std::any_of(sources_.begin(), sources_.end(), [](const auto& s) { return s->estimated(); });
+}
+
+nlohmann::json Meter::describe() const {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& s : sources_) {
+    nlohmann::json d = s->describe();
+    d["estimated"] = s->estimated();
+    nlohmann::json domains = nlohmann::json::array();
+    for (const auto& c : s->counters())
+      domains.push_back({{"domain", c.domain}, {"kind", domain_kind_name(c.kind)}, {"path", c.path}});
+    d["domains"] = domains;
+    j[s->name()] = d;
+  }
+  return j;
+}
+
+nlohmann::json EnergyWindow::to_json() const {
+  return {{"name", name},         {"start_s", start_s},   {"duration_s", duration_s},
+          {"energy_j", energy_j}, {"total_j", total_j},   {"avg_power_w", avg_power_w()},
+          {"estimated", estimated}, {"gap_s", gap_s},     {"resets", resets},
+          {"source", source}};
+}
+
+}  // namespace greenbench

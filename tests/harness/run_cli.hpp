@@ -1,0 +1,28 @@
+// Test helper: runs the real `greenbench` binary with extra environment variables and
+// captures stdout, stderr and the exit code. Not a shell: argv is passed as given.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace greenbench::testing {
+
+struct CliResult {
+  int exit_code = -1;  // 128 + signal when killed
+  std::string out, err;
+};
+
+// Runs GREENBENCH_BIN with `args`; `env` entries are set (an empty value unsets).
+CliResult cli_run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
+
+// Starts GREENBENCH_BIN in the background with stdout/stderr to files; returns its pid.
+int cli_spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+              const std::string& out_path, const std::string& err_path);
+// Waits for a spawned process; returns its exit code (128 + signal when killed).
+int cli_wait(int pid);
+
+// A fresh empty directory under /tmp, removed by the caller.
+std::string temp_dir_make(const std::string& prefix);
+
+}  // namespace greenbench::testing
