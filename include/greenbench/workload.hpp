@@ -1,0 +1,77 @@
+// The workloads' contract: a model with its data that trains epoch by epoch and infers, and
+// reports its size (params, MACs) from shapes. Phases are announced to an observer, so the
+// runner can meter each without the workload knowing about meters. Not the kernels, the data
+// readers or the runner.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace greenbench {
+
+// What one metered phase did. Losses are mean cross-entropy in nats (per sample, or per byte
+// for `lm`); accuracy is a fraction in [0, 1] (NaN where it does not apply, e.g. decode).
+struct PhaseResult {
+  std::string phase;     // "train", "infer"; for lm inference "prefill", "decode"
+  int64_t samples = 0;   // samples (or sequences) processed
+  int64_t tokens = 0;    // lm: tokens processed (prefill) or generated (decode); else 0
+  int64_t steps = 0;     // optimizer steps (train) or batches (infer)
+  double loss = 0;
+  double accuracy = 0;
+  bool diverged = false; // the loss became NaN or infinite; the run stops here
+};
+
+// The runner's side: told when each phase starts and ends, and after every step (so a profiler
+// can meter steps, and a grid can be interrupted between steps).
+class PhaseObserver {
+ public:
+  virtual ~PhaseObserver() = default;
+  virtual void phase_begin(const std::string& phase) = 0;
+  virtual void phase_end(const PhaseResult& result) = 0;
+  // After each step of the current phase; returning false stops the phase early.
+  virtual bool step_end(int64_t step) { (void)step; return true; }
+};
+
+class Workload {
+ public:
+  virtual ~Workload() = default;
+  virtual std::string name() const = 0;            // "mlp", "cnn", "vit", "lm"
+  virtual int64_t params() const = 0;              // trainable parameters
+  virtual int64_t macs_per_sample() const = 0;     // one forward pass of one sample (lm: per token at full context)
+  virtual int64_t memory_bytes() const = 0;        // the model's arena: params, grads, state, activations
+  virtual int64_t train_samples() const = 0;       // per epoch
+  virtual int64_t test_samples() const = 0;        // per inference pass
+  virtual int64_t steps_per_epoch() const = 0;
+
+  // Trains one epoch (1-based) over the shuffled train split; one phase "train".
+  virtual void train_epoch(int epoch, PhaseObserver& observer) = 0;
+  // Inference over the test split: one phase "infer" (lm: "prefill" then "decode").
+  virtual void infer(PhaseObserver& observer) = 0;
+
+  // Benchmarks: one training step / one inference step on a fixed batch, for `greenbench bench`.
+  virtual void bench_train_step() = 0;
+  virtual void bench_infer_step() = 0;
+  // FLOPs of one such step (forward 2*MACs per sample; training counts forward + backward).
+  virtual double bench_train_flops() const = 0;
+  virtual double bench_infer_flops() const = 0;
+};
+
+// The keys of a run (SPEC §2): the common keys plus the workload's own, with defaults applied
+// by workload_config_complete. Values are YAML/JSON values ("hidden": [256, 128]).
+using WorkloadConfig = nlohmann::json;
+
+// Names of the workloads this build knows.
+const std::vector<std::string>& workload_names();
+// Fills in defaults and checks every key of `config` for workload `name`: unknown keys, wrong
+// types and impossible values throw InputError naming the key and what was expected.
+WorkloadConfig workload_config_complete(const std::string& name, const WorkloadConfig& config);
+// Builds the model and loads its data. REQUIRES: config came from workload_config_complete.
+// Throws InputError for bad data files.
+std::unique_ptr<Workload> workload_make(const std::string& name, const WorkloadConfig& config);
+
+}  // namespace greenbench
