@@ -1,4 +1,4 @@
-// Test helper: runs the real `greenbench` binary (fork/exec, no shell) and captures its output.
+// Test support: runs the real `greenbench` binary (fork/exec, no shell) and captures its output.
 #include "run_cli.hpp"
 
 #include <fcntl.h>
