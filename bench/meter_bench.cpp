@@ -1,0 +1,82 @@
+// Micro-benchmarks of the meter: the cost of one read of each source, and the CPU the sampler
+// thread takes at a 10 ms period (goal: under 0.5% of one core). Sources without hardware here
+// are read through the test fakes (fake NVML library, fake powercap tree).
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "greenbench/meter.hpp"
+
+using namespace greenbench;
+
+namespace {
+
+double process_cpu_s() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+std::unique_ptr<EnergySource> open_named(const std::string& name) {
+  SourcePaths paths = SourcePaths::from_env();
+#ifdef FAKE_NVML_LIB
+  if (name == "nvml") {
+    paths.nvml_library = FAKE_NVML_LIB;
+    setenv("FAKE_NVML_GPUS", "4", 1);
+    unsetenv("CUDA_VISIBLE_DEVICES");
+  }
+#endif
+  return source_open(name, paths);
+}
+
+void BM_SourceRead(benchmark::State& state, const std::string& name) {
+  std::unique_ptr<EnergySource> src;
+  try {
+    src = open_named(name);
+  } catch (const SourceUnavailable& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  std::vector<std::optional<uint64_t>> units(src->counters().size());
+  for (auto _ : state) {
+    src->read(units);
+    benchmark::DoNotOptimize(units.data());
+  }
+  state.counters["counters"] = static_cast<double>(src->counters().size());
+}
+
+// CPU time of the whole process while the main thread sleeps = the sampler's cost.
+void BM_SamplerOverhead10ms(benchmark::State& state, const std::string& name) {
+  for (auto _ : state) {
+    std::vector<std::unique_ptr<EnergySource>> v;
+    try {
+      v.push_back(open_named(name));
+    } catch (const SourceUnavailable& e) {
+      state.SkipWithError(e.what());
+      return;
+    }
+    Meter meter(std::move(v), MeterOptions{0.010, true});
+    const double cpu0 = process_cpu_s();
+    const auto t0 = std::chrono::steady_clock::now();
+    meter.start();
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    meter.stop();
+    const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double cpu_s = process_cpu_s() - cpu0;
+    state.SetIterationTime(wall_s);
+    state.counters["core_pct"] = 100.0 * cpu_s / wall_s;
+    state.counters["samples"] = static_cast<double>(meter.trace().size());
+  }
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(BM_SourceRead, estimate, std::string("estimate"));
+BENCHMARK_CAPTURE(BM_SourceRead, nvml_fake, std::string("nvml"));
+BENCHMARK_CAPTURE(BM_SamplerOverhead10ms, estimate, std::string("estimate"))->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SamplerOverhead10ms, nvml_fake, std::string("nvml"))->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+
+BENCHMARK_MAIN();
