@@ -23,7 +23,14 @@ struct InputError : std::runtime_error {
     std::string s;
     if (!file.empty()) {
       s += file;
-      if (line > 0) s += ":" + std::to_string(line) + (column > 0 ? ":" + std::to_string(column) : "");
+      if (line > 0) {  // appended piece by piece: GCC 12 warns falsely on chained + (bug 105651)
+        s += ':';
+        s += std::to_string(line);
+        if (column > 0) {
+          s += ':';
+          s += std::to_string(column);
+        }
+      }
       s += ": ";
     }
     s += what_wrong;

@@ -2,6 +2,8 @@
 #include "run_cli.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,7 +22,7 @@ static std::string slurp(const std::string& path) {
 }
 
 int cli_spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-              const std::string& out_path, const std::string& err_path) {
+              const std::string& out_path, const std::string& err_path, const std::string& as_user) {
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -34,6 +36,10 @@ int cli_spawn(const std::vector<std::string>& args, const std::map<std::string, 
     dup2(err, 2);
     int devnull = open("/dev/null", O_RDONLY);
     dup2(devnull, 0);
+    if (!as_user.empty()) {
+      const passwd* pw = getpwnam(as_user.c_str());
+      if (!pw || setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) _exit(126);
+    }
     std::vector<char*> argv;
     argv.push_back(const_cast<char*>(GREENBENCH_BIN));
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -52,10 +58,11 @@ int cli_wait(int pid) {
   return -1;
 }
 
-CliResult cli_run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+CliResult cli_run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                  const std::string& as_user) {
   const std::string dir = temp_dir_make("gb_cli");
   CliResult r;
-  r.exit_code = cli_wait(cli_spawn(args, env, dir + "/out", dir + "/err"));
+  r.exit_code = cli_wait(cli_spawn(args, env, dir + "/out", dir + "/err", as_user));
   r.out = slurp(dir + "/out");
   r.err = slurp(dir + "/err");
   std::system(("rm -rf '" + dir + "'").c_str());

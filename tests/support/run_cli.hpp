@@ -13,12 +13,14 @@ struct CliResult {
   std::string out, err;
 };
 
-// Runs GREENBENCH_BIN with `args`; `env` entries are set (an empty value unsets).
-CliResult cli_run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
+// Runs GREENBENCH_BIN with `args`; `env` entries are set (an empty value unsets). With
+// `as_user` (e.g. "nobody"), the child drops to that user first (the caller must be root).
+CliResult cli_run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
+                  const std::string& as_user = "");
 
 // Starts GREENBENCH_BIN in the background with stdout/stderr to files; returns its pid.
 int cli_spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-              const std::string& out_path, const std::string& err_path);
+              const std::string& out_path, const std::string& err_path, const std::string& as_user = "");
 // Waits for a spawned process; returns its exit code (128 + signal when killed).
 int cli_wait(int pid);
 
