@@ -9,11 +9,13 @@
 // rate of busy CPU-seconds (/proc/stat: user+nice+system+irq+softirq; idle, iowait and steal
 // excluded), P_idle = idle_fraction * TDP. A VM that sees V of a host's CPUs is charged V/T of
 // the package; a bare-metal machine with S packages has V = S*T and is charged S packages.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -26,14 +28,23 @@ namespace {
 
 constexpr double kUnitJ = 1e-6;  // the source's counters count microjoules
 
-// Busy CPU-seconds of all CPUs since boot, from <proc>/stat's first line; nullopt on failure.
-std::optional<double> proc_stat_busy_s(const std::string& stat_path, double ticks_per_s) {
-  auto text = detail::file_read(stat_path);
-  if (!text || text->rfind("cpu ", 0) != 0) return std::nullopt;
-  std::istringstream in(text->substr(4, text->find('\n') - 4));
-  unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0;
-  if (!(in >> user >> nice >> system >> idle >> iowait >> irq >> softirq)) return std::nullopt;
-  return static_cast<double>(user + nice + system + irq + softirq) / ticks_per_s;
+// Busy CPU-seconds of all CPUs since boot, from the first line of /proc/stat read through a
+// kept-open fd ("cpu  user nice system idle iowait irq softirq steal ..."); nullopt on failure.
+std::optional<double> proc_stat_busy_s(int fd, double ticks_per_s) {
+  char buf[512];
+  const ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  if (n < 5 || std::strncmp(buf, "cpu ", 4) != 0) return std::nullopt;
+  buf[n] = '\0';
+  unsigned long long v[7];
+  const char* p = buf + 4;
+  for (auto& x : v) {
+    char* end = nullptr;
+    x = std::strtoull(p, &end, 10);
+    if (end == p) return std::nullopt;
+    p = end;
+  }
+  // user + nice + system + irq + softirq; idle (v[3]) and iowait (v[4]) are not busy.
+  return static_cast<double>(v[0] + v[1] + v[2] + v[5] + v[6]) / ticks_per_s;
 }
 
 class EstimateSource final : public EnergySource {
@@ -42,16 +53,25 @@ class EstimateSource final : public EnergySource {
       : p_(std::move(params)), stat_path_(detail::path_join(paths.proc_root, "stat")) {
     ticks_per_s_ = static_cast<double>(sysconf(_SC_CLK_TCK));
     if (!(ticks_per_s_ > 0)) ticks_per_s_ = 100;
-    auto busy = proc_stat_busy_s(stat_path_, ticks_per_s_);
-    if (!busy)
+    fd_ = open(stat_path_.c_str(), O_RDONLY | O_CLOEXEC);
+    auto busy = fd_ >= 0 ? proc_stat_busy_s(fd_, ticks_per_s_) : std::nullopt;
+    if (!busy) {
+      if (fd_ >= 0) close(fd_);
       throw SourceUnavailable("estimate", "cannot read CPU time", stat_path_,
                               "mount procfs, or set GREENBENCH_PROC_ROOT");
+    }
     busy0_s_ = *busy;
     t0_ = std::chrono::steady_clock::now();
     specs_.push_back({"cpu", DomainKind::package, kUnitJ, 0, stat_path_ + " (modelled)"});
     if (p_.dram_gib > 0 && p_.dram_w_per_gib > 0)
       specs_.push_back({"dram", DomainKind::dram, kUnitJ, 0, "MemTotal (modelled)"});
   }
+
+  ~EstimateSource() override {
+    if (fd_ >= 0) close(fd_);
+  }
+  EstimateSource(const EstimateSource&) = delete;
+  EstimateSource& operator=(const EstimateSource&) = delete;
 
   std::string name() const override { return "estimate"; }
   bool estimated() const override { return true; }
@@ -60,7 +80,7 @@ class EstimateSource final : public EnergySource {
   void read(std::vector<std::optional<uint64_t>>& units) override {
     units.assign(specs_.size(), std::nullopt);
     const double t_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
-    auto busy = proc_stat_busy_s(stat_path_, ticks_per_s_);
+    auto busy = proc_stat_busy_s(fd_, ticks_per_s_);
     if (busy) {
       const double idle_w = p_.idle_fraction * p_.tdp_w;
       const double cpu_j = (static_cast<double>(p_.visible_threads) / p_.package_threads) * idle_w * t_s +
@@ -88,6 +108,7 @@ class EstimateSource final : public EnergySource {
  private:
   EstimateParams p_;
   std::string stat_path_;
+  int fd_ = -1;
   double ticks_per_s_ = 100, busy0_s_ = 0;
   std::chrono::steady_clock::time_point t0_;
   std::vector<CounterSpec> specs_;

@@ -44,7 +44,9 @@ struct Meter::State {
   std::thread thread;
   std::vector<Counter> counters;
   std::map<std::string, Snapshot> open_windows;
-  std::vector<TracePoint> trace;
+  // The power timeline, flat: trace_t_s (P) and trace_w (P, D) for D domains; grown in chunks
+  // so a sample does not allocate.
+  std::vector<double> trace_t_s, trace_w;
   std::vector<std::optional<uint64_t>> scratch;  // one source's read, reused
   double last_sample_t_s = -1;
   std::vector<uint64_t> last_sample_acc;  // acc_units at the previous trace point
@@ -144,16 +146,19 @@ void Meter::sample() {
   }
   // The power timeline: watts per domain since the previous sample; NaN across a gap.
   if (st.options.keep_trace && st.last_sample_t_s >= 0 && t_s > st.last_sample_t_s) {
-    TracePoint p{t_s, std::vector<double>(st.counters.size())};
+    if (st.trace_t_s.size() == st.trace_t_s.capacity()) {
+      st.trace_t_s.reserve(st.trace_t_s.size() + 4096);
+      st.trace_w.reserve(st.trace_w.size() + 4096 * st.counters.size());
+    }
+    st.trace_t_s.push_back(t_s);
     const double dt = t_s - st.last_sample_t_s;
     for (size_t i = 0; i < st.counters.size(); ++i) {
       const auto& c = st.counters[i];
       const bool gap = c.failed_since_prev || c.gap_s > st.last_sample_gap[i];
-      p.power_w[i] = gap ? std::numeric_limits<double>::quiet_NaN()
-                         : static_cast<double>(c.acc_units - st.last_sample_acc[i]) *
-                               c.spec.joules_per_unit / dt;
+      st.trace_w.push_back(gap ? std::numeric_limits<double>::quiet_NaN()
+                               : static_cast<double>(c.acc_units - st.last_sample_acc[i]) *
+                                     c.spec.joules_per_unit / dt);
     }
-    st.trace.push_back(std::move(p));
   }
   st.last_sample_t_s = t_s;
   for (size_t i = 0; i < st.counters.size(); ++i) {
@@ -271,7 +276,13 @@ double Meter::idle_power_measure_w(double seconds) {
 
 std::vector<TracePoint> Meter::trace() const {
   std::lock_guard<std::mutex> lock(state_->mu);
-  return state_->trace;
+  const auto& st = *state_;
+  const size_t d = st.counters.size();
+  std::vector<TracePoint> points;
+  points.reserve(st.trace_t_s.size());
+  for (size_t p = 0; p < st.trace_t_s.size(); ++p)
+    points.push_back({st.trace_t_s[p], std::vector<double>(st.trace_w.begin() + p * d, st.trace_w.begin() + (p + 1) * d)});
+  return points;
 }
 
 void Meter::trace_write_csv(const std::string& path) const {
