@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -164,8 +165,10 @@ class Meter {
   // Domains in trace order, their kinds, and the power timeline so far.
   const std::vector<CounterSpec>& domains() const { return specs_; }
   std::vector<TracePoint> trace() const;
-  // Writes the trace as CSV: t_s, then one `<domain>_w` column per domain.
-  void trace_write_csv(const std::string& path) const;
+  // Writes the trace as CSV: t_s, then one `<domain>_w` column per domain; only the points
+  // with from_s <= t_s <= to_s (seconds since the meter started).
+  void trace_write_csv(const std::string& path, double from_s = 0,
+                       double to_s = std::numeric_limits<double>::infinity()) const;
   std::string source_name() const;
   bool estimated() const;
   nlohmann::json describe() const;

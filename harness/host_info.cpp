@@ -1,0 +1,43 @@
+// Facts about this machine and build for meta.json. Not the meter's probe (meter/factory.cpp).
+#include "host_info.hpp"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <fstream>
+#include <string>
+#include <thread>
+
+extern "C" char* openblas_get_config(void);
+extern "C" char* openblas_get_corename(void);
+
+namespace greenbench {
+
+static std::string cpuinfo_model() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "";
+}
+
+nlohmann::json host_info() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return {{"greenbench_version", GREENBENCH_VERSION},
+          {"git_commit", GREENBENCH_GIT_COMMIT},
+          {"host", host},
+          {"cpu_model", cpuinfo_model()},
+          {"cores", std::thread::hardware_concurrency()},
+          {"blas", "OpenBLAS"},
+          {"blas_version", openblas_get_config()},
+          {"blas_core", openblas_get_corename()}};
+}
+
+std::string time_now_iso() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+}  // namespace greenbench

@@ -1,0 +1,247 @@
+// The runner: idle baseline, then each run's epochs (training pass, pause, inference pass,
+// pause), every phase metered on its own, then one durable row per run. Ctrl-C ends the run
+// in flight as `interrupted`; NaN losses end it as `diverged`; exceptions as `failed`.
+// Not grid parsing (harness/grid*.cpp) and not the workloads.
+#include "runner.hpp"
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "greenbench/meter.hpp"
+#include "greenbench/results.hpp"
+#include "host_info.hpp"
+
+namespace greenbench {
+namespace {
+
+std::atomic<int> g_stop_signal{0};
+
+void stop_handler(int sig) { g_stop_signal.store(sig); }
+
+// Feeds meter windows and epoch rows from the workload's phase announcements.
+class MeteredObserver final : public PhaseObserver {
+ public:
+  MeteredObserver(Meter& meter, const std::string& run_id) : meter_(meter), run_id_(run_id) {}
+  void phase_begin(const std::string& phase) override { meter_.begin(window_name(phase)); }
+  void phase_end(const PhaseResult& r) override {
+    EnergyWindow w = meter_.end(window_name(r.phase));
+    EpochRow row;
+    row.run_id = run_id_;
+    row.epoch = epoch;
+    row.phase = r.phase;
+    row.seconds = w.duration_s;
+    row.energy_j = w.total_j;
+    row.samples = r.samples;
+    row.loss = r.loss;
+    row.accuracy = r.accuracy;
+    row.tokens = r.tokens;
+    rows.push_back(row);
+    results.push_back(r);
+    if (w.estimated) estimated = true;
+  }
+  bool step_end(int64_t) override { return g_stop_signal.load() == 0; }
+
+  int epoch = 0;
+  std::vector<EpochRow> rows;
+  std::vector<PhaseResult> results;
+  bool estimated = false;
+
+ private:
+  std::string window_name(const std::string& phase) const { return run_id_ + "/" + std::to_string(epoch) + "/" + phase; }
+  Meter& meter_;
+  std::string run_id_;
+};
+
+void pause_for(double seconds) {
+  if (seconds > 0 && g_stop_signal.load() == 0) std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+}
+
+void sums_fill(RunRecord& rec, const MeteredObserver& obs, double idle_power_w, const RunnerOptions& opt) {
+  int64_t train_samples_done = 0, infer_samples_done = 0, tokens_generated = 0;
+  double decode_j = 0;
+  for (const auto& row : obs.rows) {
+    if (row.phase == "train") {
+      rec.train_s += row.seconds;
+      rec.energy_train_j += row.energy_j;
+      train_samples_done += row.samples;
+    } else {
+      rec.infer_s += row.seconds;
+      rec.energy_infer_j += row.energy_j;
+      if (row.phase != "decode") infer_samples_done += row.samples;
+      if (row.phase == "decode") {
+        tokens_generated += row.tokens;
+        decode_j += row.energy_j;
+      }
+    }
+  }
+  for (const auto& r : obs.results) {
+    if (r.phase == "train") rec.final_train_loss = r.loss;
+    if (r.phase == "infer" || r.phase == "prefill") {
+      rec.test_loss = r.loss;
+      rec.test_accuracy = r.accuracy;
+    }
+  }
+  rec.energy_j = rec.energy_train_j + rec.energy_infer_j;
+  const double seconds = rec.train_s + rec.infer_s;
+  rec.idle_power_w = idle_power_w;
+  rec.energy_dynamic_j = rec.energy_j - (std::isfinite(idle_power_w) ? idle_power_w * seconds : 0.0);
+  rec.avg_power_w = seconds > 0 ? rec.energy_j / seconds : kNaN;
+  rec.energy_per_train_sample_j = train_samples_done > 0 ? rec.energy_train_j / double(train_samples_done) : kNaN;
+  rec.energy_per_infer_sample_j = infer_samples_done > 0 ? rec.energy_infer_j / double(infer_samples_done) : kNaN;
+  rec.energy_per_token_j = tokens_generated > 0 ? decode_j / double(tokens_generated) : kNaN;
+  rec.co2_g = carbon_g(rec.energy_j, opt.carbon_g_per_kwh, opt.pue);
+}
+
+}  // namespace
+
+std::string config_id_of(const std::string& workload, const WorkloadConfig& config) {
+  // nlohmann::json objects keep keys sorted, so dump() is canonical for a given content.
+  const std::string text = nlohmann::json{{"workload", workload}, {"config", config}}.dump();
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return fmt::format("{:016x}", h);
+}
+
+RunPlan run_plan_make(const std::string& workload, const WorkloadConfig& config, int repeat,
+                      std::vector<std::string> phases) {
+  RunPlan p;
+  p.workload = workload;
+  p.config = config;
+  p.repeat = repeat;
+  p.phases = std::move(phases);
+  p.config_id = config_id_of(workload, config);
+  p.run_id = fmt::format("{}-r{}", p.config_id, repeat);
+  return p;
+}
+
+int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
+  namespace fs = std::filesystem;
+  ResultsWriter writer(opt.out_dir, opt.key_columns, opt.resume);
+  std::vector<const RunPlan*> todo;
+  for (const auto& p : plans)
+    if (!writer.finished().count(p.run_id)) todo.push_back(&p);
+  if (plans.size() != todo.size())
+    std::fprintf(stderr, "greenbench run: %zu of %zu runs already finished in %s\n", plans.size() - todo.size(),
+                 plans.size(), opt.out_dir.c_str());
+
+  auto opened = sources_open(opt.meter, SourcePaths::from_env());
+  if (!opened.fallback_note.empty()) std::fprintf(stderr, "greenbench run: note: %s\n", opened.fallback_note.c_str());
+  Meter meter(std::move(opened.sources), MeterOptions{opt.meter_interval_s, true});
+  fs::create_directories(opt.out_dir + "/traces");
+
+  nlohmann::json meta = host_info();
+  meta["schema_version"] = kResultsSchemaVersion;
+  meta["meter"] = {{"source", meter.source_name()}, {"estimated", meter.estimated()}, {"sources", meter.describe()},
+                   {"note", opened.fallback_note}};
+  meta["grid_name"] = opt.grid_name;
+  meta["grid"] = opt.grid_text;
+  meta["carbon"] = {{"intensity_g_per_kwh", opt.carbon_g_per_kwh}, {"pue", opt.pue}, {"given", opt.carbon_given}};
+  meta["start_time"] = time_now_iso();
+  meta["runs_planned"] = plans.size();
+  const std::string meta_path = opt.out_dir + "/meta.json";
+  file_write_atomic(meta_path, meta.dump(2) + "\n");
+
+  struct sigaction sa {};
+  sa.sa_handler = stop_handler;
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old_int {}, old_term {};
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  g_stop_signal.store(0);
+
+  meter.start();
+  double idle_power_w = kNaN;
+  if (opt.idle_baseline_s > 0 && !todo.empty()) {
+    std::fprintf(stderr, "greenbench run: measuring idle power for %.1f s\n", opt.idle_baseline_s);
+    idle_power_w = meter.idle_power_measure_w(opt.idle_baseline_s);
+    std::fprintf(stderr, "greenbench run: idle power %.2f W (%s)\n", idle_power_w, meter.source_name().c_str());
+  }
+  meta["idle_power_w"] = idle_power_w;
+
+  int exit_code = 0;
+  double energy_so_far_j = 0;
+  for (size_t i = 0; i < todo.size() && g_stop_signal.load() == 0; ++i) {
+    const RunPlan& plan = *todo[i];
+    RunRecord rec;
+    rec.run_id = plan.run_id;
+    rec.config_id = plan.config_id;
+    rec.repeat = plan.repeat;
+    rec.workload = plan.workload;
+    rec.config = plan.config;
+    rec.meter_source = meter.source_name();
+    rec.estimated = meter.estimated();
+    MeteredObserver obs(meter, plan.run_id);
+    const double t_start = meter.now_s();
+    const bool train = std::find(plan.phases.begin(), plan.phases.end(), "train") != plan.phases.end();
+    const bool infer = std::find(plan.phases.begin(), plan.phases.end(), "infer") != plan.phases.end();
+    try {
+      auto workload = workload_make(plan.workload, plan.config);
+      rec.params = workload->params();
+      rec.macs_per_sample = workload->macs_per_sample();
+      rec.train_samples = workload->train_samples();
+      rec.test_samples = workload->test_samples();
+      const int epochs = train ? plan.config.value("epochs", 1) : 0;
+      auto diverged = [&] {
+        for (const auto& r : obs.results)
+          if (r.diverged) return true;
+        return false;
+      };
+      for (int e = 1; e <= epochs && !diverged() && g_stop_signal.load() == 0; ++e) {
+        obs.epoch = e;
+        workload->train_epoch(e, obs);
+        pause_for(opt.pause_s);
+        if (infer && !diverged() && g_stop_signal.load() == 0) {
+          workload->infer(obs);
+          pause_for(opt.pause_s);
+        }
+      }
+      if (!train && infer) {
+        obs.epoch = 0;
+        workload->infer(obs);
+      }
+      if (g_stop_signal.load() != 0) rec.status = "interrupted";
+      else if (diverged()) rec.status = "diverged";
+    } catch (const std::exception& e) {
+      rec.status = "failed";
+      rec.error = e.what();
+      exit_code = 1;
+    }
+    rec.estimated = rec.estimated || obs.estimated;
+    sums_fill(rec, obs, idle_power_w, opt);
+    meter.trace_write_csv(opt.out_dir + "/traces/" + plan.run_id + ".csv", t_start, meter.now_s());
+    writer.run_append(rec, obs.rows);
+    energy_so_far_j += rec.energy_j;
+    std::fprintf(stderr,
+                 "[%zu/%zu] %s %s %s: %.1f J (train %.1f J, infer %.1f J) in %.1f s, test accuracy %.4f, "
+                 "energy so far %.1f J%s\n",
+                 i + 1, todo.size(), plan.run_id.c_str(), plan.workload.c_str(), rec.status.c_str(), rec.energy_j,
+                 rec.energy_train_j, rec.energy_infer_j, rec.train_s + rec.infer_s, rec.test_accuracy,
+                 energy_so_far_j, rec.estimated ? " [estimated]" : "");
+    if (!rec.error.empty()) std::fprintf(stderr, "  error: %s\n", rec.error.c_str());
+  }
+  meter.stop();
+  const int sig = g_stop_signal.load();
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  meta["end_time"] = time_now_iso();
+  meta["interrupted"] = sig != 0;
+  file_write_atomic(meta_path, meta.dump(2) + "\n");
+  if (sig != 0) {
+    std::fprintf(stderr, "greenbench run: interrupted; `--resume` completes the grid\n");
+    return 128 + sig;
+  }
+  return exit_code;
+}
+
+}  // namespace greenbench

@@ -1,0 +1,50 @@
+// The runner: executes planned runs one by one — idle baseline, then per run each epoch's
+// training pass and the inference pass after it, each metered separately with a pause between
+// — and hands every finished run to the results writer. Not grid parsing or expansion.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "greenbench/workload.hpp"
+
+namespace greenbench {
+
+// One run: a workload configuration (defaults applied) and a repeat number.
+struct RunPlan {
+  std::string workload;
+  WorkloadConfig config;
+  std::vector<std::string> phases = {"train", "infer"};
+  int repeat = 0;
+  std::string config_id;  // config_id_of(workload, config)
+  std::string run_id;     // config_id + "-r" + repeat
+};
+
+struct RunnerOptions {
+  std::string out_dir;
+  bool resume = false;
+  std::string meter = "auto";
+  double meter_interval_s = 0.1;
+  double idle_baseline_s = 5;
+  double pause_s = 2;
+  double carbon_g_per_kwh = 475;
+  double pue = 1.0;
+  nlohmann::json carbon_given;      // the grid's carbon block as given, for meta.json
+  std::string grid_name;
+  std::string grid_text;            // the grid file as given ("" for --workload runs)
+  std::vector<std::string> key_columns;  // the union of workload keys over all runs
+};
+
+// A stable id of a configuration: the same workload and keys give the same id on any machine,
+// whatever the key order (FNV-1a 64 of the canonical JSON), as 16 hex digits.
+std::string config_id_of(const std::string& workload, const WorkloadConfig& config);
+RunPlan run_plan_make(const std::string& workload, const WorkloadConfig& config, int repeat,
+                      std::vector<std::string> phases);
+
+// Runs every plan not already finished in out_dir. Returns the exit code: 0 when every run
+// ended ok or diverged, 1 when one failed, 130 when interrupted (Ctrl-C / SIGTERM).
+int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& options);
+
+}  // namespace greenbench
