@@ -1,0 +1,422 @@
+// Every kernel registered as a KernelCase on awkward shapes (odd sizes, batch 1, C = 1 and 3,
+// K = 1, 3, 5, stride 2, padding 0/1/2), each run through check_kernel_case(). A new op adds a
+// case class and its shapes here, nothing else. Op-specific behaviour: kernels_test.cpp.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <numeric>
+
+#include "kernel_case.hpp"
+#include "kernels/activation.hpp"
+#include "kernels/batchnorm.hpp"
+#include "kernels/conv2d.hpp"
+#include "kernels/dense.hpp"
+#include "kernels/depthwise_conv2d.hpp"
+#include "kernels/dropout.hpp"
+#include "kernels/global_avg_pool.hpp"
+#include "kernels/pool.hpp"
+#include "kernels/residual.hpp"
+#include "kernels/softmax_cross_entropy.hpp"
+
+namespace greenbench::kernels::testing {
+namespace {
+
+std::string shape_name(const char* op, const Shape2d& s) {
+  return std::string(op) + "_B" + std::to_string(s.B) + "C" + std::to_string(s.C) + "H" +
+         std::to_string(s.H) + "W" + std::to_string(s.W) + "K" + std::to_string(s.K) + "s" +
+         std::to_string(s.stride) + "p" + std::to_string(s.pad);
+}
+
+// Distinct values spaced 0.05 apart (> 2 * fd_eps), so max-pool arg-maxes stay put under
+// finite differences.
+void fill_distinct(std::vector<float>& v, std::mt19937& rng) {
+  std::iota(v.begin(), v.end(), 0.0f);
+  std::shuffle(v.begin(), v.end(), rng);
+  for (float& x : v) x = 0.05f * (x - v.size() / 2.0f);
+}
+
+class DenseCase : public KernelCase {
+ public:
+  DenseCase(int B, int C, int OC, bool bias) : B_(B), C_(C), OC_(OC), bias_(bias) {
+    in = {{"x", std::vector<float>(B * C)},
+          {"w", std::vector<float>(OC * C)},
+          {"b", std::vector<float>(OC), bias}};
+    out_size = B * OC;
+  }
+  std::string name() const override {
+    return "dense_B" + std::to_string(B_) + "C" + std::to_string(C_) + "OC" +
+           std::to_string(OC_) + (bias_ ? "" : "_nobias");
+  }
+  double flops() const override { return dense_flops(B_, C_, OC_); }
+  void forward(bool naive, float* out) override {
+    const float* b = bias_ ? in[2].data.data() : nullptr;
+    (naive ? dense_forward_naive : dense_forward)(out, in[0].data.data(), in[1].data.data(), b,
+                                                  B_, C_, OC_);
+  }
+  void backward(bool naive, const float* dout, const std::vector<float*>& din,
+                Grad mode) override {
+    (naive ? dense_backward_naive : dense_backward)(din[0], din[1], din[2], dout,
+                                                    in[0].data.data(), in[1].data.data(), B_,
+                                                    C_, OC_, mode);
+  }
+
+ private:
+  int B_, C_, OC_;
+  bool bias_;
+};
+
+class Conv2dCase : public KernelCase {
+ public:
+  Conv2dCase(Shape2d s, int OC) : s_(s), OC_(OC), scratch_(conv2d_scratch_floats(s) + 1) {
+    in = {{"x", std::vector<float>(s.B * s.C * s.H * s.W)},
+          {"w", std::vector<float>(OC * s.C * s.K * s.K)},
+          {"b", std::vector<float>(OC)}};
+    out_size = s.B * OC * s.OH() * s.OW();
+  }
+  std::string name() const override { return shape_name("conv2d", s_) + "OC" + std::to_string(OC_); }
+  double flops() const override { return conv2d_flops(s_, OC_); }
+  void forward(bool naive, float* out) override {
+    if (naive)
+      conv2d_forward_naive(out, in[0].data.data(), in[1].data.data(), in[2].data.data(), s_, OC_);
+    else
+      conv2d_forward(out, scratch_.data(), in[0].data.data(), in[1].data.data(),
+                     in[2].data.data(), s_, OC_);
+  }
+  void backward(bool naive, const float* dout, const std::vector<float*>& din,
+                Grad mode) override {
+    if (naive)
+      conv2d_backward_naive(din[0], din[1], din[2], dout, in[0].data.data(), in[1].data.data(),
+                            s_, OC_, mode);
+    else
+      conv2d_backward(din[0], din[1], din[2], scratch_.data(), dout, in[0].data.data(),
+                      in[1].data.data(), s_, OC_, mode);
+  }
+
+ private:
+  Shape2d s_;
+  int OC_;
+  std::vector<float> scratch_;
+};
+
+class DepthwiseConv2dCase : public KernelCase {
+ public:
+  explicit DepthwiseConv2dCase(Shape2d s) : s_(s) {
+    in = {{"x", std::vector<float>(s.B * s.C * s.H * s.W)},
+          {"w", std::vector<float>(s.C * s.K * s.K)},
+          {"b", std::vector<float>(s.C)}};
+    out_size = s.B * s.C * s.OH() * s.OW();
+  }
+  std::string name() const override { return shape_name("dwconv2d", s_); }
+  double flops() const override { return depthwise_conv2d_flops(s_); }
+  void forward(bool naive, float* out) override {
+    (naive ? depthwise_conv2d_forward_naive : depthwise_conv2d_forward)(
+        out, in[0].data.data(), in[1].data.data(), in[2].data.data(), s_);
+  }
+  void backward(bool naive, const float* dout, const std::vector<float*>& din,
+                Grad mode) override {
+    (naive ? depthwise_conv2d_backward_naive : depthwise_conv2d_backward)(
+        din[0], din[1], din[2], dout, in[0].data.data(), in[1].data.data(), s_, mode);
+  }
+
+ private:
+  Shape2d s_;
+};
+
+class PoolCase : public KernelCase {
+ public:
+  PoolCase(Shape2d s, bool max) : s_(s), max_(max) {
+    in = {{"x", std::vector<float>(s.B * s.C * s.H * s.W)}};
+    out_size = s.B * s.C * s.OH() * s.OW();
+  }
+  std::string name() const override { return shape_name(max_ ? "maxpool" : "avgpool", s_); }
+  double flops() const override { return pool_flops(s_); }
+  void init(std::mt19937& rng) override {
+    if (max_)
+      fill_distinct(in[0].data, rng);
+    else
+      KernelCase::init(rng);
+  }
+  void forward(bool naive, float* out) override {
+    if (max_)
+      (naive ? maxpool_forward_naive : maxpool_forward)(out, in[0].data.data(), s_);
+    else
+      (naive ? avgpool_forward_naive : avgpool_forward)(out, in[0].data.data(), s_);
+  }
+  void backward(bool naive, const float* dout, const std::vector<float*>& din,
+                Grad mode) override {
+    if (max_)
+      (naive ? maxpool_backward_naive : maxpool_backward)(din[0], dout, in[0].data.data(), s_,
+                                                          mode);
+    else
+      (naive ? avgpool_backward_naive : avgpool_backward)(din[0], dout, s_, mode);
+  }
+
+ private:
+  Shape2d s_;
+  bool max_;
+};
+
+class GlobalAvgPoolCase : public KernelCase {
+ public:
+  GlobalAvgPoolCase(int B, int C, int H, int W) : B_(B), C_(C), H_(H), W_(W) {
+    in = {{"x", std::vector<float>(B * C * H * W)}};
+    out_size = B * C;
+  }
+  std::string name() const override {
+    return "gap_B" + std::to_string(B_) + "C" + std::to_string(C_) + "H" + std::to_string(H_) +
+           "W" + std::to_string(W_);
+  }
+  double flops() const override { return global_avg_pool_flops(B_, C_, H_, W_); }
+  void forward(bool naive, float* out) override {
+    (naive ? global_avg_pool_forward_naive : global_avg_pool_forward)(out, in[0].data.data(), B_,
+                                                                      C_, H_, W_);
+  }
+  void backward(bool naive, const float* dout, const std::vector<float*>& din,
+                Grad mode) override {
+    (naive ? global_avg_pool_backward_naive : global_avg_pool_backward)(din[0], dout, B_, C_, H_,
+                                                                        W_, mode);
+  }
+
+ private:
+  int B_, C_, H_, W_;
+};
+
+class BatchnormCase : public KernelCase {
+ public:
+  BatchnormCase(int B, int C, int H, int W)
+      : B_(B), C_(C), H_(H), W_(W), mean_(C), rstd_(C), rmean_(C), rvar_(C, 1.0f) {
+    in = {{"x", std::vector<float>(B * C * H * W)},
+          {"gamma", std::vector<float>(C)},
+          {"beta", std::vector<float>(C)}};
+    out_size = B * C * H * W;
+  }
+  std::string name() const override {
+    return "batchnorm_B" + std::to_string(B_) + "C" + std::to_string(C_) + "H" +
+           std::to_string(H_) + "W" + std::to_string(W_);
+  }
+  double flops() const override { return batchnorm_flops(B_, C_, H_, W_); }
+  void forward(bool naive, float* out) override {
+    (naive ? batchnorm_forward_train_naive : batchnorm_forward_train)(
+        out, mean_.data(), rstd_.data(), rmean_.data(), rvar_.data(), in[0].data.data(),
+        in[1].data.data(), in[2].data.data(), B_, C_, H_, W_, 0.1f, 1e-5f);
+  }
+  void backward(bool naive, const float* dout, const std::vector<float*>& din,
+                Grad mode) override {
+    (naive ? batchnorm_backward_naive : batchnorm_backward)(
+        din[0], din[1], din[2], dout, in[0].data.data(), mean_.data(), rstd_.data(),
+        in[1].data.data(), B_, C_, H_, W_, mode);
+  }
+
+ private:
+  int B_, C_, H_, W_;
+  std::vector<float> mean_, rstd_, rmean_, rvar_;
+};
+
+class ResidualCase : public KernelCase {
+ public:
+  explicit ResidualCase(int N) : N_(N) {
+    in = {{"a", std::vector<float>(N)}, {"b", std::vector<float>(N)}};
+    out_size = N;
+  }
+  std::string name() const override { return "residual_N" + std::to_string(N_); }
+  double flops() const override { return residual_flops(N_); }
+  void forward(bool naive, float* out) override {
+    (naive ? residual_forward_naive : residual_forward)(out, in[0].data.data(),
+                                                        in[1].data.data(), N_);
+  }
+  void backward(bool naive, const float* dout, const std::vector<float*>& din,
+                Grad mode) override {
+    (naive ? residual_backward_naive : residual_backward)(din[0], din[1], dout, N_, mode);
+  }
+
+ private:
+  int N_;
+};
+
+enum class Act { relu, gelu, gelu_tanh, tanh };
+
+class ActivationCase : public KernelCase {
+ public:
+  ActivationCase(Act act, int N) : act_(act), N_(N), out_(N) {
+    in = {{"x", std::vector<float>(N)}};
+    out_size = N;
+  }
+  std::string name() const override {
+    const char* names[] = {"relu", "gelu", "gelu_tanh", "tanh"};
+    return std::string(names[(int)act_]) + "_N" + std::to_string(N_);
+  }
+  double flops() const override { return act_ == Act::relu ? relu_flops(N_) : gelu_flops(N_); }
+  void init(std::mt19937& rng) override {
+    // Spread over [-4, 4] to reach both tails; ReLU's inputs stay >= 0.05 away from its kink.
+    std::uniform_real_distribution<float> u(0.05f, 4.0f);
+    std::bernoulli_distribution sign(0.5);
+    for (float& v : in[0].data) v = sign(rng) ? u(rng) : -u(rng);
+  }
+  void forward(bool naive, float* out) override {
+    const float* x = in[0].data.data();
+    switch (act_) {
+      case Act::relu: (naive ? relu_forward_naive : relu_forward)(out, x, N_); break;
+      case Act::gelu: (naive ? gelu_forward_naive : gelu_forward)(out, x, N_); break;
+      case Act::gelu_tanh:
+        (naive ? gelu_tanh_forward_naive : gelu_tanh_forward)(out, x, N_);
+        break;
+      case Act::tanh: (naive ? tanh_forward_naive : tanh_forward)(out, x, N_); break;
+    }
+    std::copy(out, out + N_, out_.begin());  // tanh's backward reads the output
+  }
+  void backward(bool naive, const float* dout, const std::vector<float*>& din,
+                Grad mode) override {
+    const float* x = in[0].data.data();
+    switch (act_) {
+      case Act::relu:
+        (naive ? relu_backward_naive : relu_backward)(din[0], dout, x, N_, mode);
+        break;
+      case Act::gelu:
+        (naive ? gelu_backward_naive : gelu_backward)(din[0], dout, x, N_, mode);
+        break;
+      case Act::gelu_tanh:
+        (naive ? gelu_tanh_backward_naive : gelu_tanh_backward)(din[0], dout, x, N_, mode);
+        break;
+      case Act::tanh:
+        (naive ? tanh_backward_naive : tanh_backward)(din[0], dout, out_.data(), N_, mode);
+        break;
+    }
+  }
+
+ private:
+  Act act_;
+  int N_;
+  std::vector<float> out_;
+};
+
+class SoftmaxCrossEntropyCase : public KernelCase {
+ public:
+  SoftmaxCrossEntropyCase(int B, int OC) : B_(B), OC_(OC), probs_(B * OC), targets_(B) {
+    in = {{"logits", std::vector<float>(B * OC)}};
+    out_size = 1;
+    for (int b = 0; b < B; b++) targets_[b] = (b * 7 + 3) % OC;
+  }
+  std::string name() const override {
+    return "softmax_ce_B" + std::to_string(B_) + "OC" + std::to_string(OC_);
+  }
+  double flops() const override { return softmax_cross_entropy_flops(B_, OC_); }
+  void init(std::mt19937& rng) override {
+    std::uniform_real_distribution<float> u(-3.0f, 3.0f);
+    for (float& v : in[0].data) v = u(rng);
+  }
+  void forward(bool naive, float* out) override {
+    auto r = (naive ? softmax_cross_entropy_forward_naive : softmax_cross_entropy_forward)(
+        probs_.data(), in[0].data.data(), targets_.data(), B_, OC_);
+    out[0] = r.loss;
+  }
+  void backward(bool naive, const float* dout, const std::vector<float*>& din,
+                Grad mode) override {
+    (naive ? softmax_cross_entropy_backward_naive : softmax_cross_entropy_backward)(
+        din[0], probs_.data(), targets_.data(), B_, OC_, dout[0], mode);
+  }
+
+ private:
+  int B_, OC_;
+  std::vector<float> probs_;
+  std::vector<int> targets_;
+};
+
+class DropoutCase : public KernelCase {
+ public:
+  DropoutCase(int N, float p) : N_(N), p_(p), mask_(N) {
+    in = {{"x", std::vector<float>(N)}};
+    out_size = N;
+  }
+  std::string name() const override {
+    return "dropout_N" + std::to_string(N_) + "p" + std::to_string((int)(p_ * 100));
+  }
+  double flops() const override { return N_; }
+  void forward(bool naive, float* out) override {
+    (naive ? dropout_forward_naive : dropout_forward)(out, mask_.data(), in[0].data.data(), N_,
+                                                      p_, 77);
+  }
+  void backward(bool naive, const float* dout, const std::vector<float*>& din,
+                Grad mode) override {
+    (naive ? dropout_backward_naive : dropout_backward)(din[0], dout, mask_.data(), N_, p_,
+                                                        mode);
+  }
+
+ private:
+  int N_;
+  float p_;
+  std::vector<std::uint8_t> mask_;
+};
+
+using Factory = std::function<std::unique_ptr<KernelCase>()>;
+
+template <typename T, typename... Args>
+Factory make(Args... args) {
+  return [=] { return std::make_unique<T>(args...); };
+}
+
+Shape2d S(int B, int C, int H, int W, int K, int stride, int pad) {
+  return Shape2d{B, C, H, W, K, stride, pad};
+}
+
+std::vector<Factory> all_cases() {
+  return {
+      make<DenseCase>(1, 1, 1, true),
+      make<DenseCase>(3, 7, 5, true),
+      make<DenseCase>(5, 33, 17, true),
+      make<DenseCase>(2, 9, 1, false),
+      make<Conv2dCase>(S(1, 1, 5, 5, 3, 1, 1), 4),
+      make<Conv2dCase>(S(2, 3, 7, 9, 3, 1, 1), 5),
+      make<Conv2dCase>(S(3, 3, 11, 8, 5, 2, 2), 2),
+      make<Conv2dCase>(S(2, 4, 6, 7, 3, 2, 0), 3),
+      make<Conv2dCase>(S(1, 2, 9, 7, 3, 1, 2), 3),
+      make<Conv2dCase>(S(2, 5, 4, 3, 1, 1, 0), 6),  // 1x1 stride 1: no im2col
+      make<Conv2dCase>(S(2, 3, 5, 6, 1, 2, 1), 4),  // 1x1 stride 2 padded: im2col
+      make<Conv2dCase>(S(1, 3, 5, 5, 5, 1, 0), 2),  // output 1x1
+      make<DepthwiseConv2dCase>(S(1, 1, 5, 5, 3, 1, 1)),
+      make<DepthwiseConv2dCase>(S(2, 3, 7, 9, 3, 1, 1)),
+      make<DepthwiseConv2dCase>(S(2, 3, 11, 8, 5, 2, 2)),
+      make<DepthwiseConv2dCase>(S(3, 4, 6, 7, 3, 2, 0)),
+      make<DepthwiseConv2dCase>(S(1, 2, 4, 5, 1, 1, 0)),
+      make<PoolCase>(S(2, 3, 8, 6, 2, 2, 0), true),  // 2x2 fast path
+      make<PoolCase>(S(1, 1, 7, 9, 2, 2, 0), true),  // odd sizes: last row/column dropped
+      make<PoolCase>(S(2, 3, 7, 7, 3, 2, 1), true),
+      make<PoolCase>(S(1, 2, 9, 8, 5, 2, 2), true),
+      make<PoolCase>(S(2, 3, 8, 6, 2, 2, 0), false),
+      make<PoolCase>(S(1, 1, 7, 9, 3, 2, 1), false),
+      make<PoolCase>(S(2, 2, 9, 8, 5, 1, 2), false),
+      make<GlobalAvgPoolCase>(1, 1, 1, 1),
+      make<GlobalAvgPoolCase>(3, 5, 7, 3),
+      make<BatchnormCase>(1, 3, 5, 4),
+      make<BatchnormCase>(4, 2, 3, 3),
+      make<BatchnormCase>(7, 5, 1, 1),  // BatchNorm1d
+      make<ResidualCase>(1),
+      make<ResidualCase>(37),
+      make<ActivationCase>(Act::relu, 101),
+      make<ActivationCase>(Act::gelu, 101),
+      make<ActivationCase>(Act::gelu_tanh, 101),
+      make<ActivationCase>(Act::tanh, 101),
+      make<SoftmaxCrossEntropyCase>(1, 1),
+      make<SoftmaxCrossEntropyCase>(1, 10),
+      make<SoftmaxCrossEntropyCase>(7, 13),
+      make<DropoutCase>(1, 0.5f),
+      make<DropoutCase>(257, 0.3f),
+      make<DropoutCase>(64, 0.0f),
+  };
+}
+
+class KernelCaseTest : public ::testing::TestWithParam<Factory> {};
+
+TEST_P(KernelCaseTest, FastMatchesNaiveAndFiniteDifferences) {
+  std::unique_ptr<KernelCase> k = GetParam()();
+  check_kernel_case(*k);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, KernelCaseTest, ::testing::ValuesIn(all_cases()),
+                         [](const ::testing::TestParamInfo<Factory>& info) {
+                           return info.param()->name();
+                         });
+
+}  // namespace
+}  // namespace greenbench::kernels::testing

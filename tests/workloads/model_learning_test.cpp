@@ -1,0 +1,99 @@
+// Fast learning tests of `mlp` and every `cnn` arch: one epoch on a 2000-sample subset must
+// beat chance (10%) by a wide margin. Seconds each; the full-data accuracy checks are
+// model_accuracy_test.cpp (long). Not a gradient or golden check (model_grad_test.cpp, ...).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "model_test_util.hpp"
+
+namespace greenbench::testing {
+namespace {
+
+constexpr const char* kFashionDir = "/usr/share/datasets/fashion-mnist";
+
+nlohmann::json small(nlohmann::json extra, bool fashion = true) {
+  nlohmann::json c = {{"epochs", 1}, {"batch_size", 32}, {"train_samples", 2000},
+                      {"test_samples", 500}, {"seed", 1}, {"learning_rate", 0.02}};
+  if (!fashion) c["dataset"] = "synthetic";
+  for (auto& [k, v] : extra.items()) c[k] = v;
+  return c;
+}
+
+struct LearnCase {
+  const char* label;
+  const char* workload;
+  nlohmann::json extra;
+  double min_accuracy;  // on the test subset after one epoch; chance is 0.10
+};
+
+class Learning : public ::testing::TestWithParam<LearnCase> {};
+
+TEST_P(Learning, OneEpochOnFashionSubsetBeatsChance) {
+  const LearnCase& c = GetParam();
+  if (!std::ifstream(std::string(kFashionDir) + "/train-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "Fashion-MNIST not installed at " << kFashionDir;
+  PhaseResult train;
+  const PhaseResult r = train_and_infer(c.workload, small(c.extra), &train);
+  EXPECT_EQ(train.samples, 2000);
+  EXPECT_EQ(train.steps, 63);  // 62 full batches of 32 and one of 16
+  EXPECT_FALSE(train.diverged);
+  EXPECT_EQ(r.phase, "infer");
+  EXPECT_EQ(r.samples, 500);
+  EXPECT_TRUE(std::isfinite(r.loss));
+  EXPECT_LT(r.loss, std::log(10.0));
+  EXPECT_GE(r.accuracy, c.min_accuracy) << c.label << " loss " << r.loss;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Models, Learning,
+    ::testing::Values(
+        LearnCase{"mlp", "mlp", {{"hidden", {64}}}, 0.60},
+        LearnCase{"mlp_tanh", "mlp", {{"hidden", {64, 32}}, {"activation", "tanh"}}, 0.60},
+        LearnCase{"mlp_gelu_adam", "mlp",
+                  {{"hidden", {64}}, {"activation", "gelu"}, {"optimizer", "adam"},
+                   {"learning_rate", 0.001}},
+                  0.60},
+        LearnCase{"custom", "cnn", {{"arch", "custom"}, {"conv", {8, 16}}, {"fc", {32}}}, 0.55},
+        LearnCase{"lenet5", "cnn", {{"arch", "lenet5"}}, 0.45},
+        LearnCase{"vgg", "cnn", {{"arch", "vgg"}, {"width", 0.25}, {"depth", 1}}, 0.45},
+        LearnCase{"resnet", "cnn",
+                  {{"arch", "resnet"}, {"width", 0.5}, {"depth", 1}, {"learning_rate", 0.05}},
+                  0.35},
+        LearnCase{"mobilenet", "cnn", {{"arch", "mobilenet"}, {"width", 0.25}, {"depth", 1}},
+                  0.35}),
+    [](const auto& info) { return std::string(info.param.label); });
+
+TEST(Learning, SyntheticDataIsLearnable) {
+  const PhaseResult r = train_and_infer(
+      "mlp", small({{"hidden", {64}}, {"input_shape", {1, 16, 16}}}, false));
+  EXPECT_GE(r.accuracy, 0.5) << "loss " << r.loss;
+}
+
+TEST(Learning, DivergenceIsReportedAndStopsThePhase) {
+  PhaseResult train;
+  train_and_infer("mlp",
+                  small({{"hidden", {64}}, {"learning_rate", 1e6}, {"optimizer", "sgd"},
+                         {"input_shape", {1, 8, 8}}},
+                        false),
+                  &train);
+  EXPECT_TRUE(train.diverged);
+  EXPECT_LT(train.steps, 63);
+}
+
+TEST(Learning, ObserverCanStopAPhase) {
+  const auto full = workload_config_complete(
+      "mlp", small({{"hidden", {16}}, {"input_shape", {1, 8, 8}}}, false));
+  auto w = workload_make("mlp", full);
+  RecordingObserver obs;
+  obs.stop_after = 5;
+  w->train_epoch(1, obs);
+  ASSERT_EQ(obs.results.size(), 1u);
+  EXPECT_EQ(obs.results[0].steps, 5);
+  EXPECT_EQ(obs.results[0].samples, 5 * 32);
+  EXPECT_EQ(obs.begun, std::vector<std::string>{"train"});
+}
+
+}  // namespace
+}  // namespace greenbench::testing

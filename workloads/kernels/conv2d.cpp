@@ -1,0 +1,211 @@
+// conv2d: im2col + OpenBLAS sgemm per image, and its plain-loop reference. See conv2d.hpp.
+#include "kernels/conv2d.hpp"
+
+#include <cblas.h>
+
+#include <cstring>
+
+namespace greenbench::kernels {
+
+namespace {
+bool is_pointwise(const Shape2d& s) { return s.K == 1 && s.stride == 1 && s.pad == 0; }
+}  // namespace
+
+namespace detail {
+
+void im2col(float* col, const float* image, const Shape2d& s) {
+  const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride, pad = s.pad;
+  for (int c = 0; c < s.C; c++) {
+    const float* img_c = image + (std::int64_t)c * H * W;
+    for (int kh = 0; kh < K; kh++) {
+      for (int kw = 0; kw < K; kw++) {
+        // Output columns [ow_lo, ow_hi) read inside the image; the rest read padding.
+        int ow_lo = pad - kw > 0 ? (pad - kw + st - 1) / st : 0;
+        int ow_hi = (W - 1 + pad - kw) >= 0 ? (W - 1 + pad - kw) / st + 1 : 0;
+        if (ow_hi > OW) ow_hi = OW;
+        if (ow_lo > ow_hi) ow_lo = ow_hi;
+        for (int oh = 0; oh < OH; oh++) {
+          float* dst = col;
+          col += OW;
+          int ih = oh * st - pad + kh;
+          if (ih < 0 || ih >= H) {
+            std::memset(dst, 0, sizeof(float) * OW);
+            continue;
+          }
+          const float* src = img_c + (std::int64_t)ih * W - pad + kw;
+          for (int ow = 0; ow < ow_lo; ow++) dst[ow] = 0.0f;
+          if (st == 1) {
+            std::memcpy(dst + ow_lo, src + ow_lo, sizeof(float) * (ow_hi - ow_lo));
+          } else {
+            for (int ow = ow_lo; ow < ow_hi; ow++) dst[ow] = src[ow * st];
+          }
+          for (int ow = ow_hi; ow < OW; ow++) dst[ow] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+void col2im_add(float* image, const float* col, const Shape2d& s) {
+  const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride, pad = s.pad;
+  for (int c = 0; c < s.C; c++) {
+    float* img_c = image + (std::int64_t)c * H * W;
+    for (int kh = 0; kh < K; kh++) {
+      for (int kw = 0; kw < K; kw++) {
+        int ow_lo = pad - kw > 0 ? (pad - kw + st - 1) / st : 0;
+        int ow_hi = (W - 1 + pad - kw) >= 0 ? (W - 1 + pad - kw) / st + 1 : 0;
+        if (ow_hi > OW) ow_hi = OW;
+        if (ow_lo > ow_hi) ow_lo = ow_hi;
+        for (int oh = 0; oh < OH; oh++) {
+          const float* srow = col;
+          col += OW;
+          int ih = oh * st - pad + kh;
+          if (ih < 0 || ih >= H) continue;
+          float* dst = img_c + (std::int64_t)ih * W - pad + kw;
+          if (st == 1) {
+            for (int ow = ow_lo; ow < ow_hi; ow++) dst[ow] += srow[ow];
+          } else {
+            for (int ow = ow_lo; ow < ow_hi; ow++) dst[ow * st] += srow[ow];
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace detail
+
+std::size_t conv2d_scratch_floats(const Shape2d& s) {
+  if (is_pointwise(s)) return 0;
+  return std::size_t(s.C) * s.K * s.K * s.OH() * s.OW();
+}
+
+void conv2d_forward(float* out, float* scratch, const float* inp, const float* weight,
+                    const float* bias, const Shape2d& s, int OC) {
+  const int CKK = s.C * s.K * s.K, OHW = s.OH() * s.OW();
+  const std::int64_t in_stride = (std::int64_t)s.C * s.H * s.W, out_stride = (std::int64_t)OC * OHW;
+  for (int b = 0; b < s.B; b++) {
+    const float* inp_b = inp + b * in_stride;  // (C, H, W)
+    float* out_b = out + b * out_stride;       // (OC, OH, OW)
+    const float* col = inp_b;                  // (C*K*K, OH*OW)
+    if (!is_pointwise(s)) {
+      detail::im2col(scratch, inp_b, s);
+      col = scratch;
+    }
+    float beta = 0.0f;
+    if (bias != nullptr) {
+      for (int o = 0; o < OC; o++) {
+        float* row = out_b + (std::int64_t)o * OHW;
+        for (int i = 0; i < OHW; i++) row[i] = bias[o];
+      }
+      beta = 1.0f;
+    }
+    // out_b (OC, OHW) = weight (OC, CKK) * col (CKK, OHW)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, OHW, CKK, 1.0f, weight, CKK, col,
+                OHW, beta, out_b, OHW);
+  }
+}
+
+void conv2d_backward(float* dinp, float* dweight, float* dbias, float* scratch,
+                     const float* dout, const float* inp, const float* weight, const Shape2d& s,
+                     int OC, Grad mode) {
+  const int CKK = s.C * s.K * s.K, OHW = s.OH() * s.OW();
+  const std::int64_t in_stride = (std::int64_t)s.C * s.H * s.W, out_stride = (std::int64_t)OC * OHW;
+  const bool acc = mode == Grad::accumulate;
+  const bool pointwise = is_pointwise(s);
+  if (dbias != nullptr) {
+    for (int o = 0; o < OC; o++) {
+      float g = 0.0f;
+      for (int b = 0; b < s.B; b++) {
+        const float* row = dout + b * out_stride + (std::int64_t)o * OHW;
+        float gb = 0.0f;
+        for (int i = 0; i < OHW; i++) gb += row[i];
+        g += gb;
+      }
+      dbias[o] = acc ? dbias[o] + g : g;
+    }
+  }
+  if (dinp != nullptr && !acc && !pointwise) {
+    std::memset(dinp, 0, sizeof(float) * s.B * in_stride);
+  }
+  for (int b = 0; b < s.B; b++) {
+    const float* inp_b = inp + b * in_stride;
+    const float* dout_b = dout + b * out_stride;  // (OC, OHW)
+    if (dweight != nullptr) {
+      const float* col = inp_b;
+      if (!pointwise) {
+        detail::im2col(scratch, inp_b, s);
+        col = scratch;
+      }
+      // dweight (OC, CKK) += dout_b (OC, OHW) * col^T (OHW, CKK)
+      float beta = (b == 0 && !acc) ? 0.0f : 1.0f;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, CKK, OHW, 1.0f, dout_b, OHW, col,
+                  OHW, beta, dweight, CKK);
+    }
+    if (dinp != nullptr) {
+      float* dinp_b = dinp + b * in_stride;
+      if (pointwise) {
+        // dinp_b (C, HW) = weight^T (C, OC) * dout_b (OC, HW)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, OHW, OC, 1.0f, weight, CKK,
+                    dout_b, OHW, acc ? 1.0f : 0.0f, dinp_b, OHW);
+      } else {
+        // dcol (CKK, OHW) = weight^T (CKK, OC) * dout_b (OC, OHW); reuses the im2col scratch.
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, OHW, OC, 1.0f, weight, CKK,
+                    dout_b, OHW, 0.0f, scratch, OHW);
+        detail::col2im_add(dinp_b, scratch, s);
+      }
+    }
+  }
+}
+
+void conv2d_forward_naive(float* out, const float* inp, const float* weight, const float* bias,
+                          const Shape2d& s, int OC) {
+  const int C = s.C, H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW();
+  for (int b = 0; b < s.B; b++)
+    for (int o = 0; o < OC; o++)
+      for (int oh = 0; oh < OH; oh++)
+        for (int ow = 0; ow < OW; ow++) {
+          double acc = bias != nullptr ? bias[o] : 0.0;
+          for (int c = 0; c < C; c++)
+            for (int kh = 0; kh < K; kh++)
+              for (int kw = 0; kw < K; kw++) {
+                int ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                acc += (double)inp[((b * C + c) * H + ih) * W + iw] *
+                       weight[((o * C + c) * K + kh) * K + kw];
+              }
+          out[((b * OC + o) * OH + oh) * OW + ow] = (float)acc;
+        }
+}
+
+void conv2d_backward_naive(float* dinp, float* dweight, float* dbias, const float* dout,
+                           const float* inp, const float* weight, const Shape2d& s, int OC,
+                           Grad mode) {
+  const int C = s.C, H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW();
+  const bool acc = mode == Grad::accumulate;
+  // Scatter form: every (b, o, oh, ow, c, kh, kw) term adds to one dinp and one dweight cell.
+  if (dinp != nullptr && !acc)
+    for (std::int64_t i = 0; i < (std::int64_t)s.B * C * H * W; i++) dinp[i] = 0.0f;
+  if (dweight != nullptr && !acc)
+    for (std::int64_t i = 0; i < (std::int64_t)OC * C * K * K; i++) dweight[i] = 0.0f;
+  if (dbias != nullptr && !acc)
+    for (int o = 0; o < OC; o++) dbias[o] = 0.0f;
+  for (int b = 0; b < s.B; b++)
+    for (int o = 0; o < OC; o++)
+      for (int oh = 0; oh < OH; oh++)
+        for (int ow = 0; ow < OW; ow++) {
+          float g = dout[((b * OC + o) * OH + oh) * OW + ow];
+          if (dbias != nullptr) dbias[o] += g;
+          for (int c = 0; c < C; c++)
+            for (int kh = 0; kh < K; kh++)
+              for (int kw = 0; kw < K; kw++) {
+                int ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                int xi = ((b * C + c) * H + ih) * W + iw, wi = ((o * C + c) * K + kh) * K + kw;
+                if (dinp != nullptr) dinp[xi] += g * weight[wi];
+                if (dweight != nullptr) dweight[wi] += g * inp[xi];
+              }
+        }
+}
+
+}  // namespace greenbench::kernels

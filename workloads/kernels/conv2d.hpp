@@ -1,0 +1,48 @@
+// 2-D convolution (groups = 1), NCHW, square K x K kernel, stride, zero padding, bias.
+// Fast path: im2col of each image into caller-provided scratch, then cblas_sgemm (1x1 stride-1
+// unpadded convs skip im2col). Not depthwise (see depthwise_conv2d.hpp). _naive: plain loops.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/common.hpp"
+
+namespace greenbench::kernels {
+
+// Floats of scratch conv2d_forward / conv2d_backward need for shape `s` (one im2col image:
+// C*K*K x OH*OW). Allocate once (e.g. in the model's arena); never allocated inside a step.
+std::size_t conv2d_scratch_floats(const Shape2d& s);
+
+// out (B, OC, OH, OW) = conv(inp (B, C, H, W), weight (OC, C, K, K)) + bias (OC).
+// bias may be nullptr. scratch: conv2d_scratch_floats(s) floats.
+void conv2d_forward(float* out, float* scratch, const float* inp, const float* weight,
+                    const float* bias, const Shape2d& s, int OC);
+// dinp (B, C, H, W), dweight (OC, C, K, K), dbias (OC) from dout (B, OC, OH, OW).
+// Any gradient output may be nullptr (dinp of the first layer: skips the dX GEMM and col2im).
+// `mode` applies to all three. scratch: conv2d_scratch_floats(s) floats.
+void conv2d_backward(float* dinp, float* dweight, float* dbias, float* scratch,
+                     const float* dout, const float* inp, const float* weight, const Shape2d& s,
+                     int OC, Grad mode);
+
+void conv2d_forward_naive(float* out, const float* inp, const float* weight, const float* bias,
+                          const Shape2d& s, int OC);
+void conv2d_backward_naive(float* dinp, float* dweight, float* dbias, const float* dout,
+                           const float* inp, const float* weight, const Shape2d& s, int OC,
+                           Grad mode);
+
+// Multiply-accumulates of one sample's forward pass: OH * OW * OC * C * K * K.
+inline std::int64_t conv2d_macs(const Shape2d& s, int OC) {
+  return std::int64_t(s.OH()) * s.OW() * OC * s.C * s.K * s.K;
+}
+// FLOPs of one forward call (2 * B * MACs). Backward with dinp: 2x that; without: 1x.
+inline double conv2d_flops(const Shape2d& s, int OC) { return 2.0 * s.B * conv2d_macs(s, OC); }
+
+namespace detail {
+// col (C*K*K, OH*OW) <- image (C, H, W); zero where the window hangs over the padding.
+void im2col(float* col, const float* image, const Shape2d& s);
+// image (C, H, W) += col (C*K*K, OH*OW), the adjoint of im2col.
+void col2im_add(float* image, const float* col, const Shape2d& s);
+}  // namespace detail
+
+}  // namespace greenbench::kernels

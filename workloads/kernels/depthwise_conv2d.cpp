@@ -1,0 +1,154 @@
+// Depthwise conv2d: direct loops and the plain-loop reference. See depthwise_conv2d.hpp.
+#include "kernels/depthwise_conv2d.hpp"
+
+#include <cstring>
+
+namespace greenbench::kernels {
+
+namespace {
+// Output columns [lo, hi) whose tap kw reads inside the image row (the rest read padding).
+void tap_range(const Shape2d& s, int kw, int* lo, int* hi) {
+  int st = s.stride, OW = s.OW();
+  int l = s.pad - kw > 0 ? (s.pad - kw + st - 1) / st : 0;
+  int h = (s.W - 1 + s.pad - kw) >= 0 ? (s.W - 1 + s.pad - kw) / st + 1 : 0;
+  if (h > OW) h = OW;
+  if (l > h) l = h;
+  *lo = l;
+  *hi = h;
+}
+}  // namespace
+
+void depthwise_conv2d_forward(float* out, const float* inp, const float* weight,
+                              const float* bias, const Shape2d& s) {
+  const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride;
+  for (int b = 0; b < s.B; b++) {
+    for (int c = 0; c < s.C; c++) {
+      const float* x = inp + ((std::int64_t)b * s.C + c) * H * W;  // (H, W)
+      float* y = out + ((std::int64_t)b * s.C + c) * OH * OW;      // (OH, OW)
+      const float* w = weight + (std::int64_t)c * K * K;          // (K, K)
+      float b0 = bias != nullptr ? bias[c] : 0.0f;
+      for (int i = 0; i < OH * OW; i++) y[i] = b0;
+      for (int kw = 0; kw < K; kw++) {
+        int lo, hi;
+        tap_range(s, kw, &lo, &hi);
+        for (int oh = 0; oh < OH; oh++) {
+          float* yrow = y + oh * OW;
+          for (int kh = 0; kh < K; kh++) {
+            int ih = oh * st - s.pad + kh;
+            if (ih < 0 || ih >= H) continue;
+            float wv = w[kh * K + kw];
+            const float* xrow = x + ih * W;
+            int off = kw - s.pad;
+            if (st == 1) {
+              for (int ow = lo; ow < hi; ow++) yrow[ow] += wv * xrow[ow + off];
+            } else {
+              for (int ow = lo; ow < hi; ow++) yrow[ow] += wv * xrow[ow * st + off];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+void depthwise_conv2d_backward(float* dinp, float* dweight, float* dbias, const float* dout,
+                               const float* inp, const float* weight, const Shape2d& s,
+                               Grad mode) {
+  const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride;
+  const bool acc = mode == Grad::accumulate;
+  if (!acc) {
+    if (dinp != nullptr) std::memset(dinp, 0, sizeof(float) * s.B * s.C * H * W);
+    if (dweight != nullptr) std::memset(dweight, 0, sizeof(float) * s.C * K * K);
+    if (dbias != nullptr) std::memset(dbias, 0, sizeof(float) * s.C);
+  }
+  for (int b = 0; b < s.B; b++) {
+    for (int c = 0; c < s.C; c++) {
+      const float* x = inp + ((std::int64_t)b * s.C + c) * H * W;
+      const float* dy = dout + ((std::int64_t)b * s.C + c) * OH * OW;
+      float* dx = dinp != nullptr ? dinp + ((std::int64_t)b * s.C + c) * H * W : nullptr;
+      const float* w = weight + (std::int64_t)c * K * K;
+      if (dbias != nullptr) {
+        float g = 0.0f;
+        for (int i = 0; i < OH * OW; i++) g += dy[i];
+        dbias[c] += g;
+      }
+      for (int kw = 0; kw < K; kw++) {
+        int lo, hi;
+        tap_range(s, kw, &lo, &hi);
+        int off = kw - s.pad;
+        for (int kh = 0; kh < K; kh++) {
+          float wv = w[kh * K + kw];
+          float gw = 0.0f;
+          for (int oh = 0; oh < OH; oh++) {
+            int ih = oh * st - s.pad + kh;
+            if (ih < 0 || ih >= H) continue;
+            const float* dyrow = dy + oh * OW;
+            const float* xrow = x + ih * W;
+            if (st == 1) {
+              for (int ow = lo; ow < hi; ow++) gw += dyrow[ow] * xrow[ow + off];
+              if (dx != nullptr) {
+                float* dxrow = dx + ih * W;
+                for (int ow = lo; ow < hi; ow++) dxrow[ow + off] += wv * dyrow[ow];
+              }
+            } else {
+              for (int ow = lo; ow < hi; ow++) gw += dyrow[ow] * xrow[ow * st + off];
+              if (dx != nullptr) {
+                float* dxrow = dx + ih * W;
+                for (int ow = lo; ow < hi; ow++) dxrow[ow * st + off] += wv * dyrow[ow];
+              }
+            }
+          }
+          if (dweight != nullptr) dweight[(std::int64_t)c * K * K + kh * K + kw] += gw;
+        }
+      }
+    }
+  }
+}
+
+void depthwise_conv2d_forward_naive(float* out, const float* inp, const float* weight,
+                                    const float* bias, const Shape2d& s) {
+  const int C = s.C, H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW();
+  for (int b = 0; b < s.B; b++)
+    for (int c = 0; c < C; c++)
+      for (int oh = 0; oh < OH; oh++)
+        for (int ow = 0; ow < OW; ow++) {
+          double acc = bias != nullptr ? bias[c] : 0.0;
+          for (int kh = 0; kh < K; kh++)
+            for (int kw = 0; kw < K; kw++) {
+              int ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+              acc += (double)inp[((b * C + c) * H + ih) * W + iw] * weight[(c * K + kh) * K + kw];
+            }
+          out[((b * C + c) * OH + oh) * OW + ow] = (float)acc;
+        }
+}
+
+void depthwise_conv2d_backward_naive(float* dinp, float* dweight, float* dbias,
+                                     const float* dout, const float* inp, const float* weight,
+                                     const Shape2d& s, Grad mode) {
+  const int C = s.C, H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW();
+  const bool acc = mode == Grad::accumulate;
+  if (dinp != nullptr && !acc)
+    for (int i = 0; i < s.B * C * H * W; i++) dinp[i] = 0.0f;
+  if (dweight != nullptr && !acc)
+    for (int i = 0; i < C * K * K; i++) dweight[i] = 0.0f;
+  if (dbias != nullptr && !acc)
+    for (int c = 0; c < C; c++) dbias[c] = 0.0f;
+  for (int b = 0; b < s.B; b++)
+    for (int c = 0; c < C; c++)
+      for (int oh = 0; oh < OH; oh++)
+        for (int ow = 0; ow < OW; ow++) {
+          float g = dout[((b * C + c) * OH + oh) * OW + ow];
+          if (dbias != nullptr) dbias[c] += g;
+          for (int kh = 0; kh < K; kh++)
+            for (int kw = 0; kw < K; kw++) {
+              int ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+              int xi = ((b * C + c) * H + ih) * W + iw, wi = (c * K + kh) * K + kw;
+              if (dinp != nullptr) dinp[xi] += g * weight[wi];
+              if (dweight != nullptr) dweight[wi] += g * inp[xi];
+            }
+        }
+}
+
+}  // namespace greenbench::kernels

@@ -1,0 +1,206 @@
+// Max and average pooling: direct loops (a 2x2 stride-2 fast path) and references. See pool.hpp.
+#include "kernels/pool.hpp"
+
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+namespace greenbench::kernels {
+
+namespace {
+
+bool is_2x2(const Shape2d& s) { return s.K == 2 && s.stride == 2 && s.pad == 0; }
+
+// Index in the (H, W) plane of the first maximum of window (oh, ow); -1 if all padding.
+inline int window_argmax(const float* x, const Shape2d& s, int oh, int ow) {
+  int best = -1;
+  float best_v = -std::numeric_limits<float>::infinity();
+  for (int kh = 0; kh < s.K; kh++) {
+    int ih = oh * s.stride - s.pad + kh;
+    if (ih < 0 || ih >= s.H) continue;
+    for (int kw = 0; kw < s.K; kw++) {
+      int iw = ow * s.stride - s.pad + kw;
+      if (iw < 0 || iw >= s.W) continue;
+      float v = x[ih * s.W + iw];
+      if (best < 0 || v > best_v) {
+        best = ih * s.W + iw;
+        best_v = v;
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+void maxpool_forward(float* out, const float* inp, const Shape2d& s) {
+  const int OH = s.OH(), OW = s.OW(), HW = s.H * s.W;
+  const std::int64_t planes = (std::int64_t)s.B * s.C;
+  for (std::int64_t p = 0; p < planes; p++) {
+    const float* x = inp + p * HW;
+    float* y = out + p * OH * OW;
+    if (is_2x2(s)) {
+      for (int oh = 0; oh < OH; oh++) {
+        const float* r0 = x + (2 * oh) * s.W;
+        const float* r1 = r0 + s.W;
+        float* yr = y + oh * OW;
+        for (int ow = 0; ow < OW; ow++) {
+          float a = r0[2 * ow] >= r0[2 * ow + 1] ? r0[2 * ow] : r0[2 * ow + 1];
+          float b = r1[2 * ow] >= r1[2 * ow + 1] ? r1[2 * ow] : r1[2 * ow + 1];
+          yr[ow] = a >= b ? a : b;
+        }
+      }
+    } else {
+      for (int oh = 0; oh < OH; oh++)
+        for (int ow = 0; ow < OW; ow++) y[oh * OW + ow] = x[window_argmax(x, s, oh, ow)];
+    }
+  }
+}
+
+void maxpool_backward(float* dinp, const float* dout, const float* inp, const Shape2d& s,
+                      Grad mode) {
+  const int OH = s.OH(), OW = s.OW(), HW = s.H * s.W;
+  const std::int64_t planes = (std::int64_t)s.B * s.C;
+  if (mode == Grad::overwrite) std::memset(dinp, 0, sizeof(float) * planes * HW);
+  for (std::int64_t p = 0; p < planes; p++) {
+    const float* x = inp + p * HW;
+    const float* dy = dout + p * OH * OW;
+    float* dx = dinp + p * HW;
+    if (is_2x2(s)) {
+      for (int oh = 0; oh < OH; oh++) {
+        int i0 = (2 * oh) * s.W, i1 = i0 + s.W;
+        for (int ow = 0; ow < OW; ow++) {
+          // Same tie order as the forward and the reference: first maximum in row-major order.
+          int a = x[i0 + 2 * ow] >= x[i0 + 2 * ow + 1] ? i0 + 2 * ow : i0 + 2 * ow + 1;
+          int b = x[i1 + 2 * ow] >= x[i1 + 2 * ow + 1] ? i1 + 2 * ow : i1 + 2 * ow + 1;
+          dx[x[a] >= x[b] ? a : b] += dy[oh * OW + ow];
+        }
+      }
+    } else {
+      for (int oh = 0; oh < OH; oh++)
+        for (int ow = 0; ow < OW; ow++) dx[window_argmax(x, s, oh, ow)] += dy[oh * OW + ow];
+    }
+  }
+}
+
+void avgpool_forward(float* out, const float* inp, const Shape2d& s) {
+  const int OH = s.OH(), OW = s.OW(), HW = s.H * s.W;
+  const float scale = 1.0f / (s.K * s.K);
+  const std::int64_t planes = (std::int64_t)s.B * s.C;
+  for (std::int64_t p = 0; p < planes; p++) {
+    const float* x = inp + p * HW;
+    float* y = out + p * OH * OW;
+    for (int oh = 0; oh < OH; oh++)
+      for (int ow = 0; ow < OW; ow++) {
+        float acc = 0.0f;
+        for (int kh = 0; kh < s.K; kh++) {
+          int ih = oh * s.stride - s.pad + kh;
+          if (ih < 0 || ih >= s.H) continue;
+          for (int kw = 0; kw < s.K; kw++) {
+            int iw = ow * s.stride - s.pad + kw;
+            if (iw >= 0 && iw < s.W) acc += x[ih * s.W + iw];
+          }
+        }
+        y[oh * OW + ow] = acc * scale;
+      }
+  }
+}
+
+void avgpool_backward(float* dinp, const float* dout, const Shape2d& s, Grad mode) {
+  const int OH = s.OH(), OW = s.OW(), HW = s.H * s.W;
+  const float scale = 1.0f / (s.K * s.K);
+  const std::int64_t planes = (std::int64_t)s.B * s.C;
+  if (mode == Grad::overwrite) std::memset(dinp, 0, sizeof(float) * planes * HW);
+  for (std::int64_t p = 0; p < planes; p++) {
+    float* dx = dinp + p * HW;
+    const float* dy = dout + p * OH * OW;
+    for (int oh = 0; oh < OH; oh++)
+      for (int ow = 0; ow < OW; ow++) {
+        float g = dy[oh * OW + ow] * scale;
+        for (int kh = 0; kh < s.K; kh++) {
+          int ih = oh * s.stride - s.pad + kh;
+          if (ih < 0 || ih >= s.H) continue;
+          for (int kw = 0; kw < s.K; kw++) {
+            int iw = ow * s.stride - s.pad + kw;
+            if (iw >= 0 && iw < s.W) dx[ih * s.W + iw] += g;
+          }
+        }
+      }
+  }
+}
+
+// References: index arithmetic over the whole tensor, no hoisting, no special cases.
+void maxpool_forward_naive(float* out, const float* inp, const Shape2d& s) {
+  const int C = s.C, H = s.H, W = s.W, OH = s.OH(), OW = s.OW();
+  for (int b = 0; b < s.B; b++)
+    for (int c = 0; c < C; c++)
+      for (int oh = 0; oh < OH; oh++)
+        for (int ow = 0; ow < OW; ow++) {
+          float m = -std::numeric_limits<float>::infinity();
+          for (int kh = 0; kh < s.K; kh++)
+            for (int kw = 0; kw < s.K; kw++) {
+              int ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+              float v = inp[((b * C + c) * H + ih) * W + iw];
+              if (v > m) m = v;
+            }
+          out[((b * C + c) * OH + oh) * OW + ow] = m;
+        }
+}
+
+void maxpool_backward_naive(float* dinp, const float* dout, const float* inp, const Shape2d& s,
+                            Grad mode) {
+  const int C = s.C, H = s.H, W = s.W, OH = s.OH(), OW = s.OW();
+  if (mode == Grad::overwrite)
+    for (int i = 0; i < s.B * C * H * W; i++) dinp[i] = 0.0f;
+  for (int b = 0; b < s.B; b++)
+    for (int c = 0; c < C; c++)
+      for (int oh = 0; oh < OH; oh++)
+        for (int ow = 0; ow < OW; ow++) {
+          int arg = -1;
+          for (int kh = 0; kh < s.K; kh++)
+            for (int kw = 0; kw < s.K; kw++) {
+              int ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+              int i = ((b * C + c) * H + ih) * W + iw;
+              if (arg < 0 || inp[i] > inp[arg]) arg = i;
+            }
+          dinp[arg] += dout[((b * C + c) * OH + oh) * OW + ow];
+        }
+}
+
+void avgpool_forward_naive(float* out, const float* inp, const Shape2d& s) {
+  const int C = s.C, H = s.H, W = s.W, OH = s.OH(), OW = s.OW();
+  for (int b = 0; b < s.B; b++)
+    for (int c = 0; c < C; c++)
+      for (int oh = 0; oh < OH; oh++)
+        for (int ow = 0; ow < OW; ow++) {
+          double acc = 0.0;
+          for (int kh = 0; kh < s.K; kh++)
+            for (int kw = 0; kw < s.K; kw++) {
+              int ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+              acc += inp[((b * C + c) * H + ih) * W + iw];
+            }
+          out[((b * C + c) * OH + oh) * OW + ow] = (float)(acc / (s.K * s.K));
+        }
+}
+
+void avgpool_backward_naive(float* dinp, const float* dout, const Shape2d& s, Grad mode) {
+  const int C = s.C, H = s.H, W = s.W, OH = s.OH(), OW = s.OW();
+  if (mode == Grad::overwrite)
+    for (int i = 0; i < s.B * C * H * W; i++) dinp[i] = 0.0f;
+  for (int b = 0; b < s.B; b++)
+    for (int c = 0; c < C; c++)
+      for (int oh = 0; oh < OH; oh++)
+        for (int ow = 0; ow < OW; ow++)
+          for (int kh = 0; kh < s.K; kh++)
+            for (int kw = 0; kw < s.K; kw++) {
+              int ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+              dinp[((b * C + c) * H + ih) * W + iw] +=
+                  dout[((b * C + c) * OH + oh) * OW + ow] / (float)(s.K * s.K);
+            }
+}
+
+}  // namespace greenbench::kernels

@@ -1,0 +1,174 @@
+// The classifier workload: the training loop over shuffled batches (PyTorch DataLoader with
+// shuffle=True, drop_last=False), inference over the test split, and the bench steps on a
+// fixed batch. See classifier.hpp. Not the model (net.cpp) and not the data readers (data/).
+#include "models/classifier.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/threads.hpp"
+#include "models/config.hpp"
+
+namespace greenbench::models {
+
+DatasetSpec classifier_dataset_spec(const WorkloadConfig& config) {
+  const CommonConfig c = common_read(config);
+  DatasetSpec spec;
+  spec.name = c.dataset;
+  spec.data_dir = c.data_dir;
+  spec.train_samples = c.train_samples;
+  spec.test_samples = c.test_samples;
+  spec.seed = c.seed;
+  if (c.dataset == "synthetic") {
+    spec.channels = c.input_shape.at(0);
+    spec.height = c.input_shape.at(1);
+    spec.width = c.input_shape.at(2);
+    spec.classes = 10;
+    // Generate exactly the subset asked for (default 60000 / 10000, Fashion-MNIST's sizes).
+    spec.synthetic_train = c.train_samples > 0 ? c.train_samples : 60000;
+    spec.synthetic_test = c.test_samples > 0 ? c.test_samples : 10000;
+  }
+  return spec;
+}
+
+void classifier_input_shape(const WorkloadConfig& config, int& C, int& H, int& W, int& classes) {
+  const std::string dataset = config.at("dataset").get<std::string>();
+  classes = 10;
+  if (dataset == "fashion-mnist") {
+    C = 1, H = W = 28;
+  } else if (dataset == "cifar10") {
+    C = 3, H = W = 32;
+  } else {
+    const auto shape = config.at("input_shape").get<std::vector<int>>();
+    C = shape.at(0), H = shape.at(1), W = shape.at(2);
+  }
+}
+
+namespace {
+
+kernels::OptimConfig optim_config(const CommonConfig& c) {
+  kernels::OptimConfig o;
+  o.kind = kernels::optimizer_parse(c.optimizer);
+  o.lr = static_cast<float>(c.learning_rate);
+  o.momentum = static_cast<float>(c.momentum);
+  o.weight_decay = static_cast<float>(c.weight_decay);
+  return o;
+}
+
+class Classifier final : public Workload {
+ public:
+  Classifier(std::string name, const WorkloadConfig& config, DatasetSplits data,
+             std::vector<Node> nodes)
+      : name_(std::move(name)),
+        common_(common_read(config)),
+        optim_(optim_config(common_)),
+        data_(std::move(data)),
+        net_(std::move(nodes), std::max(common_.batch_size, common_.infer_batch_size),
+             optim_.kind, common_.seed),
+        test_order_(static_cast<std::size_t>(data_.test.n)),
+        bench_order_(static_cast<std::size_t>(net_.Bmax())) {
+    kernels::threads_set(common_.threads);
+    for (std::size_t i = 0; i < test_order_.size(); i++) test_order_[i] = static_cast<int>(i);
+    for (std::size_t i = 0; i < bench_order_.size(); i++)
+      bench_order_[i] = static_cast<int>(i % static_cast<std::size_t>(data_.train.n));
+  }
+
+  std::string name() const override { return name_; }
+  std::int64_t params() const override { return net_.params(); }
+  std::int64_t macs_per_sample() const override { return net_.macs_per_sample(); }
+  std::int64_t memory_bytes() const override { return net_.memory_bytes(); }
+  std::int64_t train_samples() const override { return data_.train.n; }
+  std::int64_t test_samples() const override { return data_.test.n; }
+  std::int64_t steps_per_epoch() const override {
+    return (data_.train.n + common_.batch_size - 1) / common_.batch_size;
+  }
+
+  void train_epoch(int epoch, PhaseObserver& observer) override {
+    kernels::threads_set(common_.threads);
+    const std::vector<int> order =
+        dataset_permutation(static_cast<int>(data_.train.n), common_.seed, epoch);
+    PhaseResult r;
+    r.phase = "train";
+    observer.phase_begin("train");
+    double loss_sum = 0;
+    std::int64_t correct = 0;
+    for (std::int64_t start = 0; start < data_.train.n; start += common_.batch_size) {
+      const int B = static_cast<int>(std::min<std::int64_t>(common_.batch_size, data_.train.n - start));
+      dataset_batch(data_.train, order.data() + start, B, net_.input(), net_.targets());
+      const auto ce = net_.forward(B, true);
+      r.steps++;
+      r.samples += B;
+      loss_sum += double(ce.loss) * B;
+      correct += ce.correct;
+      if (!std::isfinite(ce.loss)) {
+        r.diverged = true;
+        break;
+      }
+      net_.backward(B);
+      net_.update(optim_, ++step_);
+      if (!observer.step_end(r.steps)) break;
+    }
+    r.loss = r.samples ? loss_sum / double(r.samples) : 0.0;
+    r.accuracy = r.samples ? double(correct) / double(r.samples) : 0.0;
+    observer.phase_end(r);
+  }
+
+  void infer(PhaseObserver& observer) override {
+    kernels::threads_set(common_.threads);
+    PhaseResult r;
+    r.phase = "infer";
+    observer.phase_begin("infer");
+    double loss_sum = 0;
+    std::int64_t correct = 0;
+    for (std::int64_t start = 0; start < data_.test.n; start += common_.infer_batch_size) {
+      const int B = static_cast<int>(
+          std::min<std::int64_t>(common_.infer_batch_size, data_.test.n - start));
+      dataset_batch(data_.test, test_order_.data() + start, B, net_.input(), net_.targets());
+      const auto ce = net_.forward(B, false);
+      r.steps++;
+      r.samples += B;
+      loss_sum += double(ce.loss) * B;
+      correct += ce.correct;
+      if (!std::isfinite(ce.loss)) r.diverged = true;
+      if (!observer.step_end(r.steps)) break;
+    }
+    r.loss = r.samples ? loss_sum / double(r.samples) : 0.0;
+    r.accuracy = r.samples ? double(correct) / double(r.samples) : 0.0;
+    observer.phase_end(r);
+  }
+
+  // One step on the first batch_size train samples (repeated if the split is smaller).
+  void bench_train_step() override {
+    const int B = common_.batch_size;
+    dataset_batch(data_.train, bench_order_.data(), B, net_.input(), net_.targets());
+    net_.forward(B, true);
+    net_.backward(B);
+    net_.update(optim_, ++step_);
+  }
+  void bench_infer_step() override {
+    const int B = common_.infer_batch_size;
+    dataset_batch(data_.train, bench_order_.data(), B, net_.input(), net_.targets());
+    net_.forward(B, false);
+  }
+  double bench_train_flops() const override { return net_.train_flops(common_.batch_size); }
+  double bench_infer_flops() const override { return net_.infer_flops(common_.infer_batch_size); }
+
+ private:
+  std::string name_;
+  CommonConfig common_;
+  kernels::OptimConfig optim_;
+  DatasetSplits data_;
+  Net net_;
+  std::vector<int> test_order_;   // (test n): 0, 1, 2, ...
+  std::vector<int> bench_order_;  // (Bmax): the fixed bench batch
+  int step_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Workload> classifier_make(const std::string& name, const WorkloadConfig& config,
+                                          DatasetSplits data, std::vector<Node> nodes) {
+  return std::make_unique<Classifier>(name, config, std::move(data), std::move(nodes));
+}
+
+}  // namespace greenbench::models
