@@ -1,0 +1,62 @@
+// `--set KEY=VALUE` parsing and YAML-to-JSON conversion. Not key validation.
+#include "set_args.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "greenbench/errors.hpp"
+
+namespace greenbench {
+
+nlohmann::json yaml_to_json(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined: return nullptr;
+    case YAML::NodeType::Sequence: {
+      nlohmann::json arr = nlohmann::json::array();
+      for (const auto& e : node) arr.push_back(yaml_to_json(e));
+      return arr;
+    }
+    case YAML::NodeType::Map: {
+      nlohmann::json obj = nlohmann::json::object();
+      for (const auto& kv : node) obj[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+      return obj;
+    }
+    case YAML::NodeType::Scalar: break;
+  }
+  const std::string s = node.Scalar();
+  if (node.Tag() == "!") return s;  // quoted
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  if (s == "null" || s == "~" || s == "Null" || s == "NULL") return nullptr;
+  std::int64_t i = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), i);
+  if (ec == std::errc() && p == s.data() + s.size()) return i;
+  char* end = nullptr;
+  const double d = std::strtod(s.c_str(), &end);
+  if (!s.empty() && end == s.c_str() + s.size() && std::isfinite(d)) return d;
+  return s;
+}
+
+nlohmann::json sets_parse(const std::vector<std::string>& sets) {
+  nlohmann::json config = nlohmann::json::object();
+  for (const std::string& kv : sets) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw InputError(fmt::format("--set {}: expected KEY=VALUE", kv), "", 0, 0, "e.g. --set hidden=[256,128]");
+    const std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
+    try {
+      config[key] = yaml_to_json(YAML::Load(value));
+    } catch (const YAML::Exception& e) {
+      throw InputError(fmt::format("--set {}: the value is not valid YAML ({})", kv, e.msg));
+    }
+  }
+  return config;
+}
+
+}  // namespace greenbench

@@ -1,0 +1,23 @@
+// Internal: `--set KEY=VALUE` arguments (VALUE is YAML: `hidden=[256,128]`) and the YAML-to-JSON
+// conversion the grid files share. Not validation of keys (workload_config_complete does that).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace YAML {
+class Node;
+}
+
+namespace greenbench {
+
+// A YAML value as JSON: quoted scalars stay strings; plain ones become null, booleans, integers
+// or numbers when they read as such (YAML 1.2 core schema).
+nlohmann::json yaml_to_json(const YAML::Node& node);
+
+// {"KEY": VALUE, ...} from KEY=VALUE strings. Throws InputError naming the bad argument.
+nlohmann::json sets_parse(const std::vector<std::string>& sets);
+
+}  // namespace greenbench
