@@ -27,10 +27,7 @@ void batchnorm_forward_train(float* out, float* mean, float* rstd, float* runnin
     // Two passes (mean, then centred squares): float sums per plane, double across planes.
     double sum = 0.0;
     for (int b = 0; b < B; b++) {
-      const float* x = inp + ((std::int64_t)b * C + c) * HW;
-      float s = 0.0f;
-      for (std::int64_t i = 0; i < HW; i++) s += x[i];
-      sum += s;
+      sum += detail::sum_floats(inp + ((std::int64_t)b * C + c) * HW, HW);
     }
     const float m = (float)(sum / n);
     double sq = 0.0;

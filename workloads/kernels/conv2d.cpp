@@ -117,10 +117,7 @@ void conv2d_backward(float* dinp, float* dweight, float* dbias, float* scratch,
     for (int o = 0; o < OC; o++) {
       float g = 0.0f;
       for (int b = 0; b < s.B; b++) {
-        const float* row = dout + b * out_stride + (std::int64_t)o * OHW;
-        float gb = 0.0f;
-        for (int i = 0; i < OHW; i++) gb += row[i];
-        g += gb;
+        g += detail::sum_floats(dout + b * out_stride + (std::int64_t)o * OHW, OHW);
       }
       dbias[o] = acc ? dbias[o] + g : g;
     }

@@ -68,9 +68,7 @@ void depthwise_conv2d_backward(float* dinp, float* dweight, float* dbias, const 
       float* dx = dinp != nullptr ? dinp + ((std::int64_t)b * s.C + c) * H * W : nullptr;
       const float* w = weight + (std::int64_t)c * K * K;
       if (dbias != nullptr) {
-        float g = 0.0f;
-        for (int i = 0; i < OH * OW; i++) g += dy[i];
-        dbias[c] += g;
+        dbias[c] += detail::sum_floats(dy, (std::int64_t)OH * OW);
       }
       for (int kw = 0; kw < K; kw++) {
         int lo, hi;

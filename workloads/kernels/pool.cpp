@@ -61,22 +61,46 @@ void maxpool_backward(float* dinp, const float* dout, const float* inp, const Sh
                       Grad mode) {
   const int OH = s.OH(), OW = s.OW(), HW = s.H * s.W;
   const std::int64_t planes = (std::int64_t)s.B * s.C;
-  if (mode == Grad::overwrite) std::memset(dinp, 0, sizeof(float) * planes * HW);
+  const bool acc = mode == Grad::accumulate;
+  if (is_2x2(s)) {
+    // Windows tile the plane: write every cell of each window (g or 0) instead of zeroing
+    // dinp first; only an odd last row or column, outside every window, is zeroed.
+    for (std::int64_t p = 0; p < planes; p++) {
+      const float* x = inp + p * HW;
+      const float* dy = dout + p * OH * OW;
+      float* dx = dinp + p * HW;
+      for (int oh = 0; oh < OH; oh++) {
+        const float* r0 = x + (2 * oh) * s.W;
+        const float* r1 = r0 + s.W;
+        float* d0 = dx + (2 * oh) * s.W;
+        float* d1 = d0 + s.W;
+        for (int ow = 0; ow < OW; ow++) {
+          // Same tie order as the forward and the reference: first maximum in row-major order.
+          const float g = dy[oh * OW + ow];
+          const int c = 2 * ow;
+          const bool left0 = r0[c] >= r0[c + 1], left1 = r1[c] >= r1[c + 1];
+          const float m0 = left0 ? r0[c] : r0[c + 1], m1 = left1 ? r1[c] : r1[c + 1];
+          const bool top = m0 >= m1;
+          const float g00 = top && left0 ? g : 0.0f, g01 = top && !left0 ? g : 0.0f;
+          const float g10 = !top && left1 ? g : 0.0f, g11 = !top && !left1 ? g : 0.0f;
+          if (acc) {
+            d0[c] += g00, d0[c + 1] += g01, d1[c] += g10, d1[c + 1] += g11;
+          } else {
+            d0[c] = g00, d0[c + 1] = g01, d1[c] = g10, d1[c + 1] = g11;
+          }
+        }
+        if (!acc && (s.W & 1)) d0[s.W - 1] = d1[s.W - 1] = 0.0f;
+      }
+      if (!acc && (s.H & 1)) std::memset(dx + (s.H - 1) * s.W, 0, sizeof(float) * s.W);
+    }
+    return;
+  }
+  if (!acc) std::memset(dinp, 0, sizeof(float) * planes * HW);
   for (std::int64_t p = 0; p < planes; p++) {
     const float* x = inp + p * HW;
     const float* dy = dout + p * OH * OW;
     float* dx = dinp + p * HW;
-    if (is_2x2(s)) {
-      for (int oh = 0; oh < OH; oh++) {
-        int i0 = (2 * oh) * s.W, i1 = i0 + s.W;
-        for (int ow = 0; ow < OW; ow++) {
-          // Same tie order as the forward and the reference: first maximum in row-major order.
-          int a = x[i0 + 2 * ow] >= x[i0 + 2 * ow + 1] ? i0 + 2 * ow : i0 + 2 * ow + 1;
-          int b = x[i1 + 2 * ow] >= x[i1 + 2 * ow + 1] ? i1 + 2 * ow : i1 + 2 * ow + 1;
-          dx[x[a] >= x[b] ? a : b] += dy[oh * OW + ow];
-        }
-      }
-    } else {
+    {
       for (int oh = 0; oh < OH; oh++)
         for (int ow = 0; ow < OW; ow++) dx[window_argmax(x, s, oh, ow)] += dy[oh * OW + ow];
     }
