@@ -11,6 +11,31 @@ namespace {
 
 bool is_2x2(const Shape2d& s) { return s.K == 2 && s.stride == 2 && s.pad == 0; }
 
+// One output row of the 2x2 stride-2 max-pool backward: writes all four cells of each window
+// (g to the first maximum, 0 elsewhere), so dinp needs no zeroing first. Branch-free so it
+// vectorises.
+template <bool kAccumulate>
+void maxpool2x2_backward_row(float* d0, float* d1, const float* r0, const float* r1,
+                             const float* dy, int OW) {
+  for (int ow = 0; ow < OW; ow++) {
+    const float g = dy[ow];
+    const int c = 2 * ow;
+    // Same tie order as the forward and the reference: first maximum in row-major order.
+    const bool left0 = r0[c] >= r0[c + 1], left1 = r1[c] >= r1[c + 1];
+    const float m0 = left0 ? r0[c] : r0[c + 1], m1 = left1 ? r1[c] : r1[c + 1];
+    const bool top = m0 >= m1;
+    // Selects only (no &&, whose short-circuit is control flow), so GCC vectorises the loop.
+    const float gt = top ? g : 0.0f, gb = top ? 0.0f : g;
+    const float g00 = left0 ? gt : 0.0f, g01 = left0 ? 0.0f : gt;
+    const float g10 = left1 ? gb : 0.0f, g11 = left1 ? 0.0f : gb;
+    if (kAccumulate) {
+      d0[c] += g00, d0[c + 1] += g01, d1[c] += g10, d1[c + 1] += g11;
+    } else {
+      d0[c] = g00, d0[c + 1] = g01, d1[c] = g10, d1[c + 1] = g11;
+    }
+  }
+}
+
 // Index in the (H, W) plane of the first maximum of window (oh, ow); -1 if all padding.
 inline int window_argmax(const float* x, const Shape2d& s, int oh, int ow) {
   int best = -1;
@@ -71,24 +96,12 @@ void maxpool_backward(float* dinp, const float* dout, const float* inp, const Sh
       float* dx = dinp + p * HW;
       for (int oh = 0; oh < OH; oh++) {
         const float* r0 = x + (2 * oh) * s.W;
-        const float* r1 = r0 + s.W;
         float* d0 = dx + (2 * oh) * s.W;
         float* d1 = d0 + s.W;
-        for (int ow = 0; ow < OW; ow++) {
-          // Same tie order as the forward and the reference: first maximum in row-major order.
-          const float g = dy[oh * OW + ow];
-          const int c = 2 * ow;
-          const bool left0 = r0[c] >= r0[c + 1], left1 = r1[c] >= r1[c + 1];
-          const float m0 = left0 ? r0[c] : r0[c + 1], m1 = left1 ? r1[c] : r1[c + 1];
-          const bool top = m0 >= m1;
-          const float g00 = top && left0 ? g : 0.0f, g01 = top && !left0 ? g : 0.0f;
-          const float g10 = !top && left1 ? g : 0.0f, g11 = !top && !left1 ? g : 0.0f;
-          if (acc) {
-            d0[c] += g00, d0[c + 1] += g01, d1[c] += g10, d1[c + 1] += g11;
-          } else {
-            d0[c] = g00, d0[c + 1] = g01, d1[c] = g10, d1[c + 1] = g11;
-          }
-        }
+        if (acc)
+          maxpool2x2_backward_row<true>(d0, d1, r0, r0 + s.W, dy + oh * OW, OW);
+        else
+          maxpool2x2_backward_row<false>(d0, d1, r0, r0 + s.W, dy + oh * OW, OW);
         if (!acc && (s.W & 1)) d0[s.W - 1] = d1[s.W - 1] = 0.0f;
       }
       if (!acc && (s.H & 1)) std::memset(dx + (s.H - 1) * s.W, 0, sizeof(float) * s.W);
