@@ -100,6 +100,42 @@ BENCHMARK(BM_conv2d)->ArgNames({"layer", "mode"})
     ->ArgsProduct({{0, 1}, {0, 1, 2}})
     ->Unit(benchmark::kMicrosecond);
 
+// 2x2 max-pool after conv1 (B, 32, 28, 28) and ReLU over the same tensor; mode 0 forward,
+// 1 backward. Memory-bound: the counter is GB/s of tensors read and written.
+void BM_maxpool2x2(benchmark::State& state) {
+  const gk::Shape2d s{kBatch, 32, 28, 28, 2, 2, 0};
+  const std::size_t n = (std::size_t)s.B * s.C * s.H * s.W, m = n / 4;
+  auto x = random_floats(n, 1), dy = random_floats(m, 2);
+  std::vector<float> y(m), dx(n);
+  for (auto _ : state) {
+    if (state.range(0) == 0)
+      gk::maxpool_forward(y.data(), x.data(), s);
+    else
+      gk::maxpool_backward(dx.data(), dy.data(), x.data(), s, gk::Grad::overwrite);
+    benchmark::DoNotOptimize(dx.data());
+  }
+  state.counters["GBps"] = benchmark::Counter(
+      4.0 * (state.range(0) == 0 ? n + m : 2 * n + m) / 1e9,
+      benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_maxpool2x2)->ArgName("mode")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+void BM_relu(benchmark::State& state) {
+  const std::size_t n = (std::size_t)kBatch * 32 * 28 * 28;
+  auto x = random_floats(n, 1), dy = random_floats(n, 2);
+  std::vector<float> y(n), dx(n);
+  for (auto _ : state) {
+    if (state.range(0) == 0)
+      gk::relu_forward(y.data(), x.data(), n);
+    else
+      gk::relu_backward(dx.data(), dy.data(), x.data(), n, gk::Grad::overwrite);
+    benchmark::DoNotOptimize(dx.data());
+  }
+  state.counters["GBps"] = benchmark::Counter(4.0 * (state.range(0) == 0 ? 2 * n : 3 * n) / 1e9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_relu)->ArgName("mode")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
 // dense forward + backward (dinp included), batch 128.
 void BM_dense_fwd_bwd(benchmark::State& state) {
   const int C = state.range(0), OC = state.range(1);
