@@ -374,6 +374,8 @@ std::vector<Factory> all_cases() {
       make<Conv2dCase>(S(2, 5, 4, 3, 1, 1, 0), 6),  // 1x1 stride 1: no im2col
       make<Conv2dCase>(S(2, 3, 5, 6, 1, 2, 1), 4),  // 1x1 stride 2 padded: im2col
       make<Conv2dCase>(S(1, 3, 5, 5, 5, 1, 0), 2),  // output 1x1
+      make<Conv2dCase>(S(2, 2, 6, 9, 5, 1, 2), 3),  // "same" K = 5: flat im2col path
+      make<Conv2dCase>(S(1, 1, 1, 7, 3, 1, 1), 2),  // one row: every tap row but one is padding
       make<DepthwiseConv2dCase>(S(1, 1, 5, 5, 3, 1, 1)),
       make<DepthwiseConv2dCase>(S(2, 3, 7, 9, 3, 1, 1)),
       make<DepthwiseConv2dCase>(S(2, 3, 11, 8, 5, 2, 2)),

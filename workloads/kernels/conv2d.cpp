@@ -22,7 +22,69 @@ namespace detail {
 #define GB_NO_LIBC_LOOPS
 #endif
 
+namespace {
+
+// "Same" convolutions (stride 1, 2 * pad = K - 1, so OH = H and OW = W) take a flat path: each
+// (c, kh, kw) plane of col is the image shifted by (kh - pad) * W + (kw - pad), one long
+// vectorised copy, then the cells whose column wrapped into the neighbouring row are zeroed.
+// Row-by-row copies of 14 or 28 floats were ~10% of a CNN train step.
+bool is_same(const Shape2d& s) { return s.stride == 1 && 2 * s.pad == s.K - 1; }
+
+// Columns [0, lo) and [hi, W) of tap kw read padding.
+void wrapped_columns(const Shape2d& s, int kw, int* lo, int* hi) {
+  *lo = kw < s.pad ? s.pad - kw : 0;
+  *hi = kw > s.pad ? s.W - (kw - s.pad) : s.W;
+}
+
+GB_NO_LIBC_LOOPS void im2col_same(float* col, const float* image, const Shape2d& s) {
+  const int H = s.H, W = s.W, K = s.K, pad = s.pad;
+  const std::int64_t N = (std::int64_t)H * W;
+  for (int c = 0; c < s.C; c++) {
+    const float* img_c = image + c * N;
+    for (int kh = 0; kh < K; kh++) {
+      for (int kw = 0; kw < K; kw++, col += N) {
+        const std::int64_t shift = (std::int64_t)(kh - pad) * W + (kw - pad);
+        const std::int64_t lo = shift < 0 ? -shift : 0, hi = shift > 0 ? N - shift : N;
+        for (std::int64_t i = 0; i < lo; i++) col[i] = 0.0f;
+        for (std::int64_t i = lo; i < hi; i++) col[i] = img_c[i + shift];
+        for (std::int64_t i = hi; i < N; i++) col[i] = 0.0f;
+        int clo, chi;
+        wrapped_columns(s, kw, &clo, &chi);
+        for (int oh = 0; oh < H; oh++) {
+          for (int ow = 0; ow < clo; ow++) col[oh * W + ow] = 0.0f;
+          for (int ow = chi; ow < W; ow++) col[oh * W + ow] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+// Adjoint of im2col_same; zeroes the wrapped cells of `col` (scratch) before the flat add.
+void col2im_add_same(float* image, float* col, const Shape2d& s) {
+  const int H = s.H, W = s.W, K = s.K, pad = s.pad;
+  const std::int64_t N = (std::int64_t)H * W;
+  for (int c = 0; c < s.C; c++) {
+    float* img_c = image + c * N;
+    for (int kh = 0; kh < K; kh++) {
+      for (int kw = 0; kw < K; kw++, col += N) {
+        int clo, chi;
+        wrapped_columns(s, kw, &clo, &chi);
+        for (int oh = 0; oh < H; oh++) {
+          for (int ow = 0; ow < clo; ow++) col[oh * W + ow] = 0.0f;
+          for (int ow = chi; ow < W; ow++) col[oh * W + ow] = 0.0f;
+        }
+        const std::int64_t shift = (std::int64_t)(kh - pad) * W + (kw - pad);
+        const std::int64_t lo = shift < 0 ? -shift : 0, hi = shift > 0 ? N - shift : N;
+        for (std::int64_t i = lo; i < hi; i++) img_c[i + shift] += col[i];
+      }
+    }
+  }
+}
+
+}  // namespace
+
 GB_NO_LIBC_LOOPS void im2col(float* col, const float* image, const Shape2d& s) {
+  if (is_same(s)) return im2col_same(col, image, s);
   const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride, pad = s.pad;
   for (int c = 0; c < s.C; c++) {
     const float* img_c = image + (std::int64_t)c * H * W;
@@ -55,7 +117,8 @@ GB_NO_LIBC_LOOPS void im2col(float* col, const float* image, const Shape2d& s) {
   }
 }
 
-void col2im_add(float* image, const float* col, const Shape2d& s) {
+void col2im_add(float* image, float* col, const Shape2d& s) {
+  if (is_same(s)) return col2im_add_same(image, col, s);
   const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride, pad = s.pad;
   for (int c = 0; c < s.C; c++) {
     float* img_c = image + (std::int64_t)c * H * W;

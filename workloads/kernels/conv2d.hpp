@@ -41,8 +41,8 @@ inline double conv2d_flops(const Shape2d& s, int OC) { return 2.0 * s.B * conv2d
 namespace detail {
 // col (C*K*K, OH*OW) <- image (C, H, W); zero where the window hangs over the padding.
 void im2col(float* col, const float* image, const Shape2d& s);
-// image (C, H, W) += col (C*K*K, OH*OW), the adjoint of im2col.
-void col2im_add(float* image, const float* col, const Shape2d& s);
+// image (C, H, W) += col (C*K*K, OH*OW), the adjoint of im2col. May overwrite col (scratch).
+void col2im_add(float* image, float* col, const Shape2d& s);
 }  // namespace detail
 
 }  // namespace greenbench::kernels
