@@ -136,6 +136,26 @@ void BM_relu(benchmark::State& state) {
 }
 BENCHMARK(BM_relu)->ArgName("mode")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
+// Activations at the MLP hidden layer (128 x 512), forward + backward; counter: Gelem/s.
+void BM_activation(benchmark::State& state) {
+  const std::int64_t n = (std::int64_t)kBatch * 512;
+  auto x = random_floats(n, 1), dy = random_floats(n, 2);
+  for (float& v : x) v *= 4.0f;
+  std::vector<float> y(n), dx(n);
+  const auto ow = gk::Grad::overwrite;
+  for (auto _ : state) {
+    switch (state.range(0)) {
+      case 0: gk::relu_forward(y.data(), x.data(), n); gk::relu_backward(dx.data(), dy.data(), x.data(), n, ow); break;
+      case 1: gk::gelu_forward(y.data(), x.data(), n); gk::gelu_backward(dx.data(), dy.data(), x.data(), n, ow); break;
+      case 2: gk::gelu_tanh_forward(y.data(), x.data(), n); gk::gelu_tanh_backward(dx.data(), dy.data(), x.data(), n, ow); break;
+      case 3: gk::tanh_forward(y.data(), x.data(), n); gk::tanh_backward(dx.data(), dy.data(), y.data(), n, ow); break;
+    }
+    benchmark::DoNotOptimize(dx.data());
+  }
+  state.counters["Gelem"] = benchmark::Counter(n / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_activation)->ArgName("relu_gelu_gelutanh_tanh")->DenseRange(0, 3)->Unit(benchmark::kMicrosecond);
+
 // dense forward + backward (dinp included), batch 128.
 void BM_dense_fwd_bwd(benchmark::State& state) {
   const int C = state.range(0), OC = state.range(1);
