@@ -10,11 +10,11 @@
 #include <random>
 #include <vector>
 
+#include "kernels/activation.hpp"
 #include "kernels/conv2d.hpp"
 #include "kernels/dense.hpp"
 #include "kernels/optim.hpp"
 #include "kernels/pool.hpp"
-#include "kernels/activation.hpp"
 #include "kernels/softmax_cross_entropy.hpp"
 #include "kernels/threads.hpp"
 
@@ -52,14 +52,15 @@ void BM_sgemm(benchmark::State& state) {
 }
 // The per-image GEMMs of the CNN convs (x128 images), the same work as one batched GEMM, the
 // dense layers, and a large square GEMM for the machine's peak.
-BENCHMARK(BM_sgemm)->ArgNames({"M", "N", "K", "calls"})
-    ->Args({32, 784, 9, kBatch})             // conv1 forward, per image
-    ->Args({32, 784 * kBatch, 9, 1})         // conv1 forward, batched
-    ->Args({64, 196, 288, kBatch})           // conv2 forward, per image
-    ->Args({64, 196 * kBatch, 288, 1})       // conv2 forward, batched
-    ->Args({kBatch, 128, 3136, 1})           // fc 3136 -> 128
-    ->Args({kBatch, 512, 784, 1})            // mlp 784 -> 512
-    ->Args({1024, 1024, 1024, 1})            // peak
+BENCHMARK(BM_sgemm)
+    ->ArgNames({"M", "N", "K", "calls"})
+    ->Args({32, 784, 9, kBatch})        // conv1 forward, per image
+    ->Args({32, 784 * kBatch, 9, 1})    // conv1 forward, batched
+    ->Args({64, 196, 288, kBatch})      // conv2 forward, per image
+    ->Args({64, 196 * kBatch, 288, 1})  // conv2 forward, batched
+    ->Args({kBatch, 128, 3136, 1})      // fc 3136 -> 128
+    ->Args({kBatch, 512, 784, 1})       // mlp 784 -> 512
+    ->Args({1024, 1024, 1024, 1})       // peak
     ->Unit(benchmark::kMicrosecond);
 
 // CNN conv layers: 0 = conv1 (1 -> 32, 28x28, first layer: no dinp), 1 = conv2 (32 -> 64, 14x14).
@@ -96,7 +97,8 @@ void BM_conv2d(benchmark::State& state) {
   const double f = gk::conv2d_flops(s, L.OC), fb = f * (L.dinp ? 2.0 : 1.0);
   set_gflops(state, mode == 0 ? f : mode == 1 ? fb : f + fb);
 }
-BENCHMARK(BM_conv2d)->ArgNames({"layer", "mode"})
+BENCHMARK(BM_conv2d)
+    ->ArgNames({"layer", "mode"})
     ->ArgsProduct({{0, 1}, {0, 1, 2}})
     ->Unit(benchmark::kMicrosecond);
 
@@ -114,9 +116,8 @@ void BM_maxpool2x2(benchmark::State& state) {
       gk::maxpool_backward(dx.data(), dy.data(), x.data(), s, gk::Grad::overwrite);
     benchmark::DoNotOptimize(dx.data());
   }
-  state.counters["GBps"] = benchmark::Counter(
-      4.0 * (state.range(0) == 0 ? n + m : 2 * n + m) / 1e9,
-      benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GBps"] = benchmark::Counter(4.0 * (state.range(0) == 0 ? n + m : 2 * n + m) / 1e9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_maxpool2x2)->ArgName("mode")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
@@ -145,16 +146,32 @@ void BM_activation(benchmark::State& state) {
   const auto ow = gk::Grad::overwrite;
   for (auto _ : state) {
     switch (state.range(0)) {
-      case 0: gk::relu_forward(y.data(), x.data(), n); gk::relu_backward(dx.data(), dy.data(), x.data(), n, ow); break;
-      case 1: gk::gelu_forward(y.data(), x.data(), n); gk::gelu_backward(dx.data(), dy.data(), x.data(), n, ow); break;
-      case 2: gk::gelu_tanh_forward(y.data(), x.data(), n); gk::gelu_tanh_backward(dx.data(), dy.data(), x.data(), n, ow); break;
-      case 3: gk::tanh_forward(y.data(), x.data(), n); gk::tanh_backward(dx.data(), dy.data(), y.data(), n, ow); break;
+      case 0:
+        gk::relu_forward(y.data(), x.data(), n);
+        gk::relu_backward(dx.data(), dy.data(), x.data(), n, ow);
+        break;
+      case 1:
+        gk::gelu_forward(y.data(), x.data(), n);
+        gk::gelu_backward(dx.data(), dy.data(), x.data(), n, ow);
+        break;
+      case 2:
+        gk::gelu_tanh_forward(y.data(), x.data(), n);
+        gk::gelu_tanh_backward(dx.data(), dy.data(), x.data(), n, ow);
+        break;
+      case 3:
+        gk::tanh_forward(y.data(), x.data(), n);
+        gk::tanh_backward(dx.data(), dy.data(), y.data(), n, ow);
+        break;
     }
     benchmark::DoNotOptimize(dx.data());
   }
-  state.counters["Gelem"] = benchmark::Counter(n / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["Gelem"] =
+      benchmark::Counter(n / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_activation)->ArgName("relu_gelu_gelutanh_tanh")->DenseRange(0, 3)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_activation)
+    ->ArgName("relu_gelu_gelutanh_tanh")
+    ->DenseRange(0, 3)
+    ->Unit(benchmark::kMicrosecond);
 
 // dense forward + backward (dinp included), batch 128.
 void BM_dense_fwd_bwd(benchmark::State& state) {
@@ -170,8 +187,11 @@ void BM_dense_fwd_bwd(benchmark::State& state) {
   }
   set_gflops(state, 3.0 * gk::dense_flops(kBatch, C, OC));
 }
-BENCHMARK(BM_dense_fwd_bwd)->ArgNames({"C", "OC"})
-    ->Args({3136, 128})->Args({784, 512})->Args({512, 512})
+BENCHMARK(BM_dense_fwd_bwd)
+    ->ArgNames({"C", "OC"})
+    ->Args({3136, 128})
+    ->Args({784, 512})
+    ->Args({512, 512})
     ->Unit(benchmark::kMicrosecond);
 
 // One train step of the CNN target: conv3x3(1->32)+ReLU+maxpool2, conv3x3(32->64)+ReLU+
@@ -193,7 +213,8 @@ void BM_cnn_train_step(benchmark::State& state) {
   auto like = [](const std::vector<float>& v) { return std::vector<float>(v.size()); };
   auto dw1 = like(w1), db1 = like(b1), dw2 = like(w2), db2 = like(b2), dw3 = like(w3),
        db3 = like(b3), dw4 = like(w4), db4 = like(b4);
-  std::vector<float> scratch(std::max(gk::conv2d_scratch_floats(s1), gk::conv2d_scratch_floats(s2)));
+  std::vector<float> scratch(
+      std::max(gk::conv2d_scratch_floats(s1), gk::conv2d_scratch_floats(s2)));
   std::vector<float> c1((std::size_t)B * 32 * 784), a1(c1.size()), q1((std::size_t)B * 32 * 196);
   std::vector<float> c2((std::size_t)B * 64 * 196), a2(c2.size()), q2((std::size_t)B * F);
   std::vector<float> h((std::size_t)B * H1), ha(h.size()), logits((std::size_t)B * NC),
@@ -227,8 +248,14 @@ void BM_cnn_train_step(benchmark::State& state) {
     gk::relu_backward(dc1.data(), da1.data(), c1.data(), c1.size(), ow);
     gk::conv2d_backward(nullptr, dw1.data(), db1.data(), scratch.data(), dc1.data(), x.data(),
                         w1.data(), s1, 32, ow);
-    for (auto [p, g] : {std::pair{&w1, &dw1}, {&b1, &db1}, {&w2, &dw2}, {&b2, &db2}, {&w3, &dw3},
-                        {&b3, &db3}, {&w4, &dw4}, {&b4, &db4}})
+    for (auto [p, g] : {std::pair{&w1, &dw1},
+                        {&b1, &db1},
+                        {&w2, &dw2},
+                        {&b2, &db2},
+                        {&w3, &dw3},
+                        {&b3, &db3},
+                        {&w4, &dw4},
+                        {&b4, &db4}})
       gk::sgd_update(p->data(), g->data(), p->size(), 1e-3f, 0.0f);
   }
   // Forward MACs x2 FLOPs, x3 for forward + backward, minus conv1's skipped dX.
@@ -266,16 +293,16 @@ void BM_mlp_train_step(benchmark::State& state) {
     auto r = gk::softmax_cross_entropy_forward(probs.data(), logits.data(), tgt.data(), B, NC);
     benchmark::DoNotOptimize(r);
     gk::softmax_cross_entropy_backward(dlogits.data(), probs.data(), tgt.data(), B, NC, 1.0f, ow);
-    gk::dense_backward(da2.data(), dw3.data(), db3.data(), dlogits.data(), a2.data(), w3.data(),
-                       B, H, NC, ow);
+    gk::dense_backward(da2.data(), dw3.data(), db3.data(), dlogits.data(), a2.data(), w3.data(), B,
+                       H, NC, ow);
     gk::relu_backward(dh2.data(), da2.data(), h2.data(), h2.size(), ow);
-    gk::dense_backward(da1.data(), dw2.data(), db2.data(), dh2.data(), a1.data(), w2.data(), B,
-                       H, H, ow);
-    gk::relu_backward(dh1.data(), da1.data(), h1.data(), h1.size(), ow);
-    gk::dense_backward(nullptr, dw1.data(), db1.data(), dh1.data(), x.data(), w1.data(), B, C0,
+    gk::dense_backward(da1.data(), dw2.data(), db2.data(), dh2.data(), a1.data(), w2.data(), B, H,
                        H, ow);
-    for (auto [p, g] : {std::pair{&w1, &dw1}, {&b1, &db1}, {&w2, &dw2}, {&b2, &db2}, {&w3, &dw3},
-                        {&b3, &db3}})
+    gk::relu_backward(dh1.data(), da1.data(), h1.data(), h1.size(), ow);
+    gk::dense_backward(nullptr, dw1.data(), db1.data(), dh1.data(), x.data(), w1.data(), B, C0, H,
+                       ow);
+    for (auto [p, g] :
+         {std::pair{&w1, &dw1}, {&b1, &db1}, {&w2, &dw2}, {&b2, &db2}, {&w3, &dw3}, {&b3, &db3}})
       gk::sgd_update(p->data(), g->data(), p->size(), 1e-3f, 0.0f);
   }
   double fwd = gk::dense_flops(B, C0, H) + gk::dense_flops(B, H, H) + gk::dense_flops(B, H, NC);

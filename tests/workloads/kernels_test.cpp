@@ -85,8 +85,8 @@ TEST(Optim, ThreeStepsMatchPyTorchGoldenAndReferenceFormulas) {
     SCOPED_TRACE(std::string(optimizer_name(cfg.kind)) + " wd=" + std::to_string(cfg.weight_decay));
     const std::size_t N = p0.size();
     std::vector<float> p = p0, state(optim_state_floats(cfg.kind, N), 0.0f);
-    RefOptim ref{cfg.kind, cfg.lr, cfg.momentum, cfg.beta1, cfg.beta2, cfg.eps, cfg.weight_decay,
-                 {}, {}};
+    RefOptim ref{cfg.kind, cfg.lr,           cfg.momentum, cfg.beta1, cfg.beta2,
+                 cfg.eps,  cfg.weight_decay, {},           {}};
     std::vector<double> pd(p0.begin(), p0.end());
     for (int t = 1; t <= 3; t++) {
       optim_step(cfg, p.data(), grads[t - 1].data(), state.data(), N, t);
@@ -149,17 +149,20 @@ TEST(Activation, FastTranscendentalsMatchLibmOnASweep) {
   for (std::int64_t i = 0; i < N; i++) x[i] = -10.0f + 20.0f * i / (N - 1);
   const auto ow = Grad::overwrite;
   for (int k = 0; k < 3; k++) {
-    if (k == 0) gelu_forward(y.data(), x.data(), N), gelu_backward(g.data(), ones.data(), x.data(), N, ow);
+    if (k == 0)
+      gelu_forward(y.data(), x.data(), N), gelu_backward(g.data(), ones.data(), x.data(), N, ow);
     if (k == 1)
       gelu_tanh_forward(y.data(), x.data(), N),
           gelu_tanh_backward(g.data(), ones.data(), x.data(), N, ow);
-    if (k == 2) tanh_forward(y.data(), x.data(), N), tanh_backward(g.data(), ones.data(), y.data(), N, ow);
+    if (k == 2)
+      tanh_forward(y.data(), x.data(), N), tanh_backward(g.data(), ones.data(), y.data(), N, ow);
     for (std::int64_t i = 0; i < N; i++) {
       const double X = x[i], c = std::sqrt(2.0 / M_PI), u = c * (X + 0.044715 * X * X * X);
       double ref, dref;
       if (k == 0) {
         ref = X * 0.5 * std::erfc(-X / std::sqrt(2.0));
-        dref = 0.5 * std::erfc(-X / std::sqrt(2.0)) + X * std::exp(-0.5 * X * X) / std::sqrt(2 * M_PI);
+        dref =
+            0.5 * std::erfc(-X / std::sqrt(2.0)) + X * std::exp(-0.5 * X * X) / std::sqrt(2 * M_PI);
       } else if (k == 1) {
         ref = 0.5 * X * (1 + std::tanh(u));
         dref = 0.5 * (1 + std::tanh(u)) +
@@ -182,8 +185,8 @@ TEST(Batchnorm, TrainNormalisesAndUpdatesRunningStatsEvalUsesThem) {
   for (int i = 0; i < (int)x.size(); i++) x[i] = 4.0f * nd(rng) + 1.5f * ((i / HW) % C);
   std::vector<float> y(x.size()), mean(C), rstd(C), rmean(C, 0.0f), rvar(C, 1.0f);
   const float momentum = 0.1f, eps = 1e-5f;
-  batchnorm_forward_train(y.data(), mean.data(), rstd.data(), rmean.data(), rvar.data(),
-                          x.data(), gamma.data(), beta.data(), B, C, H, W, momentum, eps);
+  batchnorm_forward_train(y.data(), mean.data(), rstd.data(), rmean.data(), rvar.data(), x.data(),
+                          gamma.data(), beta.data(), B, C, H, W, momentum, eps);
   for (int c = 0; c < C; c++) {
     double s = 0, s2 = 0, xs = 0, xs2 = 0;
     for (int b = 0; b < B; b++)
@@ -216,8 +219,7 @@ TEST(Batchnorm, TrainNormalisesAndUpdatesRunningStatsEvalUsesThem) {
   for (std::size_t i = 0; i < y.size(); i++) {
     EXPECT_NEAR(y_eval[i], y_eval_naive[i], 1e-5);
     int c = (i / HW) % C;
-    EXPECT_NEAR(y_eval[i], (x[i] - rmean[c]) / std::sqrt(rvar[c] + eps) * gamma[c] + beta[c],
-                1e-4);
+    EXPECT_NEAR(y_eval[i], (x[i] - rmean[c]) / std::sqrt(rvar[c] + eps) * gamma[c] + beta[c], 1e-4);
   }
   EXPECT_GT(std::fabs(y_eval[0] - y[0]), 1e-2);  // eval really differs from train here
 }
@@ -299,10 +301,10 @@ TEST(Conv2d, FirstLayerPathWithoutDinpGivesSameWeightGradients) {
     for (float& e : *v) e = u(rng);
   std::vector<float> scratch(conv2d_scratch_floats(s)), dx(x.size()), dw1(w.size()), dw2(w.size()),
       db1(OC), db2(OC);
-  conv2d_backward(dx.data(), dw1.data(), db1.data(), scratch.data(), dy.data(), x.data(),
-                  w.data(), s, OC, Grad::overwrite);
-  conv2d_backward(nullptr, dw2.data(), db2.data(), scratch.data(), dy.data(), x.data(), w.data(),
+  conv2d_backward(dx.data(), dw1.data(), db1.data(), scratch.data(), dy.data(), x.data(), w.data(),
                   s, OC, Grad::overwrite);
+  conv2d_backward(nullptr, dw2.data(), db2.data(), scratch.data(), dy.data(), x.data(), w.data(), s,
+                  OC, Grad::overwrite);
   EXPECT_EQ(dw1, dw2);
   EXPECT_EQ(db1, db2);
 }

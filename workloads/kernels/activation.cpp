@@ -13,7 +13,9 @@ constexpr float kInvSqrt2Pi = 0.39894228040143268f;  // 1 / sqrt(2 pi)
 constexpr float kSqrt2OverPi = 0.79788456080286536f;
 constexpr float kGeluCubic = 0.044715f;
 
-inline void store(float* d, float g, Grad mode) { *d = mode == Grad::accumulate ? *d + g : g; }
+inline void store(float* d, float g, Grad mode) {
+  *d = mode == Grad::accumulate ? *d + g : g;
+}
 
 // Branch-free float exp, erfc and tanh that GCC vectorises (glibc's expf/erff/tanhf calls do
 // not vectorise without -ffast-math and cost ~40 ns per GELU element forward + backward).
@@ -63,8 +65,7 @@ void relu_forward(float* out, const float* inp, std::int64_t N) {
   for (std::int64_t i = 0; i < N; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
 }
 
-void relu_backward(float* dinp, const float* dout, const float* inp, std::int64_t N,
-                   Grad mode) {
+void relu_backward(float* dinp, const float* dout, const float* inp, std::int64_t N, Grad mode) {
   if (mode == Grad::overwrite) {
     for (std::int64_t i = 0; i < N; i++) dinp[i] = inp[i] > 0.0f ? dout[i] : 0.0f;
   } else {
@@ -79,8 +80,7 @@ void gelu_forward(float* out, const float* inp, std::int64_t N) {
   }
 }
 
-void gelu_backward(float* dinp, const float* dout, const float* inp, std::int64_t N,
-                   Grad mode) {
+void gelu_backward(float* dinp, const float* dout, const float* inp, std::int64_t N, Grad mode) {
   for (std::int64_t i = 0; i < N; i++) {
     const float x = inp[i];
     float gauss;
@@ -110,8 +110,7 @@ void tanh_forward(float* out, const float* inp, std::int64_t N) {
   for (std::int64_t i = 0; i < N; i++) out[i] = tanh_fast(inp[i]);
 }
 
-void tanh_backward(float* dinp, const float* dout, const float* out, std::int64_t N,
-                   Grad mode) {
+void tanh_backward(float* dinp, const float* dout, const float* out, std::int64_t N, Grad mode) {
   for (std::int64_t i = 0; i < N; i++) store(dinp + i, dout[i] * (1.0f - out[i] * out[i]), mode);
 }
 

@@ -8,7 +8,9 @@
 namespace greenbench::kernels {
 
 namespace {
-bool is_pointwise(const Shape2d& s) { return s.K == 1 && s.stride == 1 && s.pad == 0; }
+bool is_pointwise(const Shape2d& s) {
+  return s.K == 1 && s.stride == 1 && s.pad == 0;
+}
 }  // namespace
 
 namespace detail {
@@ -28,7 +30,9 @@ namespace {
 // (c, kh, kw) plane of col is the image shifted by (kh - pad) * W + (kw - pad), one long
 // vectorised copy, then the cells whose column wrapped into the neighbouring row are zeroed.
 // Row-by-row copies of 14 or 28 floats were ~10% of a CNN train step.
-bool is_same(const Shape2d& s) { return s.stride == 1 && 2 * s.pad == s.K - 1; }
+bool is_same(const Shape2d& s) {
+  return s.stride == 1 && 2 * s.pad == s.K - 1;
+}
 
 // Columns [0, lo) and [hi, W) of tap kw read padding.
 void wrapped_columns(const Shape2d& s, int kw, int* lo, int* hi) {
@@ -178,9 +182,8 @@ void conv2d_forward(float* out, float* scratch, const float* inp, const float* w
   }
 }
 
-void conv2d_backward(float* dinp, float* dweight, float* dbias, float* scratch,
-                     const float* dout, const float* inp, const float* weight, const Shape2d& s,
-                     int OC, Grad mode) {
+void conv2d_backward(float* dinp, float* dweight, float* dbias, float* scratch, const float* dout,
+                     const float* inp, const float* weight, const Shape2d& s, int OC, Grad mode) {
   const int CKK = s.C * s.K * s.K, OHW = s.OH() * s.OW();
   const std::int64_t in_stride = (std::int64_t)s.C * s.H * s.W, out_stride = (std::int64_t)OC * OHW;
   const bool acc = mode == Grad::accumulate;

@@ -11,7 +11,9 @@ namespace greenbench::kernels {
 
 namespace {
 
-bool is_2x2(const Shape2d& s) { return s.K == 2 && s.stride == 2 && s.pad == 0; }
+bool is_2x2(const Shape2d& s) {
+  return s.K == 2 && s.stride == 2 && s.pad == 0;
+}
 
 // One output row of the 2x2 stride-2 max-pool backward: writes all four cells of each window
 // (g to the first maximum, 0 elsewhere), so dinp needs no zeroing first. Rows are short (7,
@@ -19,12 +21,13 @@ bool is_2x2(const Shape2d& s) { return s.K == 2 && s.stride == 2 && s.pad == 0; 
 // data-dependent branch to mispredict on random data), and __restrict spares GCC a run-time
 // alias check that fails for adjacent rows (d1 = d0 + W) and sent everything down the scalar
 // path (BM_maxpool2x2/mode:1 at (128, 32, 28, 28): 6.6 ms before, 1.9 ms after).
-inline std::uint32_t mask_of(bool b) { return 0u - (std::uint32_t)b; }
+inline std::uint32_t mask_of(bool b) {
+  return 0u - (std::uint32_t)b;
+}
 
 template <bool kAccumulate>
-void maxpool2x2_backward_row(float* __restrict d0, float* __restrict d1,
-                             const float* __restrict r0, const float* __restrict r1,
-                             const float* __restrict dy, int OW) {
+void maxpool2x2_backward_row(float* __restrict d0, float* __restrict d1, const float* __restrict r0,
+                             const float* __restrict r1, const float* __restrict dy, int OW) {
   for (int ow = 0; ow < OW; ow++) {
     const int c = 2 * ow;
     const float a = r0[c], b = r0[c + 1], e = r1[c], f = r1[c + 1];
