@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <numeric>
+#include <ostream>
 
 #include "kernel_case.hpp"
 #include "kernels/activation.hpp"
@@ -345,11 +346,18 @@ class DropoutCase : public KernelCase {
   std::vector<std::uint8_t> mask_;
 };
 
-using Factory = std::function<std::unique_ptr<KernelCase>()>;
+// A case factory, named so GoogleTest prints the case, not the bytes of a std::function.
+struct Factory {
+  std::function<std::unique_ptr<KernelCase>()> make;
+  std::unique_ptr<KernelCase> operator()() const { return make(); }
+};
+void PrintTo(const Factory& f, std::ostream* os) {
+  *os << f()->name();
+}
 
 template <typename T, typename... Args>
 Factory make(Args... args) {
-  return [=] { return std::make_unique<T>(args...); };
+  return {[=] { return std::make_unique<T>(args...); }};
 }
 
 Shape2d S(int B, int C, int H, int W, int K, int stride, int pad) {
