@@ -3,14 +3,19 @@
 train step <= 0.5x PyTorch, MLP 784-512-512-10 train step <= 1.0x PyTorch), batch 128, SGD.
 Run by hand next to `kernels_bench --benchmark_filter=train_step`; needs python3-torch.
 Usage: python3 bench/torch_reference_step.py [threads]"""
+import os
 import statistics
 import sys
 import time
 
-import torch
-import torch.nn as nn
-
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+# torch.set_num_threads does not reach the OpenBLAS that Debian's torch calls for Linear;
+# pin it too, before torch loads it, so `threads` is the total as in greenbench.
+os.environ["OPENBLAS_NUM_THREADS"] = str(threads)
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 B = 128
