@@ -65,26 +65,30 @@ void pause_for(double seconds) {
 }
 
 void sums_fill(RunRecord& rec, const MeteredObserver& obs, double idle_power_w, const RunnerOptions& opt) {
+  // energy_infer_j covers every inference phase (infer; for lm also prefill and decode);
+  // per-sample figures use the phase that processes samples, per-token the decode phase.
   int64_t train_samples_done = 0, infer_samples_done = 0, tokens_generated = 0;
-  double decode_j = 0;
+  double infer_phase_j = 0, decode_j = 0;
   for (const auto& row : obs.rows) {
     if (row.phase == "train") {
       rec.train_s += row.seconds;
       rec.energy_train_j += row.energy_j;
       train_samples_done += row.samples;
-    } else {
-      rec.infer_s += row.seconds;
-      rec.energy_infer_j += row.energy_j;
-      if (row.phase != "decode") infer_samples_done += row.samples;
-      if (row.phase == "decode") {
-        tokens_generated += row.tokens;
-        decode_j += row.energy_j;
-      }
+      continue;
+    }
+    rec.infer_s += row.seconds;
+    rec.energy_infer_j += row.energy_j;
+    if (row.phase == "infer") {
+      infer_samples_done += row.samples;
+      infer_phase_j += row.energy_j;
+    } else if (row.phase == "decode") {
+      tokens_generated += row.tokens;
+      decode_j += row.energy_j;
     }
   }
   for (const auto& r : obs.results) {
     if (r.phase == "train") rec.final_train_loss = r.loss;
-    if (r.phase == "infer" || r.phase == "prefill") {
+    if (r.phase == "infer") {
       rec.test_loss = r.loss;
       rec.test_accuracy = r.accuracy;
     }
@@ -95,7 +99,7 @@ void sums_fill(RunRecord& rec, const MeteredObserver& obs, double idle_power_w, 
   rec.energy_dynamic_j = rec.energy_j - (std::isfinite(idle_power_w) ? idle_power_w * seconds : 0.0);
   rec.avg_power_w = seconds > 0 ? rec.energy_j / seconds : kNaN;
   rec.energy_per_train_sample_j = train_samples_done > 0 ? rec.energy_train_j / double(train_samples_done) : kNaN;
-  rec.energy_per_infer_sample_j = infer_samples_done > 0 ? rec.energy_infer_j / double(infer_samples_done) : kNaN;
+  rec.energy_per_infer_sample_j = infer_samples_done > 0 ? infer_phase_j / double(infer_samples_done) : kNaN;
   rec.energy_per_token_j = tokens_generated > 0 ? decode_j / double(tokens_generated) : kNaN;
   rec.co2_g = carbon_g(rec.energy_j, opt.carbon_g_per_kwh, opt.pue);
 }
