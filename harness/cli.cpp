@@ -19,6 +19,7 @@ int cli_main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(GREENBENCH_VERSION) + " (" GREENBENCH_GIT_COMMIT ")");
   CommandAction action;
   cmd_meter_add(app, action);
+  cmd_bench_add(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
