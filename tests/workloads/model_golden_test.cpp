@@ -1,12 +1,13 @@
 // The models against PyTorch (golden/make_model_golden.py, float64): one train-mode forward
 // and backward of each tiny model with the same formula weights and inputs (loss, logits, every
 // parameter gradient), the eval-mode logits after it (batch-norm running stats), and params and
-// MACs of the full-size default models. Not a finite-difference check (model_grad_test.cpp).
+// MACs of the full-size default models. Each model runs with and without Net's fusions. Not a finite-difference check (model_grad_test.cpp).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <tuple>
 
 #include "model_cases.hpp"
 
@@ -34,15 +35,16 @@ void expect_close(const float* got, const std::vector<double>& want, double rel,
   }
 }
 
-class ModelGolden : public ::testing::TestWithParam<ModelCase> {};
+class ModelGolden : public ::testing::TestWithParam<std::tuple<ModelCase, bool>> {};
 
 TEST_P(ModelGolden, ForwardAndBackwardMatchPyTorch) {
-  const ModelCase& c = GetParam();
+  const ModelCase& c = std::get<0>(GetParam());
+  const bool fuse = std::get<1>(GetParam());
   const nlohmann::json g = golden_load("model_" + c.label + ".json");
   ASSERT_FALSE(g.is_null());
   const int B = g.at("B").get<int>();
   ASSERT_EQ(g.at("input_shape"), (nlohmann::json{c.C, c.H, c.W}));
-  auto net = model_case_net(c, B);
+  auto net = model_case_net(c, B, fuse);
   EXPECT_EQ(net->params(), g.at("params").get<std::int64_t>());
   EXPECT_EQ(net->macs_per_sample(), g.at("macs_per_sample").get<std::int64_t>());
   const auto& tensors = net->param_tensors();
@@ -66,8 +68,12 @@ TEST_P(ModelGolden, ForwardAndBackwardMatchPyTorch) {
                c.label + " eval logits");
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, ModelGolden, ::testing::ValuesIn(model_cases()),
-                         [](const auto& info) { return info.param.label; });
+INSTANTIATE_TEST_SUITE_P(Models, ModelGolden,
+                         ::testing::Combine(::testing::ValuesIn(model_cases()), ::testing::Bool()),
+                         [](const auto& info) {
+                           return std::get<0>(info.param).label +
+                                  (std::get<1>(info.param) ? "_fused" : "_unfused");
+                         });
 
 TEST(ModelCounts, ParamsAndMacsMatchPyTorch) {
   const nlohmann::json counts = golden_load("model_counts.json");

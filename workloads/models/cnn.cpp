@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "greenbench/errors.hpp"
+#include "models/input_error.hpp"
 #include "models/archs.hpp"
 #include "models/config.hpp"
 

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "greenbench/errors.hpp"
+#include "models/input_error.hpp"
 
 namespace greenbench::models {
 

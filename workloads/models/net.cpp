@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "greenbench/errors.hpp"
+#include "models/input_error.hpp"
 #include "kernels/activation.hpp"
 #include "kernels/batchnorm.hpp"
 #include "kernels/conv2d.hpp"
@@ -26,9 +26,43 @@ namespace {
 constexpr float kBnMomentum = 0.1f, kBnEps = 1e-5f;  // PyTorch's BatchNorm2d defaults
 
 bool has_params(NodeKind k) {
-  return k == NodeKind::conv || k == NodeKind::dwconv || k == NodeKind::dense ||
+  return k == NodeKind::conv || k == NodeKind::conv_pool || k == NodeKind::dwconv || k == NodeKind::dense ||
          k == NodeKind::batchnorm;
 }
+// Replaces each conv -> relu -> maxpool(2, 2) chain whose conv and relu outputs feed nothing
+// else by one conv_pool node, renumbering the producers of the nodes after it.
+std::vector<Node> fuse_conv_pool(std::vector<Node> nodes) {
+  std::vector<int> uses(nodes.size(), 0);
+  for (const Node& n : nodes) {
+    if (n.in0 >= 0) uses[n.in0]++;
+    if (n.in1 >= 0) uses[n.in1]++;
+  }
+  std::vector<Node> out;
+  std::vector<int> id(nodes.size(), -1);  // old id -> new id
+  for (std::size_t i = 0; i < nodes.size(); i++) {
+    Node n = nodes[i];
+    if (n.in0 >= 0) n.in0 = id[n.in0];
+    if (n.in1 >= 0) n.in1 = id[n.in1];
+    const bool chain = n.kind == NodeKind::conv && i + 2 < nodes.size() &&
+                       nodes[i + 1].kind == NodeKind::relu && nodes[i + 1].in0 == int(i) &&
+                       nodes[i + 2].kind == NodeKind::maxpool && nodes[i + 2].in0 == int(i + 1) &&
+                       nodes[i + 2].s.K == 2 && nodes[i + 2].s.stride == 2 &&
+                       nodes[i + 2].s.pad == 0 && uses[i] == 1 && uses[i + 1] == 1;
+    if (chain) {
+      n.kind = NodeKind::conv_pool;
+      n.H = nodes[i + 2].H;
+      n.W = nodes[i + 2].W;
+      out.push_back(n);
+      id[i] = id[i + 1] = id[i + 2] = int(out.size()) - 1;
+      i += 2;
+      continue;
+    }
+    out.push_back(n);
+    id[i] = int(out.size()) - 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -133,9 +167,14 @@ int NetBuilder::add(int a, int b) {
 // ---------------------------------------------------------------------------------------------
 // Net
 
-Net::Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::uint64_t seed)
-    : nodes_(std::move(nodes)), Bmax_(Bmax), optimizer_(optimizer) {
+Net::Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::uint64_t seed,
+         bool fuse)
+    : nodes_(fuse ? fuse_conv_pool(std::move(nodes)) : std::move(nodes)),
+      Bmax_(Bmax),
+      optimizer_(optimizer) {
   const std::size_t N = nodes_.size();
+  conv_pool_.assign(N, ConvPool{});
+  pool_arg_.assign(N, nullptr);
   w_off_.assign(N, -1);
   b_off_.assign(N, -1);
   out_.assign(N, nullptr);
@@ -156,6 +195,14 @@ Net::Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::u
         bc = n.bias ? n.C : 0;
         macs = kernels::conv2d_macs(n.s, n.C);
         scratch_floats_ = std::max(scratch_floats_, kernels::conv2d_scratch_floats(n.s));
+        break;
+      case NodeKind::conv_pool:
+        fan_in = n.s.C * n.s.K * n.s.K;
+        wc = std::int64_t(n.C) * fan_in;
+        bc = n.bias ? n.C : 0;
+        macs = kernels::conv2d_macs(n.s, n.C);
+        conv_pool_[i] = ConvPool{n.s, n.C, conv_pool_chunk(n.s, n.C, Bmax_)};
+        scratch_floats_ = std::max(scratch_floats_, conv_pool_[i].scratch_floats());
         break;
       case NodeKind::dwconv:
         fan_in = n.s.K * n.s.K;
@@ -239,6 +286,13 @@ void Net::layout(bool a) {
     const std::size_t size = B * n.C * n.H * n.W;
     out_[i] = take(n.name + ".out", size, a);
     dout_[i] = take(n.name + ".dout", size, a);
+    if (n.kind == NodeKind::conv_pool) {
+      if (a) {
+        pool_arg_[i] = arena_->alloc<std::uint8_t>(n.name + ".argmax", size);
+      } else {
+        plan_bytes_ += kernels::Arena::padded_bytes(size, 1);
+      }
+    }
     if (n.kind == NodeKind::batchnorm) {
       bn_mean_[i] = take(n.name + ".mean", n.C, a);
       bn_rstd_[i] = take(n.name + ".rstd", n.C, a);
@@ -286,6 +340,9 @@ kernels::CrossEntropyResult Net::forward(int B, bool train) {
     s.B = B;
     switch (n.kind) {
       case NodeKind::conv: kernels::conv2d_forward(out, scratch_, in, w, b, s, n.C); break;
+      case NodeKind::conv_pool:
+        conv_pool_forward(out, pool_arg_[i], scratch_, in, w, b, conv_pool_[i], B);
+        break;
       case NodeKind::dwconv: kernels::depthwise_conv2d_forward(out, in, w, b, s); break;
       case NodeKind::dense: kernels::dense_forward(out, in, w, b, B, n.in_features, n.C); break;
       case NodeKind::batchnorm:
@@ -337,6 +394,10 @@ void Net::backward(int B) {
     switch (n.kind) {
       case NodeKind::conv:
         kernels::conv2d_backward(dinp, dw, db, scratch_, dout, in, w, s, n.C, mode);
+        break;
+      case NodeKind::conv_pool:
+        conv_pool_backward(dinp, dw, db, scratch_, dout, pool_arg_[i], in, w, conv_pool_[i], B,
+                           mode);
         break;
       case NodeKind::dwconv:
         kernels::depthwise_conv2d_backward(dinp, dw, db, dout, in, w, s, mode);

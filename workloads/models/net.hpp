@@ -13,10 +13,14 @@
 #include "kernels/common.hpp"
 #include "kernels/optim.hpp"
 #include "kernels/softmax_cross_entropy.hpp"
+#include "models/conv_pool.hpp"
 
 namespace greenbench::models {
 
-enum class NodeKind { input, conv, dwconv, dense, batchnorm, relu, gelu, tanh, maxpool, add, gap };
+enum class NodeKind {
+  input, conv, dwconv, dense, batchnorm, relu, gelu, tanh, maxpool, add, gap,
+  conv_pool,  // conv + relu + 2x2/2 max-pool fused (models/conv_pool.hpp); made by Net
+};
 
 // One op. Output per sample is (C, H, W) (dense: (C), H = W = 1). Window ops keep their input
 // geometry in `s` (s.B is set per call).
@@ -65,8 +69,11 @@ class Net {
  public:
   // Sizes one arena for Bmax samples and `optimizer`'s state, and initialises the parameters as
   // PyTorch does (kaiming-uniform a = sqrt(5), bias U(+-1/sqrt(fan_in)), BN gamma 1 beta 0)
-  // from `seed`. The last node's output is the logits (classes).
-  Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::uint64_t seed);
+  // from `seed`. The last node's output is the logits (classes). fuse: conv -> relu -> 2x2
+  // max-pool chains whose inner outputs feed nothing else become one conv_pool node (same
+  // results, less memory traffic); false keeps every node as built (for tests).
+  Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::uint64_t seed,
+      bool fuse = true);
 
   std::int64_t params() const { return n_params_; }
   // Conv, depthwise conv and dense MACs of one sample (BN, pooling, activations not counted,
@@ -115,6 +122,8 @@ class Net {
   std::vector<float*> out_;    // (Bmax, C, H, W)
   std::vector<float*> dout_;   // (Bmax, C, H, W), gradient of the loss w.r.t. out_
   std::vector<float*> bn_mean_, bn_rstd_, bn_rmean_, bn_rvar_;  // (C) each, batchnorm nodes
+  std::vector<ConvPool> conv_pool_;       // per node: conv_pool geometry
+  std::vector<std::uint8_t*> pool_arg_;  // per node: conv_pool argmax (Bmax, C, H, W)
   std::vector<kernels::Grad> mode0_, mode1_;  // per node: how its backward writes into in0, in1
   std::vector<char> zero_grads_;          // per node: its param grads need zeroing first
   float* params_ = nullptr;  // (params)
