@@ -23,8 +23,9 @@ constexpr double kAccumulateTol = 1e-6;
 // inputs. Truncation error eps^2/6 |L'''| ~ 2e-5 relative for these smooth, O(1)-scaled ops;
 // rounding of the fp32 outputs (~6e-8 |out| each, over the outputs an input touches) divided
 // by 2 eps adds ~1e-5. Norm-wise relative error over the sampled coordinates must stay below
-// 2e-3: 50x margin over those estimates (the largest seen is ~1e-4, softmax_ce_B7OC13), and far below the O(1) error of a wrong gradient
-// (wrong sign, missing 1/N, transposed weight, off-by-one window).
+// 2e-3: 50x margin over those estimates (the largest seen is ~1e-4, softmax_ce_B7OC13), and far
+// below the O(1) error of a wrong gradient (wrong sign, missing 1/N, transposed weight, off-by-one
+// window).
 constexpr double kFiniteDiffTol = 2e-3;
 constexpr int kFiniteDiffSamples = 40;  // coordinates checked per input
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <numeric>
+#include <ostream>
 
 #include "kernel_case.hpp"
 #include "kernels/activation.hpp"
@@ -46,20 +47,18 @@ class DenseCase : public KernelCase {
     out_size = B * OC;
   }
   std::string name() const override {
-    return "dense_B" + std::to_string(B_) + "C" + std::to_string(C_) + "OC" +
-           std::to_string(OC_) + (bias_ ? "" : "_nobias");
+    return "dense_B" + std::to_string(B_) + "C" + std::to_string(C_) + "OC" + std::to_string(OC_) +
+           (bias_ ? "" : "_nobias");
   }
   double flops() const override { return dense_flops(B_, C_, OC_); }
   void forward(bool naive, float* out) override {
     const float* b = bias_ ? in[2].data.data() : nullptr;
-    (naive ? dense_forward_naive : dense_forward)(out, in[0].data.data(), in[1].data.data(), b,
-                                                  B_, C_, OC_);
+    (naive ? dense_forward_naive : dense_forward)(out, in[0].data.data(), in[1].data.data(), b, B_,
+                                                  C_, OC_);
   }
-  void backward(bool naive, const float* dout, const std::vector<float*>& din,
-                Grad mode) override {
-    (naive ? dense_backward_naive : dense_backward)(din[0], din[1], din[2], dout,
-                                                    in[0].data.data(), in[1].data.data(), B_,
-                                                    C_, OC_, mode);
+  void backward(bool naive, const float* dout, const std::vector<float*>& din, Grad mode) override {
+    (naive ? dense_backward_naive : dense_backward)(din[0], din[1], din[2], dout, in[0].data.data(),
+                                                    in[1].data.data(), B_, C_, OC_, mode);
   }
 
  private:
@@ -75,20 +74,21 @@ class Conv2dCase : public KernelCase {
           {"b", std::vector<float>(OC)}};
     out_size = s.B * OC * s.OH() * s.OW();
   }
-  std::string name() const override { return shape_name("conv2d", s_) + "OC" + std::to_string(OC_); }
+  std::string name() const override {
+    return shape_name("conv2d", s_) + "OC" + std::to_string(OC_);
+  }
   double flops() const override { return conv2d_flops(s_, OC_); }
   void forward(bool naive, float* out) override {
     if (naive)
       conv2d_forward_naive(out, in[0].data.data(), in[1].data.data(), in[2].data.data(), s_, OC_);
     else
-      conv2d_forward(out, scratch_.data(), in[0].data.data(), in[1].data.data(),
-                     in[2].data.data(), s_, OC_);
+      conv2d_forward(out, scratch_.data(), in[0].data.data(), in[1].data.data(), in[2].data.data(),
+                     s_, OC_);
   }
-  void backward(bool naive, const float* dout, const std::vector<float*>& din,
-                Grad mode) override {
+  void backward(bool naive, const float* dout, const std::vector<float*>& din, Grad mode) override {
     if (naive)
-      conv2d_backward_naive(din[0], din[1], din[2], dout, in[0].data.data(), in[1].data.data(),
-                            s_, OC_, mode);
+      conv2d_backward_naive(din[0], din[1], din[2], dout, in[0].data.data(), in[1].data.data(), s_,
+                            OC_, mode);
     else
       conv2d_backward(din[0], din[1], din[2], scratch_.data(), dout, in[0].data.data(),
                       in[1].data.data(), s_, OC_, mode);
@@ -114,8 +114,7 @@ class DepthwiseConv2dCase : public KernelCase {
     (naive ? depthwise_conv2d_forward_naive : depthwise_conv2d_forward)(
         out, in[0].data.data(), in[1].data.data(), in[2].data.data(), s_);
   }
-  void backward(bool naive, const float* dout, const std::vector<float*>& din,
-                Grad mode) override {
+  void backward(bool naive, const float* dout, const std::vector<float*>& din, Grad mode) override {
     (naive ? depthwise_conv2d_backward_naive : depthwise_conv2d_backward)(
         din[0], din[1], din[2], dout, in[0].data.data(), in[1].data.data(), s_, mode);
   }
@@ -144,8 +143,7 @@ class PoolCase : public KernelCase {
     else
       (naive ? avgpool_forward_naive : avgpool_forward)(out, in[0].data.data(), s_);
   }
-  void backward(bool naive, const float* dout, const std::vector<float*>& din,
-                Grad mode) override {
+  void backward(bool naive, const float* dout, const std::vector<float*>& din, Grad mode) override {
     if (max_)
       (naive ? maxpool_backward_naive : maxpool_backward)(din[0], dout, in[0].data.data(), s_,
                                                           mode);
@@ -173,8 +171,7 @@ class GlobalAvgPoolCase : public KernelCase {
     (naive ? global_avg_pool_forward_naive : global_avg_pool_forward)(out, in[0].data.data(), B_,
                                                                       C_, H_, W_);
   }
-  void backward(bool naive, const float* dout, const std::vector<float*>& din,
-                Grad mode) override {
+  void backward(bool naive, const float* dout, const std::vector<float*>& din, Grad mode) override {
     (naive ? global_avg_pool_backward_naive : global_avg_pool_backward)(din[0], dout, B_, C_, H_,
                                                                         W_, mode);
   }
@@ -202,8 +199,7 @@ class BatchnormCase : public KernelCase {
         out, mean_.data(), rstd_.data(), rmean_.data(), rvar_.data(), in[0].data.data(),
         in[1].data.data(), in[2].data.data(), B_, C_, H_, W_, 0.1f, 1e-5f);
   }
-  void backward(bool naive, const float* dout, const std::vector<float*>& din,
-                Grad mode) override {
+  void backward(bool naive, const float* dout, const std::vector<float*>& din, Grad mode) override {
     (naive ? batchnorm_backward_naive : batchnorm_backward)(
         din[0], din[1], din[2], dout, in[0].data.data(), mean_.data(), rstd_.data(),
         in[1].data.data(), B_, C_, H_, W_, mode);
@@ -223,11 +219,10 @@ class ResidualCase : public KernelCase {
   std::string name() const override { return "residual_N" + std::to_string(N_); }
   double flops() const override { return residual_flops(N_); }
   void forward(bool naive, float* out) override {
-    (naive ? residual_forward_naive : residual_forward)(out, in[0].data.data(),
-                                                        in[1].data.data(), N_);
+    (naive ? residual_forward_naive : residual_forward)(out, in[0].data.data(), in[1].data.data(),
+                                                        N_);
   }
-  void backward(bool naive, const float* dout, const std::vector<float*>& din,
-                Grad mode) override {
+  void backward(bool naive, const float* dout, const std::vector<float*>& din, Grad mode) override {
     (naive ? residual_backward_naive : residual_backward)(din[0], din[1], dout, N_, mode);
   }
 
@@ -257,17 +252,22 @@ class ActivationCase : public KernelCase {
   void forward(bool naive, float* out) override {
     const float* x = in[0].data.data();
     switch (act_) {
-      case Act::relu: (naive ? relu_forward_naive : relu_forward)(out, x, N_); break;
-      case Act::gelu: (naive ? gelu_forward_naive : gelu_forward)(out, x, N_); break;
+      case Act::relu:
+        (naive ? relu_forward_naive : relu_forward)(out, x, N_);
+        break;
+      case Act::gelu:
+        (naive ? gelu_forward_naive : gelu_forward)(out, x, N_);
+        break;
       case Act::gelu_tanh:
         (naive ? gelu_tanh_forward_naive : gelu_tanh_forward)(out, x, N_);
         break;
-      case Act::tanh: (naive ? tanh_forward_naive : tanh_forward)(out, x, N_); break;
+      case Act::tanh:
+        (naive ? tanh_forward_naive : tanh_forward)(out, x, N_);
+        break;
     }
     std::copy(out, out + N_, out_.begin());  // tanh's backward reads the output
   }
-  void backward(bool naive, const float* dout, const std::vector<float*>& din,
-                Grad mode) override {
+  void backward(bool naive, const float* dout, const std::vector<float*>& din, Grad mode) override {
     const float* x = in[0].data.data();
     switch (act_) {
       case Act::relu:
@@ -311,8 +311,7 @@ class SoftmaxCrossEntropyCase : public KernelCase {
         probs_.data(), in[0].data.data(), targets_.data(), B_, OC_);
     out[0] = r.loss;
   }
-  void backward(bool naive, const float* dout, const std::vector<float*>& din,
-                Grad mode) override {
+  void backward(bool naive, const float* dout, const std::vector<float*>& din, Grad mode) override {
     (naive ? softmax_cross_entropy_backward_naive : softmax_cross_entropy_backward)(
         din[0], probs_.data(), targets_.data(), B_, OC_, dout[0], mode);
   }
@@ -334,13 +333,11 @@ class DropoutCase : public KernelCase {
   }
   double flops() const override { return N_; }
   void forward(bool naive, float* out) override {
-    (naive ? dropout_forward_naive : dropout_forward)(out, mask_.data(), in[0].data.data(), N_,
-                                                      p_, 77);
+    (naive ? dropout_forward_naive : dropout_forward)(out, mask_.data(), in[0].data.data(), N_, p_,
+                                                      77);
   }
-  void backward(bool naive, const float* dout, const std::vector<float*>& din,
-                Grad mode) override {
-    (naive ? dropout_backward_naive : dropout_backward)(din[0], dout, mask_.data(), N_, p_,
-                                                        mode);
+  void backward(bool naive, const float* dout, const std::vector<float*>& din, Grad mode) override {
+    (naive ? dropout_backward_naive : dropout_backward)(din[0], dout, mask_.data(), N_, p_, mode);
   }
 
  private:
@@ -349,11 +346,18 @@ class DropoutCase : public KernelCase {
   std::vector<std::uint8_t> mask_;
 };
 
-using Factory = std::function<std::unique_ptr<KernelCase>()>;
+// A case factory, named so GoogleTest prints the case, not the bytes of a std::function.
+struct Factory {
+  std::function<std::unique_ptr<KernelCase>()> make;
+  std::unique_ptr<KernelCase> operator()() const { return make(); }
+};
+void PrintTo(const Factory& f, std::ostream* os) {
+  *os << f()->name();
+}
 
 template <typename T, typename... Args>
 Factory make(Args... args) {
-  return [=] { return std::make_unique<T>(args...); };
+  return {[=] { return std::make_unique<T>(args...); }};
 }
 
 Shape2d S(int B, int C, int H, int W, int K, int stride, int pad) {
@@ -374,6 +378,8 @@ std::vector<Factory> all_cases() {
       make<Conv2dCase>(S(2, 5, 4, 3, 1, 1, 0), 6),  // 1x1 stride 1: no im2col
       make<Conv2dCase>(S(2, 3, 5, 6, 1, 2, 1), 4),  // 1x1 stride 2 padded: im2col
       make<Conv2dCase>(S(1, 3, 5, 5, 5, 1, 0), 2),  // output 1x1
+      make<Conv2dCase>(S(2, 2, 6, 9, 5, 1, 2), 3),  // "same" K = 5: flat im2col path
+      make<Conv2dCase>(S(1, 1, 1, 7, 3, 1, 1), 2),  // one row: every tap row but one is padding
       make<DepthwiseConv2dCase>(S(1, 1, 5, 5, 3, 1, 1)),
       make<DepthwiseConv2dCase>(S(2, 3, 7, 9, 3, 1, 1)),
       make<DepthwiseConv2dCase>(S(2, 3, 11, 8, 5, 2, 2)),

@@ -43,8 +43,14 @@ void tanh_backward_naive(float* dinp, const float* dout, const float* out, std::
                          Grad mode);
 
 // FLOPs of one forward call (rough: 1 for ReLU, ~10 for GELU and tanh per element).
-inline double relu_flops(std::int64_t N) { return double(N); }
-inline double gelu_flops(std::int64_t N) { return 10.0 * N; }
-inline double tanh_flops(std::int64_t N) { return 10.0 * N; }
+inline double relu_flops(std::int64_t N) {
+  return double(N);
+}
+inline double gelu_flops(std::int64_t N) {
+  return 10.0 * N;
+}
+inline double tanh_flops(std::int64_t N) {
+  return 10.0 * N;
+}
 
 }  // namespace greenbench::kernels

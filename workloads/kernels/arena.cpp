@@ -15,15 +15,16 @@ Arena::Arena(std::size_t capacity_bytes) : capacity_(padded_bytes(capacity_bytes
   }
 }
 
-Arena::~Arena() { std::free(base_); }
+Arena::~Arena() {
+  std::free(base_);
+}
 
 void* Arena::alloc_bytes(std::string_view name, std::size_t count, std::size_t elem_bytes) {
   std::size_t bytes = padded_bytes(count, elem_bytes);
   if (used_ + bytes > capacity_) {
     throw std::length_error("arena: tensor '" + std::string(name) + "' needs " +
                             std::to_string(bytes) + " bytes but only " +
-                            std::to_string(capacity_ - used_) + " of " +
-                            std::to_string(capacity_) +
+                            std::to_string(capacity_ - used_) + " of " + std::to_string(capacity_) +
                             " are left; size the arena with Arena::padded_bytes of every tensor");
   }
   std::byte* p = base_ + used_;

@@ -27,18 +27,13 @@ void batchnorm_forward_train(float* out, float* mean, float* rstd, float* runnin
     // Two passes (mean, then centred squares): float sums per plane, double across planes.
     double sum = 0.0;
     for (int b = 0; b < B; b++) {
-      const float* x = inp + ((std::int64_t)b * C + c) * HW;
-      float s = 0.0f;
-      for (std::int64_t i = 0; i < HW; i++) s += x[i];
-      sum += s;
+      sum += detail::sum_floats(inp + ((std::int64_t)b * C + c) * HW, HW);
     }
     const float m = (float)(sum / n);
     double sq = 0.0;
     for (int b = 0; b < B; b++) {
       const float* x = inp + ((std::int64_t)b * C + c) * HW;
-      float s = 0.0f;
-      for (std::int64_t i = 0; i < HW; i++) s += (x[i] - m) * (x[i] - m);
-      sq += s;
+      sq += detail::sum_centered_products(x, m, x, m, HW);
     }
     const double var = sq / n;
     const float r = (float)(1.0 / std::sqrt(var + eps));
@@ -70,8 +65,8 @@ void batchnorm_forward_eval(float* out, const float* inp, const float* gamma, co
 }
 
 void batchnorm_backward(float* dinp, float* dgamma, float* dbeta, const float* dout,
-                        const float* inp, const float* mean, const float* rstd,
-                        const float* gamma, int B, int C, int H, int W, Grad mode) {
+                        const float* inp, const float* mean, const float* rstd, const float* gamma,
+                        int B, int C, int H, int W, Grad mode) {
   const std::int64_t HW = (std::int64_t)H * W, n = B * HW;
   const bool acc = mode == Grad::accumulate;
   for (int c = 0; c < C; c++) {
@@ -80,13 +75,8 @@ void batchnorm_backward(float* dinp, float* dgamma, float* dbeta, const float* d
     for (int b = 0; b < B; b++) {
       const float* x = inp + ((std::int64_t)b * C + c) * HW;
       const float* dy = dout + ((std::int64_t)b * C + c) * HW;
-      float s0 = 0.0f, s1 = 0.0f;
-      for (std::int64_t i = 0; i < HW; i++) {
-        s0 += dy[i];
-        s1 += dy[i] * (x[i] - m);
-      }
-      sum_dy += s0;
-      sum_dy_xhat += (double)s1 * r;
+      sum_dy += detail::sum_floats(dy, HW);
+      sum_dy_xhat += (double)detail::sum_centered_products(dy, 0.0f, x, m, HW) * r;
     }
     if (dbeta != nullptr) dbeta[c] = (float)(acc ? dbeta[c] + sum_dy : sum_dy);
     if (dgamma != nullptr) dgamma[c] = (float)(acc ? dgamma[c] + sum_dy_xhat : sum_dy_xhat);
@@ -106,8 +96,8 @@ void batchnorm_backward(float* dinp, float* dgamma, float* dbeta, const float* d
 
 void batchnorm_forward_train_naive(float* out, float* mean, float* rstd, float* running_mean,
                                    float* running_var, const float* inp, const float* gamma,
-                                   const float* beta, int B, int C, int H, int W,
-                                   float momentum, float eps) {
+                                   const float* beta, int B, int C, int H, int W, float momentum,
+                                   float eps) {
   const int HW = H * W;
   const std::int64_t n = (std::int64_t)B * HW;
   for (int c = 0; c < C; c++) {
@@ -134,8 +124,7 @@ void batchnorm_forward_train_naive(float* out, float* mean, float* rstd, float* 
 
 void batchnorm_forward_eval_naive(float* out, const float* inp, const float* gamma,
                                   const float* beta, const float* running_mean,
-                                  const float* running_var, int B, int C, int H, int W,
-                                  float eps) {
+                                  const float* running_var, int B, int C, int H, int W, float eps) {
   const int HW = H * W;
   for (int b = 0; b < B; b++)
     for (int c = 0; c < C; c++)

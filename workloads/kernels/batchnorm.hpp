@@ -22,22 +22,23 @@ void batchnorm_forward_eval(float* out, const float* inp, const float* gamma, co
 // Train-mode backward: dinp (B, C, H, W), dgamma (C), dbeta (C) from dout, using the mean and
 // rstd saved by batchnorm_forward_train. dgamma/dbeta may be nullptr.
 void batchnorm_backward(float* dinp, float* dgamma, float* dbeta, const float* dout,
-                        const float* inp, const float* mean, const float* rstd,
-                        const float* gamma, int B, int C, int H, int W, Grad mode);
+                        const float* inp, const float* mean, const float* rstd, const float* gamma,
+                        int B, int C, int H, int W, Grad mode);
 
 void batchnorm_forward_train_naive(float* out, float* mean, float* rstd, float* running_mean,
                                    float* running_var, const float* inp, const float* gamma,
-                                   const float* beta, int B, int C, int H, int W,
-                                   float momentum, float eps);
+                                   const float* beta, int B, int C, int H, int W, float momentum,
+                                   float eps);
 void batchnorm_forward_eval_naive(float* out, const float* inp, const float* gamma,
                                   const float* beta, const float* running_mean,
-                                  const float* running_var, int B, int C, int H, int W,
-                                  float eps);
+                                  const float* running_var, int B, int C, int H, int W, float eps);
 void batchnorm_backward_naive(float* dinp, float* dgamma, float* dbeta, const float* dout,
                               const float* inp, const float* mean, const float* rstd,
                               const float* gamma, int B, int C, int H, int W, Grad mode);
 
 // FLOPs of one train forward call: about 8 per element (two reductions, normalise, affine).
-inline double batchnorm_flops(int B, int C, int H, int W) { return 8.0 * B * C * H * W; }
+inline double batchnorm_flops(int B, int C, int H, int W) {
+  return 8.0 * B * C * H * W;
+}
 
 }  // namespace greenbench::kernels

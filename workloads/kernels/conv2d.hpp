@@ -21,9 +21,8 @@ void conv2d_forward(float* out, float* scratch, const float* inp, const float* w
 // dinp (B, C, H, W), dweight (OC, C, K, K), dbias (OC) from dout (B, OC, OH, OW).
 // Any gradient output may be nullptr (dinp of the first layer: skips the dX GEMM and col2im).
 // `mode` applies to all three. scratch: conv2d_scratch_floats(s) floats.
-void conv2d_backward(float* dinp, float* dweight, float* dbias, float* scratch,
-                     const float* dout, const float* inp, const float* weight, const Shape2d& s,
-                     int OC, Grad mode);
+void conv2d_backward(float* dinp, float* dweight, float* dbias, float* scratch, const float* dout,
+                     const float* inp, const float* weight, const Shape2d& s, int OC, Grad mode);
 
 void conv2d_forward_naive(float* out, const float* inp, const float* weight, const float* bias,
                           const Shape2d& s, int OC);
@@ -36,13 +35,15 @@ inline std::int64_t conv2d_macs(const Shape2d& s, int OC) {
   return std::int64_t(s.OH()) * s.OW() * OC * s.C * s.K * s.K;
 }
 // FLOPs of one forward call (2 * B * MACs). Backward with dinp: 2x that; without: 1x.
-inline double conv2d_flops(const Shape2d& s, int OC) { return 2.0 * s.B * conv2d_macs(s, OC); }
+inline double conv2d_flops(const Shape2d& s, int OC) {
+  return 2.0 * s.B * conv2d_macs(s, OC);
+}
 
 namespace detail {
 // col (C*K*K, OH*OW) <- image (C, H, W); zero where the window hangs over the padding.
 void im2col(float* col, const float* image, const Shape2d& s);
-// image (C, H, W) += col (C*K*K, OH*OW), the adjoint of im2col.
-void col2im_add(float* image, const float* col, const Shape2d& s);
+// image (C, H, W) += col (C*K*K, OH*OW), the adjoint of im2col. May overwrite col (scratch).
+void col2im_add(float* image, float* col, const Shape2d& s);
 }  // namespace detail
 
 }  // namespace greenbench::kernels

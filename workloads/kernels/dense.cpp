@@ -16,12 +16,12 @@ void dense_forward(float* out, const float* inp, const float* weight, const floa
     }
     beta = 1.0f;
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, inp, C, weight, C, beta,
-              out, OC);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, inp, C, weight, C, beta, out,
+              OC);
 }
 
-void dense_backward(float* dinp, float* dweight, float* dbias, const float* dout,
-                    const float* inp, const float* weight, int B, int C, int OC, Grad mode) {
+void dense_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
+                    const float* weight, int B, int C, int OC, Grad mode) {
   float beta = mode == Grad::accumulate ? 1.0f : 0.0f;
   if (dinp != nullptr) {
     // dinp (B, C) = dout (B, OC) * weight (OC, C)
@@ -56,8 +56,7 @@ void dense_forward_naive(float* out, const float* inp, const float* weight, cons
 }
 
 void dense_backward_naive(float* dinp, float* dweight, float* dbias, const float* dout,
-                          const float* inp, const float* weight, int B, int C, int OC,
-                          Grad mode) {
+                          const float* inp, const float* weight, int B, int C, int OC, Grad mode) {
   bool acc = mode == Grad::accumulate;
   if (dinp != nullptr) {
     for (int b = 0; b < B; b++) {

@@ -13,18 +13,21 @@ void dense_forward(float* out, const float* inp, const float* weight, const floa
                    int C, int OC);
 // dinp (B, C), dweight (OC, C), dbias (OC) from dout (B, OC); each output may be nullptr
 // (skipped, e.g. dinp of the first layer). `mode` applies to all three.
-void dense_backward(float* dinp, float* dweight, float* dbias, const float* dout,
-                    const float* inp, const float* weight, int B, int C, int OC, Grad mode);
+void dense_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
+                    const float* weight, int B, int C, int OC, Grad mode);
 
 void dense_forward_naive(float* out, const float* inp, const float* weight, const float* bias,
                          int B, int C, int OC);
 void dense_backward_naive(float* dinp, float* dweight, float* dbias, const float* dout,
-                          const float* inp, const float* weight, int B, int C, int OC,
-                          Grad mode);
+                          const float* inp, const float* weight, int B, int C, int OC, Grad mode);
 
 // Multiply-accumulates of one sample's forward pass: C * OC.
-inline std::int64_t dense_macs(int C, int OC) { return std::int64_t(C) * OC; }
+inline std::int64_t dense_macs(int C, int OC) {
+  return std::int64_t(C) * OC;
+}
 // FLOPs of one forward call: 2 * B * C * OC (+ B * OC bias adds ignored). Backward: 2x that.
-inline double dense_flops(int B, int C, int OC) { return 2.0 * B * dense_macs(C, OC); }
+inline double dense_flops(int B, int C, int OC) {
+  return 2.0 * B * dense_macs(C, OC);
+}
 
 }  // namespace greenbench::kernels

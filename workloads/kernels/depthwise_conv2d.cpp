@@ -18,14 +18,14 @@ void tap_range(const Shape2d& s, int kw, int* lo, int* hi) {
 }
 }  // namespace
 
-void depthwise_conv2d_forward(float* out, const float* inp, const float* weight,
-                              const float* bias, const Shape2d& s) {
+void depthwise_conv2d_forward(float* out, const float* inp, const float* weight, const float* bias,
+                              const Shape2d& s) {
   const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride;
   for (int b = 0; b < s.B; b++) {
     for (int c = 0; c < s.C; c++) {
       const float* x = inp + ((std::int64_t)b * s.C + c) * H * W;  // (H, W)
       float* y = out + ((std::int64_t)b * s.C + c) * OH * OW;      // (OH, OW)
-      const float* w = weight + (std::int64_t)c * K * K;          // (K, K)
+      const float* w = weight + (std::int64_t)c * K * K;           // (K, K)
       float b0 = bias != nullptr ? bias[c] : 0.0f;
       for (int i = 0; i < OH * OW; i++) y[i] = b0;
       for (int kw = 0; kw < K; kw++) {
@@ -52,8 +52,7 @@ void depthwise_conv2d_forward(float* out, const float* inp, const float* weight,
 }
 
 void depthwise_conv2d_backward(float* dinp, float* dweight, float* dbias, const float* dout,
-                               const float* inp, const float* weight, const Shape2d& s,
-                               Grad mode) {
+                               const float* inp, const float* weight, const Shape2d& s, Grad mode) {
   const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride;
   const bool acc = mode == Grad::accumulate;
   if (!acc) {
@@ -68,9 +67,7 @@ void depthwise_conv2d_backward(float* dinp, float* dweight, float* dbias, const 
       float* dx = dinp != nullptr ? dinp + ((std::int64_t)b * s.C + c) * H * W : nullptr;
       const float* w = weight + (std::int64_t)c * K * K;
       if (dbias != nullptr) {
-        float g = 0.0f;
-        for (int i = 0; i < OH * OW; i++) g += dy[i];
-        dbias[c] += g;
+        dbias[c] += detail::sum_floats(dy, (std::int64_t)OH * OW);
       }
       for (int kw = 0; kw < K; kw++) {
         int lo, hi;
@@ -123,9 +120,9 @@ void depthwise_conv2d_forward_naive(float* out, const float* inp, const float* w
         }
 }
 
-void depthwise_conv2d_backward_naive(float* dinp, float* dweight, float* dbias,
-                                     const float* dout, const float* inp, const float* weight,
-                                     const Shape2d& s, Grad mode) {
+void depthwise_conv2d_backward_naive(float* dinp, float* dweight, float* dbias, const float* dout,
+                                     const float* inp, const float* weight, const Shape2d& s,
+                                     Grad mode) {
   const int C = s.C, H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW();
   const bool acc = mode == Grad::accumulate;
   if (dinp != nullptr && !acc)

@@ -10,18 +10,17 @@
 namespace greenbench::kernels {
 
 // out (B, C, OH, OW) = dwconv(inp (B, C, H, W), weight (C, K, K)) + bias (C); bias may be null.
-void depthwise_conv2d_forward(float* out, const float* inp, const float* weight,
-                              const float* bias, const Shape2d& s);
+void depthwise_conv2d_forward(float* out, const float* inp, const float* weight, const float* bias,
+                              const Shape2d& s);
 // dinp (B, C, H, W), dweight (C, K, K), dbias (C) from dout (B, C, OH, OW); any may be nullptr.
 void depthwise_conv2d_backward(float* dinp, float* dweight, float* dbias, const float* dout,
-                               const float* inp, const float* weight, const Shape2d& s,
-                               Grad mode);
+                               const float* inp, const float* weight, const Shape2d& s, Grad mode);
 
 void depthwise_conv2d_forward_naive(float* out, const float* inp, const float* weight,
                                     const float* bias, const Shape2d& s);
-void depthwise_conv2d_backward_naive(float* dinp, float* dweight, float* dbias,
-                                     const float* dout, const float* inp, const float* weight,
-                                     const Shape2d& s, Grad mode);
+void depthwise_conv2d_backward_naive(float* dinp, float* dweight, float* dbias, const float* dout,
+                                     const float* inp, const float* weight, const Shape2d& s,
+                                     Grad mode);
 
 // Multiply-accumulates of one sample's forward pass: OH * OW * C * K * K.
 inline std::int64_t depthwise_conv2d_macs(const Shape2d& s) {

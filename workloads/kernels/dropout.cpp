@@ -11,7 +11,9 @@ inline std::uint64_t splitmix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 // Keep when the 24-bit uniform u = h >> 40 satisfies u >= p * 2^24.
-inline std::uint32_t drop_threshold(float p) { return (std::uint32_t)((double)p * 16777216.0); }
+inline std::uint32_t drop_threshold(float p) {
+  return (std::uint32_t)((double)p * 16777216.0);
+}
 }  // namespace
 
 bool dropout_keep(std::uint64_t seed, std::int64_t i, float p) {

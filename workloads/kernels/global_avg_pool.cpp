@@ -9,10 +9,7 @@ void global_avg_pool_forward(float* out, const float* inp, int B, int C, int H, 
   const int HW = H * W;
   const float scale = 1.0f / HW;
   for (std::int64_t p = 0; p < (std::int64_t)B * C; p++) {
-    const float* x = inp + p * HW;
-    float acc = 0.0f;
-    for (int i = 0; i < HW; i++) acc += x[i];
-    out[p] = acc * scale;
+    out[p] = detail::sum_floats(inp + p * HW, HW) * scale;
   }
 }
 

@@ -18,20 +18,27 @@ Optimizer optimizer_parse(std::string_view name) {
 
 std::string_view optimizer_name(Optimizer kind) {
   switch (kind) {
-    case Optimizer::sgd: return "sgd";
-    case Optimizer::momentum: return "momentum";
-    case Optimizer::adam: return "adam";
-    case Optimizer::adamw: return "adamw";
+    case Optimizer::sgd:
+      return "sgd";
+    case Optimizer::momentum:
+      return "momentum";
+    case Optimizer::adam:
+      return "adam";
+    case Optimizer::adamw:
+      return "adamw";
   }
   return "?";
 }
 
 std::size_t optim_state_floats(Optimizer kind, std::size_t N) {
   switch (kind) {
-    case Optimizer::sgd: return 0;
-    case Optimizer::momentum: return N;
+    case Optimizer::sgd:
+      return 0;
+    case Optimizer::momentum:
+      return N;
     case Optimizer::adam:
-    case Optimizer::adamw: return 2 * N;
+    case Optimizer::adamw:
+      return 2 * N;
   }
   return 0;
 }
@@ -39,7 +46,9 @@ std::size_t optim_state_floats(Optimizer kind, std::size_t N) {
 void optim_step(const OptimConfig& cfg, float* param, const float* grad, float* state,
                 std::int64_t N, int step) {
   switch (cfg.kind) {
-    case Optimizer::sgd: sgd_update(param, grad, N, cfg.lr, cfg.weight_decay); break;
+    case Optimizer::sgd:
+      sgd_update(param, grad, N, cfg.lr, cfg.weight_decay);
+      break;
     case Optimizer::momentum:
       momentum_update(param, grad, state, N, cfg.lr, cfg.momentum, cfg.weight_decay);
       break;

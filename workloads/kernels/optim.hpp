@@ -20,7 +20,7 @@ std::string_view optimizer_name(Optimizer kind);
 struct OptimConfig {
   Optimizer kind = Optimizer::sgd;
   float lr = 0.01f;
-  float momentum = 0.9f;  // momentum only
+  float momentum = 0.9f;                            // momentum only
   float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;  // adam, adamw
   float weight_decay = 0.0f;
 };

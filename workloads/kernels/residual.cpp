@@ -18,8 +18,7 @@ void residual_forward(float* out, const float* inp1, const float* inp2, std::int
   for (std::int64_t i = 0; i < N; i++) out[i] = inp1[i] + inp2[i];
 }
 
-void residual_backward(float* dinp1, float* dinp2, const float* dout, std::int64_t N,
-                       Grad mode) {
+void residual_backward(float* dinp1, float* dinp2, const float* dout, std::int64_t N, Grad mode) {
   pass_grad(dinp1, dout, N, mode);
   pass_grad(dinp2, dout, N, mode);
 }

@@ -35,8 +35,8 @@ CrossEntropyResult softmax_cross_entropy_forward(float* probs, const float* logi
   return {(float)(loss / B), correct};
 }
 
-void softmax_cross_entropy_backward(float* dlogits, const float* probs, const int* targets,
-                                    int B, int OC, float dloss, Grad mode) {
+void softmax_cross_entropy_backward(float* dlogits, const float* probs, const int* targets, int B,
+                                    int OC, float dloss, Grad mode) {
   const float scale = dloss / B;
   for (int b = 0; b < B; b++) {
     const float* p = probs + (std::int64_t)b * OC;
@@ -73,9 +73,8 @@ CrossEntropyResult softmax_cross_entropy_forward_naive(float* probs, const float
   return {(float)(loss / B), correct};
 }
 
-void softmax_cross_entropy_backward_naive(float* dlogits, const float* probs,
-                                          const int* targets, int B, int OC, float dloss,
-                                          Grad mode) {
+void softmax_cross_entropy_backward_naive(float* dlogits, const float* probs, const int* targets,
+                                          int B, int OC, float dloss, Grad mode) {
   for (int b = 0; b < B; b++)
     for (int o = 0; o < OC; o++) {
       double g = ((double)probs[b * OC + o] - (targets[b] == o)) * dloss / B;

@@ -17,16 +17,17 @@ struct CrossEntropyResult {
 CrossEntropyResult softmax_cross_entropy_forward(float* probs, const float* logits,
                                                  const int* targets, int B, int OC);
 // dlogits (B, OC) = dloss * (probs - onehot(targets)) / B, the gradient of the mean loss.
-void softmax_cross_entropy_backward(float* dlogits, const float* probs, const int* targets,
-                                    int B, int OC, float dloss, Grad mode);
+void softmax_cross_entropy_backward(float* dlogits, const float* probs, const int* targets, int B,
+                                    int OC, float dloss, Grad mode);
 
 CrossEntropyResult softmax_cross_entropy_forward_naive(float* probs, const float* logits,
                                                        const int* targets, int B, int OC);
-void softmax_cross_entropy_backward_naive(float* dlogits, const float* probs,
-                                          const int* targets, int B, int OC, float dloss,
-                                          Grad mode);
+void softmax_cross_entropy_backward_naive(float* dlogits, const float* probs, const int* targets,
+                                          int B, int OC, float dloss, Grad mode);
 
 // FLOPs of one forward call: about 4 per logit (max, subtract, exp, sum).
-inline double softmax_cross_entropy_flops(int B, int OC) { return 4.0 * B * OC; }
+inline double softmax_cross_entropy_flops(int B, int OC) {
+  return 4.0 * B * OC;
+}
 
 }  // namespace greenbench::kernels

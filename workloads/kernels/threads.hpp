@@ -11,5 +11,7 @@ namespace greenbench::kernels {
 // Sets the thread count of every kernel. Non-BLAS loops (im2col, pooling, norms, activations)
 // run on the calling thread, so the run never uses more than `threads` compute threads and
 // OpenBLAS threads never compete with another pool (no OpenMP).
-inline void threads_set(int threads) { blas_threads_set(threads); }
+inline void threads_set(int threads) {
+  blas_threads_set(threads);
+}
 }  // namespace greenbench::kernels
