@@ -6,12 +6,30 @@ that tests/workloads/golden/make_model_golden.py imports. Not part of the build;
 import argparse
 import json
 import math
+import os
 import sys
 import time
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+
+def threads_from_argv(argv):
+    """The `threads` of `--set threads=N` (default 1), read before torch loads."""
+    threads = "1"
+    for i, a in enumerate(argv):
+        v = argv[i + 1] if a == "--set" and i + 1 < len(argv) else a[len("--set="):] if a.startswith("--set=") else ""
+        if v.startswith("threads="):
+            threads = v.split("=", 1)[1]
+    return threads
+
+
+if __name__ == "__main__":
+    # torch.set_num_threads does not reach the OpenBLAS that Debian's torch calls for Linear
+    # (the pthread build starts one thread per core); pin it before torch loads it, so
+    # `threads` is the total, as in greenbench.
+    os.environ["OPENBLAS_NUM_THREADS"] = threads_from_argv(sys.argv)
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 WARMUP_STEPS = 3
 

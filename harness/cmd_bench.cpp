@@ -1,15 +1,15 @@
 // `greenbench bench --workload NAME [--set KEY=VALUE]... [--steps N] [--json]`: times training
 // and inference steps of one workload on a fixed batch (medians after warm-up) and reports
 // GFLOP/s from its shapes. Not metered (no energy) and not a grid run.
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
@@ -32,7 +32,8 @@ constexpr int kWarmupSteps = 3;
 nlohmann::json yaml_to_json(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined: return nullptr;
+    case YAML::NodeType::Undefined:
+      return nullptr;
     case YAML::NodeType::Sequence: {
       nlohmann::json arr = nlohmann::json::array();
       for (const auto& e : node) arr.push_back(yaml_to_json(e));
@@ -43,7 +44,8 @@ nlohmann::json yaml_to_json(const YAML::Node& node) {
       for (const auto& kv : node) obj[kv.first.as<std::string>()] = yaml_to_json(kv.second);
       return obj;
     }
-    case YAML::NodeType::Scalar: break;
+    case YAML::NodeType::Scalar:
+      break;
   }
   const std::string s = node.Scalar();
   if (node.Tag() == "!") return s;  // quoted
@@ -97,7 +99,8 @@ double median_ms(F&& step, int steps) {
   for (int i = 0; i < steps; i++) {
     const auto t0 = std::chrono::steady_clock::now();
     step();
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   std::sort(ms.begin(), ms.end());
   return steps % 2 ? ms[steps / 2] : 0.5 * (ms[steps / 2 - 1] + ms[steps / 2]);

@@ -10,9 +10,9 @@ namespace greenbench::testing {
 namespace {
 
 TEST(CliBench, JsonHasTheSpecKeys) {
-  const CliResult r = cli_run({"bench", "--workload", "mlp", "--set", "hidden=[16, 8]", "--set",
-                               "batch_size=8", "--set", "input_shape=[1,8,8]", "--steps", "3",
-                               "--json"});
+  const CliResult r =
+      cli_run({"bench", "--workload", "mlp", "--set", "hidden=[16, 8]", "--set", "batch_size=8",
+               "--set", "input_shape=[1,8,8]", "--steps", "3", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   for (const char* key : {"workload", "params", "macs_per_sample", "batch_size", "threads",

@@ -27,17 +27,29 @@ inline std::vector<ModelCase> model_cases() {
       {"mlp_gelu", "mlp", {{"hidden", {6}}, {"activation", "gelu"}}, 1, 5, 5},
       {"mlp_tanh", "mlp", {{"hidden", {6, 4}}, {"activation", "tanh"}}, 1, 5, 5},
       {"cnn_custom", "cnn", {{"arch", "custom"}, {"conv", {3, 4}}, {"fc", {6}}}, 1, 8, 8},
-      {"cnn_custom_k5", "cnn", {{"arch", "custom"}, {"conv", {3}}, {"kernel", 5}, {"fc", nlohmann::json::array()}}, 3, 6, 6},
+      {"cnn_custom_k5",
+       "cnn",
+       {{"arch", "custom"}, {"conv", {3}}, {"kernel", 5}, {"fc", nlohmann::json::array()}},
+       3,
+       6,
+       6},
       {"cnn_lenet5", "cnn", {{"arch", "lenet5"}, {"width", 0.5}}, 1, 12, 12},
       {"cnn_vgg", "cnn", {{"arch", "vgg"}, {"width", 0.125}, {"depth", 1}}, 3, 8, 8},
-      {"cnn_vgg_nobn", "cnn", {{"arch", "vgg"}, {"width", 0.125}, {"depth", 2}, {"batch_norm", false}}, 1, 8, 8},
+      {"cnn_vgg_nobn",
+       "cnn",
+       {{"arch", "vgg"}, {"width", 0.125}, {"depth", 2}, {"batch_norm", false}},
+       1,
+       8,
+       8},
       {"cnn_resnet", "cnn", {{"arch", "resnet"}, {"width", 0.25}, {"depth", 1}}, 3, 8, 8},
       {"cnn_resnet_d2", "cnn", {{"arch", "resnet"}, {"width", 0.25}, {"depth", 2}}, 1, 8, 8},
       {"cnn_mobilenet", "cnn", {{"arch", "mobilenet"}, {"width", 0.125}, {"depth", 1}}, 3, 8, 8},
   };
 }
 
-inline void PrintTo(const ModelCase& c, std::ostream* os) { *os << c.label; }
+inline void PrintTo(const ModelCase& c, std::ostream* os) {
+  *os << c.label;
+}
 
 // The completed config of a case (synthetic data of the case's shape).
 inline nlohmann::json model_case_config(const ModelCase& c) {

@@ -17,7 +17,9 @@ struct TieCase {
   int C, H, W, B;
 };
 
-void PrintTo(const TieCase& c, std::ostream* os) { *os << c.label; }
+void PrintTo(const TieCase& c, std::ostream* os) {
+  *os << c.label;
+}
 
 void integer_fill(models::Net& net, int B) {
   const auto& in = net.nodes()[0];
@@ -56,10 +58,25 @@ INSTANTIATE_TEST_SUITE_P(
     Models, ConvPoolFusion,
     ::testing::Values(
         TieCase{"custom", {{"arch", "custom"}, {"conv", {4, 6}}, {"fc", {8}}}, 1, 12, 12, 5},
-        TieCase{"custom_odd", {{"arch", "custom"}, {"conv", {3, 5}}, {"fc", nlohmann::json::array()}}, 2, 11, 9, 7},
-        TieCase{"custom_k5_big_batch", {{"arch", "custom"}, {"conv", {2}}, {"kernel", 5}, {"fc", {4}}}, 1, 9, 9, 67},
+        TieCase{"custom_odd",
+                {{"arch", "custom"}, {"conv", {3, 5}}, {"fc", nlohmann::json::array()}},
+                2,
+                11,
+                9,
+                7},
+        TieCase{"custom_k5_big_batch",
+                {{"arch", "custom"}, {"conv", {2}}, {"kernel", 5}, {"fc", {4}}},
+                1,
+                9,
+                9,
+                67},
         TieCase{"lenet5", {{"arch", "lenet5"}, {"width", 0.5}}, 3, 14, 13, 3},
-        TieCase{"vgg_nobn", {{"arch", "vgg"}, {"width", 0.125}, {"depth", 1}, {"batch_norm", false}}, 1, 9, 8, 4}),
+        TieCase{"vgg_nobn",
+                {{"arch", "vgg"}, {"width", 0.125}, {"depth", 1}, {"batch_norm", false}},
+                1,
+                9,
+                8,
+                4}),
     [](const auto& info) { return info.param.label; });
 
 }  // namespace

@@ -1,7 +1,8 @@
 // The models against PyTorch (golden/make_model_golden.py, float64): one train-mode forward
 // and backward of each tiny model with the same formula weights and inputs (loss, logits, every
 // parameter gradient), the eval-mode logits after it (batch-norm running stats), and params and
-// MACs of the full-size default models. Each model runs with and without Net's fusions. Not a finite-difference check (model_grad_test.cpp).
+// MACs of the full-size default models. Each model runs with and without Net's fusions. Not a
+// finite-difference check (model_grad_test.cpp).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,8 +18,9 @@ namespace {
 nlohmann::json golden_load(const std::string& file) {
   const std::string path = std::string(GREENBENCH_SOURCE_DIR) + "/tests/workloads/golden/" + file;
   std::ifstream in(path);
-  if (!in) ADD_FAILURE() << "missing golden file " << path
-                         << "; run /usr/bin/python3 tests/workloads/golden/make_model_golden.py";
+  if (!in)
+    ADD_FAILURE() << "missing golden file " << path
+                  << "; run /usr/bin/python3 tests/workloads/golden/make_model_golden.py";
   return in ? nlohmann::json::parse(in) : nlohmann::json();
 }
 
@@ -55,7 +57,8 @@ TEST_P(ModelGolden, ForwardAndBackwardMatchPyTorch) {
   model_case_input(*net, B);
   model_case_params(*net);
   const auto ce = net->forward(B, true);
-  EXPECT_NEAR(ce.loss, g.at("loss").get<double>(), 2e-5 * std::fabs(g["loss"].get<double>()) + 1e-6);
+  EXPECT_NEAR(ce.loss, g.at("loss").get<double>(),
+              2e-5 * std::fabs(g["loss"].get<double>()) + 1e-6);
   expect_close(net->logits(), g.at("logits").get<std::vector<double>>(), 1e-5, 1e-6,
                c.label + " logits");
   net->backward(B);

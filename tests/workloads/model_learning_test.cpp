@@ -1,6 +1,7 @@
 // Fast learning tests of `mlp` and every `cnn` arch: an epoch (two for batch-norm nets) on a
-// 2000-sample subset must beat chance (10%) by a wide margin. Seconds each; the full-data accuracy checks are
-// model_accuracy_test.cpp (long). Not a gradient or golden check (model_grad_test.cpp, ...).
+// 2000-sample subset must beat chance (10%) by a wide margin. Seconds each; the full-data accuracy
+// checks are model_accuracy_test.cpp (long). Not a gradient or golden check (model_grad_test.cpp,
+// ...).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -14,8 +15,8 @@ namespace {
 constexpr const char* kFashionDir = "/usr/share/datasets/fashion-mnist";
 
 nlohmann::json small(nlohmann::json extra, bool fashion = true) {
-  nlohmann::json c = {{"epochs", 1}, {"batch_size", 32}, {"train_samples", 2000},
-                      {"test_samples", 500}, {"seed", 1}, {"learning_rate", 0.02}};
+  nlohmann::json c = {{"epochs", 1},         {"batch_size", 32}, {"train_samples", 2000},
+                      {"test_samples", 500}, {"seed", 1},        {"learning_rate", 0.02}};
   if (!fashion) c["dataset"] = "synthetic";
   for (auto& [k, v] : extra.items()) c[k] = v;
   return c;
@@ -51,30 +52,39 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         LearnCase{"mlp", "mlp", {{"hidden", {64}}}, 0.60},
         LearnCase{"mlp_tanh", "mlp", {{"hidden", {64, 32}}, {"activation", "tanh"}}, 0.60},
-        LearnCase{"mlp_gelu_adam", "mlp",
-                  {{"hidden", {64}}, {"activation", "gelu"}, {"optimizer", "adam"},
+        LearnCase{"mlp_gelu_adam",
+                  "mlp",
+                  {{"hidden", {64}},
+                   {"activation", "gelu"},
+                   {"optimizer", "adam"},
                    {"learning_rate", 0.001}},
                   0.60},
         LearnCase{"custom", "cnn", {{"arch", "custom"}, {"conv", {8, 16}}, {"fc", {32}}}, 0.55},
         LearnCase{"lenet5", "cnn", {{"arch", "lenet5"}}, 0.45},
         LearnCase{"vgg", "cnn", {{"arch", "vgg"}, {"width", 0.25}, {"depth", 1}}, 0.45},
         // Batch-norm nets: 2 epochs, so eval-mode running statistics have settled.
-        LearnCase{"resnet", "cnn", {{"arch", "resnet"}, {"width", 0.5}, {"depth", 1}, {"epochs", 2}},
+        LearnCase{"resnet",
+                  "cnn",
+                  {{"arch", "resnet"}, {"width", 0.5}, {"depth", 1}, {"epochs", 2}},
                   0.45},
-        LearnCase{"mobilenet", "cnn",
-                  {{"arch", "mobilenet"}, {"width", 0.5}, {"depth", 1}, {"epochs", 2}}, 0.40}),
+        LearnCase{"mobilenet",
+                  "cnn",
+                  {{"arch", "mobilenet"}, {"width", 0.5}, {"depth", 1}, {"epochs", 2}},
+                  0.40}),
     [](const auto& info) { return std::string(info.param.label); });
 
 TEST(Learning, SyntheticDataIsLearnable) {
-  const PhaseResult r = train_and_infer(
-      "mlp", small({{"hidden", {64}}, {"input_shape", {1, 16, 16}}}, false));
+  const PhaseResult r =
+      train_and_infer("mlp", small({{"hidden", {64}}, {"input_shape", {1, 16, 16}}}, false));
   EXPECT_GE(r.accuracy, 0.5) << "loss " << r.loss;
 }
 
 TEST(Learning, DivergenceIsReportedAndStopsThePhase) {
   PhaseResult train;
   train_and_infer("mlp",
-                  small({{"hidden", {64}}, {"learning_rate", 1e6}, {"optimizer", "sgd"},
+                  small({{"hidden", {64}},
+                         {"learning_rate", 1e6},
+                         {"optimizer", "sgd"},
                          {"input_shape", {1, 8, 8}}},
                         false),
                   &train);
@@ -83,8 +93,8 @@ TEST(Learning, DivergenceIsReportedAndStopsThePhase) {
 }
 
 TEST(Learning, ObserverCanStopAPhase) {
-  const auto full = workload_config_complete(
-      "mlp", small({{"hidden", {16}}, {"input_shape", {1, 8, 8}}}, false));
+  const auto full =
+      workload_config_complete("mlp", small({{"hidden", {16}}, {"input_shape", {1, 8, 8}}}, false));
   auto w = workload_make("mlp", full);
   RecordingObserver obs;
   obs.stop_after = 5;

@@ -120,8 +120,8 @@ std::size_t ConvPool::scratch_floats() const {
 
 int conv_pool_chunk(const kernels::Shape2d& s, int OC, int Bmax) {
   const std::int64_t ohw = std::int64_t(s.OH()) * s.OW();
-  const std::int64_t per_image = (std::int64_t(s.C) * s.K * s.K + OC) * ohw;  // floats
-  const std::int64_t want = (2048 + ohw - 1) / ohw;                          // >= 2048 columns
+  const std::int64_t per_image = (std::int64_t(s.C) * s.K * s.K + OC) * ohw;      // floats
+  const std::int64_t want = (2048 + ohw - 1) / ohw;                               // >= 2048 columns
   const std::int64_t fits = std::max<std::int64_t>(1, (256 * 1024) / per_image);  // ~1 MB
   return static_cast<int>(std::clamp<std::int64_t>(std::min(want, fits), 1, Bmax));
 }
@@ -135,12 +135,12 @@ void conv_pool_forward(float* out, std::uint8_t* arg, float* scratch, const floa
   for (int b0 = 0; b0 < B; b0 += p.G) {
     const int G = std::min(p.G, B - b0);
     const std::int64_t N = G * OHW;
-    float* col = scratch;                         // (CKK, N)
+    float* col = scratch;                           // (CKK, N)
     float* conv = scratch + std::int64_t(CKK) * N;  // (OC, N)
     for (int g = 0; g < G; g++) im2col_ld(col + g * OHW, N, inp + (b0 + g) * in_stride, s);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, int(N), CKK, 1.0f, weight, CKK,
-                col, int(N), 0.0f, conv, int(N));
-    float* vm = conv + std::int64_t(OC) * N;                                  // (PH, 2*PW)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, int(N), CKK, 1.0f, weight, CKK, col,
+                int(N), 0.0f, conv, int(N));
+    float* vm = conv + std::int64_t(OC) * N;                           // (PH, 2*PW)
     std::uint8_t* vk = reinterpret_cast<std::uint8_t*>(vm + 2 * PHW);  // (PH, 2*PW)
     for (int g = 0; g < G; g++) {
       for (int o = 0; o < OC; o++) {
@@ -164,7 +164,7 @@ void conv_pool_backward(float* dinp, float* dweight, float* dbias, float* scratc
   for (int b0 = 0; b0 < B; b0 += p.G) {
     const int G = std::min(p.G, B - b0);
     const std::int64_t N = G * OHW;
-    float* col = scratch;                           // (CKK, N)
+    float* col = scratch;                            // (CKK, N)
     float* dconv = scratch + std::int64_t(CKK) * N;  // (OC, N)
     std::memset(dconv, 0, sizeof(float) * OC * N);
     for (int g = 0; g < G; g++) {
@@ -189,8 +189,8 @@ void conv_pool_backward(float* dinp, float* dweight, float* dbias, float* scratc
     for (int g = 0; g < G; g++) im2col_ld(col + g * OHW, N, inp + (b0 + g) * in_stride, s);
     // dweight (OC, CKK) += dconv (OC, N) * col^T (N, CKK)
     const float beta = (b0 == 0 && !acc) ? 0.0f : 1.0f;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, CKK, int(N), 1.0f, dconv, int(N),
-                col, int(N), beta, dweight, CKK);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, CKK, int(N), 1.0f, dconv, int(N), col,
+                int(N), beta, dweight, CKK);
     if (dinp) {
       // dcol (CKK, N) = weight^T (CKK, OC) * dconv (OC, N), into the col buffer.
       cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, int(N), OC, 1.0f, weight, CKK,

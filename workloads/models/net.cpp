@@ -2,13 +2,12 @@
 // the kernels forward and backward. See net.hpp. Not an autograd: the node kinds are fixed.
 #include "models/net.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstring>
 #include <random>
 
-#include <fmt/format.h>
-
-#include "models/input_error.hpp"
 #include "kernels/activation.hpp"
 #include "kernels/batchnorm.hpp"
 #include "kernels/conv2d.hpp"
@@ -17,6 +16,7 @@
 #include "kernels/global_avg_pool.hpp"
 #include "kernels/pool.hpp"
 #include "kernels/residual.hpp"
+#include "models/input_error.hpp"
 
 namespace greenbench::models {
 
@@ -26,8 +26,8 @@ namespace {
 constexpr float kBnMomentum = 0.1f, kBnEps = 1e-5f;  // PyTorch's BatchNorm2d defaults
 
 bool has_params(NodeKind k) {
-  return k == NodeKind::conv || k == NodeKind::conv_pool || k == NodeKind::dwconv || k == NodeKind::dense ||
-         k == NodeKind::batchnorm;
+  return k == NodeKind::conv || k == NodeKind::conv_pool || k == NodeKind::dwconv ||
+         k == NodeKind::dense || k == NodeKind::batchnorm;
 }
 // Replaces each conv -> relu -> maxpool(2, 2) chain whose conv and relu outputs feed nothing
 // else by one conv_pool node, renumbering the producers of the nodes after it.
@@ -116,8 +116,8 @@ int NetBuilder::dwconv(int in, int K, int stride, int pad, bool bias, const std:
 }
 
 int NetBuilder::maxpool(int in, int K, int stride) {
-  return push(window(node(in), NodeKind::maxpool, in, K, stride, 0,
-                     fmt::format("pool{}", nodes_.size())));
+  return push(
+      window(node(in), NodeKind::maxpool, in, K, stride, 0, fmt::format("pool{}", nodes_.size())));
 }
 
 int NetBuilder::dense(int in, int OC, const std::string& name) {
@@ -144,9 +144,15 @@ static Node same_shape(const Node& p, NodeKind kind, int in, const std::string& 
 int NetBuilder::batchnorm(int in, const std::string& name) {
   return push(same_shape(node(in), NodeKind::batchnorm, in, name));
 }
-int NetBuilder::relu(int in) { return push(same_shape(node(in), NodeKind::relu, in, "relu")); }
-int NetBuilder::gelu(int in) { return push(same_shape(node(in), NodeKind::gelu, in, "gelu")); }
-int NetBuilder::tanh(int in) { return push(same_shape(node(in), NodeKind::tanh, in, "tanh")); }
+int NetBuilder::relu(int in) {
+  return push(same_shape(node(in), NodeKind::relu, in, "relu"));
+}
+int NetBuilder::gelu(int in) {
+  return push(same_shape(node(in), NodeKind::gelu, in, "gelu"));
+}
+int NetBuilder::tanh(int in) {
+  return push(same_shape(node(in), NodeKind::tanh, in, "tanh"));
+}
 
 int NetBuilder::gap(int in) {
   Node n = same_shape(node(in), NodeKind::gap, in, "gap");
@@ -339,32 +345,48 @@ kernels::CrossEntropyResult Net::forward(int B, bool train) {
     kernels::Shape2d s = n.s;
     s.B = B;
     switch (n.kind) {
-      case NodeKind::conv: kernels::conv2d_forward(out, scratch_, in, w, b, s, n.C); break;
+      case NodeKind::conv:
+        kernels::conv2d_forward(out, scratch_, in, w, b, s, n.C);
+        break;
       case NodeKind::conv_pool:
         conv_pool_forward(out, pool_arg_[i], scratch_, in, w, b, conv_pool_[i], B);
         break;
-      case NodeKind::dwconv: kernels::depthwise_conv2d_forward(out, in, w, b, s); break;
-      case NodeKind::dense: kernels::dense_forward(out, in, w, b, B, n.in_features, n.C); break;
+      case NodeKind::dwconv:
+        kernels::depthwise_conv2d_forward(out, in, w, b, s);
+        break;
+      case NodeKind::dense:
+        kernels::dense_forward(out, in, w, b, B, n.in_features, n.C);
+        break;
       case NodeKind::batchnorm:
         if (train)
-          kernels::batchnorm_forward_train(out, bn_mean_[i], bn_rstd_[i], bn_rmean_[i],
-                                           bn_rvar_[i], in, w, b, B, n.C, n.H, n.W, kBnMomentum,
-                                           kBnEps);
+          kernels::batchnorm_forward_train(out, bn_mean_[i], bn_rstd_[i], bn_rmean_[i], bn_rvar_[i],
+                                           in, w, b, B, n.C, n.H, n.W, kBnMomentum, kBnEps);
         else
           kernels::batchnorm_forward_eval(out, in, w, b, bn_rmean_[i], bn_rvar_[i], B, n.C, n.H,
                                           n.W, kBnEps);
         break;
-      case NodeKind::relu: kernels::relu_forward(out, in, size); break;
-      case NodeKind::gelu: kernels::gelu_forward(out, in, size); break;
-      case NodeKind::tanh: kernels::tanh_forward(out, in, size); break;
-      case NodeKind::maxpool: kernels::maxpool_forward(out, in, s); break;
-      case NodeKind::add: kernels::residual_forward(out, in, out_[n.in1], size); break;
+      case NodeKind::relu:
+        kernels::relu_forward(out, in, size);
+        break;
+      case NodeKind::gelu:
+        kernels::gelu_forward(out, in, size);
+        break;
+      case NodeKind::tanh:
+        kernels::tanh_forward(out, in, size);
+        break;
+      case NodeKind::maxpool:
+        kernels::maxpool_forward(out, in, s);
+        break;
+      case NodeKind::add:
+        kernels::residual_forward(out, in, out_[n.in1], size);
+        break;
       case NodeKind::gap: {
         const Node& p = nodes_[n.in0];
         kernels::global_avg_pool_forward(out, in, B, p.C, p.H, p.W);
         break;
       }
-      case NodeKind::input: break;
+      case NodeKind::input:
+        break;
     }
   }
   return kernels::softmax_cross_entropy_forward(train ? probs_ : nullptr, out_.back(), y_, B,
@@ -430,7 +452,8 @@ void Net::backward(int B) {
         if (dinp) kernels::global_avg_pool_backward(dinp, dout, B, p.C, p.H, p.W, mode);
         break;
       }
-      case NodeKind::input: break;
+      case NodeKind::input:
+        break;
     }
   }
 }
