@@ -152,13 +152,42 @@ void conv_pool_forward(float* out, std::uint8_t* arg, float* scratch, const floa
   }
 }
 
+namespace {
+
+// Shared tail of both backwards, for images [b0, b0 + G) with dconv (OC, G*OH*OW) filled:
+// dweight += dconv * im2col^T (the im2col is recomputed into `col`), and dinp from
+// weight^T * dconv through col2im.
+void chunk_backward(float* dinp, float* dweight, float* col, const float* dconv, const float* inp,
+                    const float* weight, const ConvPool& p, int b0, int G, bool acc) {
+  const kernels::Shape2d& s = p.s;
+  const int OC = p.OC, CKK = s.C * s.K * s.K;
+  const std::int64_t OHW = std::int64_t(p.OH()) * p.OW(), N = G * OHW;
+  const std::int64_t in_stride = std::int64_t(s.C) * s.H * s.W;
+  for (int g = 0; g < G; g++) im2col_ld(col + g * OHW, N, inp + (b0 + g) * in_stride, s);
+  // dweight (OC, CKK) += dconv (OC, N) * col^T (N, CKK)
+  const float beta = (b0 == 0 && !acc) ? 0.0f : 1.0f;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, CKK, int(N), 1.0f, dconv, int(N), col,
+              int(N), beta, dweight, CKK);
+  if (dinp) {
+    // dcol (CKK, N) = weight^T (CKK, OC) * dconv (OC, N), into the col buffer.
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, int(N), OC, 1.0f, weight, CKK, dconv,
+                int(N), 0.0f, col, int(N));
+    for (int g = 0; g < G; g++) {
+      float* di = dinp + (b0 + g) * in_stride;
+      if (!acc) std::memset(di, 0, sizeof(float) * in_stride);
+      col2im_add_ld(di, col + g * OHW, N, s);
+    }
+  }
+}
+
+}  // namespace
+
 void conv_pool_backward(float* dinp, float* dweight, float* dbias, float* scratch,
                         const float* dout, const std::uint8_t* arg, const float* inp,
                         const float* weight, const ConvPool& p, int B, kernels::Grad mode) {
   const kernels::Shape2d& s = p.s;
-  const int OC = p.OC, OW = p.OW(), PH = p.PH(), PW = p.PW(), CKK = s.C * s.K * s.K;
-  const std::int64_t OHW = std::int64_t(p.OH()) * OW, PHW = std::int64_t(PH) * PW;
-  const std::int64_t in_stride = std::int64_t(s.C) * s.H * s.W;
+  const int OC = p.OC, OW = p.OW(), PW = p.PW(), CKK = s.C * s.K * s.K;
+  const std::int64_t OHW = std::int64_t(p.OH()) * OW, PHW = std::int64_t(p.PH()) * PW;
   const bool acc = mode == kernels::Grad::accumulate;
   if (dbias && !acc) std::memset(dbias, 0, sizeof(float) * OC);
   for (int b0 = 0; b0 < B; b0 += p.G) {
@@ -170,37 +199,24 @@ void conv_pool_backward(float* dinp, float* dweight, float* dbias, float* scratc
     for (int g = 0; g < G; g++) {
       for (int o = 0; o < OC; o++) {
         const std::int64_t off = ((std::int64_t(b0) + g) * OC + o) * PHW;
-        const float* dy = dout + off;
+        const float* dy = dout + off;  // (PH, PW)
         const std::uint8_t* a = arg + off;
-        float* dz = dconv + o * N + g * OHW;
+        float* dz = dconv + o * N + g * OHW;  // (OH, OW)
         float db = 0.0f;
-        for (int py = 0; py < PH; py++) {
-          for (int px = 0; px < PW; px++) {
-            const std::uint8_t k = a[py * PW + px];
-            if (k == 255) continue;
-            const float d = dy[py * PW + px];
-            dz[(2 * py + (k >> 1)) * OW + 2 * px + (k & 1)] = d;
+        // Branch-free scatter: a cell the ReLU zeroed (255) writes 0 into its window.
+        for (int py = 0, i = 0; py < p.PH(); py++) {
+          float* row = dz + 2 * py * OW;
+          for (int px = 0; px < PW; px++, i++) {
+            const int k = a[i];
+            const float d = k == 255 ? 0.0f : dy[i];
+            row[((k >> 1) & 1) * OW + 2 * px + (k & 1)] = d;
             db += d;
           }
         }
         if (dbias) dbias[o] += db;
       }
     }
-    for (int g = 0; g < G; g++) im2col_ld(col + g * OHW, N, inp + (b0 + g) * in_stride, s);
-    // dweight (OC, CKK) += dconv (OC, N) * col^T (N, CKK)
-    const float beta = (b0 == 0 && !acc) ? 0.0f : 1.0f;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, CKK, int(N), 1.0f, dconv, int(N), col,
-                int(N), beta, dweight, CKK);
-    if (dinp) {
-      // dcol (CKK, N) = weight^T (CKK, OC) * dconv (OC, N), into the col buffer.
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, int(N), OC, 1.0f, weight, CKK,
-                  dconv, int(N), 0.0f, col, int(N));
-      for (int g = 0; g < G; g++) {
-        float* di = dinp + (b0 + g) * in_stride;
-        if (!acc) std::memset(di, 0, sizeof(float) * in_stride);
-        col2im_add_ld(di, col + g * OHW, N, s);
-      }
-    }
+    chunk_backward(dinp, dweight, col, dconv, inp, weight, p, b0, G, acc);
   }
 }
 
