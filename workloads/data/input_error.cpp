@@ -1,0 +1,15 @@
+// throw_input_error's one definition. The pragma silences GCC 12's false -Wrestrict in
+// InputError::format's string concatenation (GCC bug 105651); nothing else is built here.
+#pragma GCC diagnostic ignored "-Wrestrict"
+
+#include "data/input_error.hpp"
+
+#include "greenbench/errors.hpp"
+
+namespace greenbench::detail {
+
+void throw_input_error(const std::string& what, const std::string& file, const std::string& fix) {
+  throw InputError(what, file, 0, 0, fix);
+}
+
+}  // namespace greenbench::detail
