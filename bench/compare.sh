@@ -3,8 +3,8 @@
 # momentum, one thread: prints step times, the ratios greenbench / PyTorch (< 1: greenbench is
 # faster) and GFLOP/s as a fraction of an OpenBLAS sgemm rate measured in the same run.
 # Not a test: it needs Debian's python3-torch and a built greenbench (GREENBENCH_BIN).
-# OPENBLAS_CORETYPE, when set (e.g. SkylakeX on AVX-512 CPUs that OpenBLAS 0.3.21 does not
-# know, such as AMD Zen 4/5, where it falls back to Haswell kernels), applies to both sides.
+# OPENBLAS_CORETYPE (e.g. SkylakeX where the environment pins Haswell on an AVX-512 CPU)
+# applies to both sides; the sgemm line says which kernels ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${GREENBENCH_BIN:-build/greenbench}
