@@ -1,8 +1,6 @@
-// The models against PyTorch (golden/make_model_golden.py, float64): one train-mode forward
-// and backward of each tiny model with the same formula weights and inputs (loss, logits, every
-// parameter gradient), the eval-mode logits after it (batch-norm running stats), and params and
-// MACs of the full-size default models. Each model runs with and without Net's fusions. Not a
-// finite-difference check (model_grad_test.cpp).
+// The models against PyTorch float64 (golden/make_model_golden.py): a train forward and backward
+// of each tiny model, fused and unfused (loss, logits, every parameter gradient), the eval logits
+// after it, and params/MACs of full-size models. Not a finite-difference check.
 #include <gtest/gtest.h>
 
 #include <algorithm>

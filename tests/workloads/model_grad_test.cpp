@@ -1,6 +1,6 @@
 // Finite-difference check of every model's backward: the gradient of the whole model's mean
-// cross-entropy w.r.t. a sample of parameters of every tensor, and along one random direction
-// over all parameters. Not the per-kernel checks (kernel_cases_test.cpp).
+// cross-entropy w.r.t. a sample of parameters of every tensor, and along one direction over all
+// parameters. Not the per-kernel checks (kernel_cases_test.cpp).
 //
 // Tolerances, for fp32: the loss (~2.3) is computed in fp32 through a few layers, so two
 // evaluations at nearby points carry rounding noise of about 1e-6 relative, ~3e-6 absolute.

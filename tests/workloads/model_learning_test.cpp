@@ -1,7 +1,6 @@
 // Fast learning tests of `mlp` and every `cnn` arch: an epoch (two for batch-norm nets) on a
-// 2000-sample subset must beat chance (10%) by a wide margin. Seconds each; the full-data accuracy
-// checks are model_accuracy_test.cpp (long). Not a gradient or golden check (model_grad_test.cpp,
-// ...).
+// 2000-sample subset must beat chance (10%) by a wide margin, in seconds. Not the full-data
+// accuracy targets (model_accuracy_test.cpp, long) nor a gradient check.
 #include <gtest/gtest.h>
 
 #include <cmath>
