@@ -104,5 +104,23 @@ TEST(Learning, ObserverCanStopAPhase) {
   EXPECT_EQ(obs.begun, std::vector<std::string>{"train"});
 }
 
+TEST(Learning, LastBatchOfOneThroughBatchNormOnOnePixelStaysFinite) {
+  // resnet on 4x4 images ends on 1x1 maps; 33 samples in batches of 32 leave a batch of 1.
+  PhaseResult train;
+  const PhaseResult r = train_and_infer("cnn",
+                                        {{"arch", "resnet"},
+                                         {"width", 0.25},
+                                         {"depth", 1},
+                                         {"dataset", "synthetic"},
+                                         {"input_shape", {1, 4, 4}},
+                                         {"train_samples", 33},
+                                         {"test_samples", 8},
+                                         {"batch_size", 32}},
+                                        &train);
+  EXPECT_EQ(train.steps, 2);
+  EXPECT_FALSE(train.diverged);
+  EXPECT_TRUE(std::isfinite(r.loss)) << r.loss;
+}
+
 }  // namespace
 }  // namespace greenbench::testing

@@ -359,8 +359,11 @@ kernels::CrossEntropyResult Net::forward(int B, bool train) {
         break;
       case NodeKind::batchnorm:
         if (train)
-          kernels::batchnorm_forward_train(out, bn_mean_[i], bn_rstd_[i], bn_rmean_[i], bn_rvar_[i],
-                                           in, w, b, B, n.C, n.H, n.W, kBnMomentum, kBnEps);
+          // One value per channel (a last batch of 1 on a 1x1 map; PyTorch refuses it): the
+          // unbiased variance is undefined, so the running stats are left as they are.
+          kernels::batchnorm_forward_train(
+              out, bn_mean_[i], bn_rstd_[i], size > n.C ? bn_rmean_[i] : nullptr,
+              size > n.C ? bn_rvar_[i] : nullptr, in, w, b, B, n.C, n.H, n.W, kBnMomentum, kBnEps);
         else
           kernels::batchnorm_forward_eval(out, in, w, b, bn_rmean_[i], bn_rvar_[i], B, n.C, n.H,
                                           n.W, kBnEps);
