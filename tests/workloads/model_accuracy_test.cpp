@@ -11,9 +11,14 @@ namespace greenbench::testing {
 namespace {
 
 nlohmann::json full_run(nlohmann::json extra) {
-  nlohmann::json c = {{"epochs", 2},     {"batch_size", 64},         {"learning_rate", 0.01},
-                      {"optimizer", "momentum"}, {"momentum", 0.9}, {"seed", 0},
-                      {"dataset", "fashion-mnist"}, {"threads", 1}};
+  nlohmann::json c = {{"epochs", 2},
+                      {"batch_size", 64},
+                      {"learning_rate", 0.01},
+                      {"optimizer", "momentum"},
+                      {"momentum", 0.9},
+                      {"seed", 0},
+                      {"dataset", "fashion-mnist"},
+                      {"threads", 1}};
   for (auto& [k, v] : extra.items()) c[k] = v;
   return c;
 }

@@ -27,17 +27,29 @@ inline std::vector<ModelCase> model_cases() {
       {"mlp_gelu", "mlp", {{"hidden", {6}}, {"activation", "gelu"}}, 1, 5, 5},
       {"mlp_tanh", "mlp", {{"hidden", {6, 4}}, {"activation", "tanh"}}, 1, 5, 5},
       {"cnn_custom", "cnn", {{"arch", "custom"}, {"conv", {3, 4}}, {"fc", {6}}}, 1, 8, 8},
-      {"cnn_custom_k5", "cnn", {{"arch", "custom"}, {"conv", {3}}, {"kernel", 5}, {"fc", nlohmann::json::array()}}, 3, 6, 6},
+      {"cnn_custom_k5",
+       "cnn",
+       {{"arch", "custom"}, {"conv", {3}}, {"kernel", 5}, {"fc", nlohmann::json::array()}},
+       3,
+       6,
+       6},
       {"cnn_lenet5", "cnn", {{"arch", "lenet5"}, {"width", 0.5}}, 1, 12, 12},
       {"cnn_vgg", "cnn", {{"arch", "vgg"}, {"width", 0.125}, {"depth", 1}}, 3, 8, 8},
-      {"cnn_vgg_nobn", "cnn", {{"arch", "vgg"}, {"width", 0.125}, {"depth", 2}, {"batch_norm", false}}, 1, 8, 8},
+      {"cnn_vgg_nobn",
+       "cnn",
+       {{"arch", "vgg"}, {"width", 0.125}, {"depth", 2}, {"batch_norm", false}},
+       1,
+       8,
+       8},
       {"cnn_resnet", "cnn", {{"arch", "resnet"}, {"width", 0.25}, {"depth", 1}}, 3, 8, 8},
       {"cnn_resnet_d2", "cnn", {{"arch", "resnet"}, {"width", 0.25}, {"depth", 2}}, 1, 8, 8},
       {"cnn_mobilenet", "cnn", {{"arch", "mobilenet"}, {"width", 0.125}, {"depth", 1}}, 3, 8, 8},
   };
 }
 
-inline void PrintTo(const ModelCase& c, std::ostream* os) { *os << c.label; }
+inline void PrintTo(const ModelCase& c, std::ostream* os) {
+  *os << c.label;
+}
 
 // The completed config of a case (synthetic data of the case's shape).
 inline nlohmann::json model_case_config(const ModelCase& c) {
@@ -47,12 +59,12 @@ inline nlohmann::json model_case_config(const ModelCase& c) {
   return workload_config_complete(c.workload, cfg);
 }
 
-inline std::unique_ptr<models::Net> model_case_net(const ModelCase& c, int B,
-                                                   kernels::Optimizer opt = kernels::Optimizer::sgd) {
+// fuse: Net's conv + relu + max-pool fusion (the default), or every node as built.
+inline std::unique_ptr<models::Net> model_case_net(const ModelCase& c, int B, bool fuse = true) {
   const auto cfg = model_case_config(c);
   auto nodes = c.workload == "mlp" ? models::mlp_build(cfg, c.C, c.H, c.W, 10)
                                    : models::cnn_build(cfg, c.C, c.H, c.W, 10);
-  return std::make_unique<models::Net>(std::move(nodes), B, opt, 0);
+  return std::make_unique<models::Net>(std::move(nodes), B, kernels::Optimizer::sgd, 0, fuse);
 }
 
 // Deterministic inputs the golden script reproduces: x[i] = sin(0.37 i + 0.2) * 1.5,

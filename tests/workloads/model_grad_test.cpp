@@ -1,6 +1,6 @@
 // Finite-difference check of every model's backward: the gradient of the whole model's mean
-// cross-entropy w.r.t. a sample of parameters of every tensor, and along one random direction
-// over all parameters. Not the per-kernel checks (kernel_cases_test.cpp).
+// cross-entropy w.r.t. a sample of parameters of every tensor, and along one direction over all
+// parameters. Not the per-kernel checks (kernel_cases_test.cpp).
 //
 // Tolerances, for fp32: the loss (~2.3) is computed in fp32 through a few layers, so two
 // evaluations at nearby points carry rounding noise of about 1e-6 relative, ~3e-6 absolute.
@@ -8,8 +8,8 @@
 // h = 5e-3, while the truncation error (h^2/6 * f''') stays below 1e-5 for these smooth-ish
 // losses. Hence |fd - g| <= 2e-3 + 5e-2 * |g| per element. ReLU and max-pool kinks crossed by
 // the step can still break single elements, so 90% of the sampled elements must pass, and the
-// directional derivative along the gradient plus noise (a sum of thousands of terms, large and smooth
-// on average) must agree within 1% -- a wiring bug fails one or the other by far more. That
+// directional derivative along the gradient plus noise (a sum of thousands of terms, large and
+// smooth on average) must agree within 1% -- a wiring bug fails one or the other by far more. That
 // last step is 1e-3: batch norm over 4 samples and ReLU make these losses strongly curved (at
 // 1e-2 curvature alone moves the estimate by 10-20%), and along a unit direction close to the
 // gradient the derivative is O(1), so fp32 noise (~3e-6 / 1e-3 at worst) stays inside 1%.
@@ -26,7 +26,9 @@ namespace {
 
 constexpr int kB = 4;
 
-double loss_at(models::Net& net) { return net.forward(kB, true).loss; }
+double loss_at(models::Net& net) {
+  return net.forward(kB, true).loss;
+}
 
 class ModelGrad : public ::testing::TestWithParam<ModelCase> {};
 
@@ -47,7 +49,8 @@ TEST_P(ModelGrad, MatchesFiniteDifferences) {
   for (const auto& t : net->param_tensors()) {
     const int samples = static_cast<int>(std::min<std::int64_t>(t.count, 6));
     for (int s = 0; s < samples; s++) {
-      const std::int64_t i = t.offset + std::uniform_int_distribution<std::int64_t>(0, t.count - 1)(rng);
+      const std::int64_t i =
+          t.offset + std::uniform_int_distribution<std::int64_t>(0, t.count - 1)(rng);
       const float saved = p[i];
       p[i] = saved + float(h);
       const double up = loss_at(*net);

@@ -63,8 +63,8 @@ class Classifier final : public Workload {
         common_(common_read(config)),
         optim_(optim_config(common_)),
         data_(std::move(data)),
-        net_(std::move(nodes), std::max(common_.batch_size, common_.infer_batch_size),
-             optim_.kind, common_.seed),
+        net_(std::move(nodes), std::max(common_.batch_size, common_.infer_batch_size), optim_.kind,
+             common_.seed),
         test_order_(static_cast<std::size_t>(data_.test.n)),
         bench_order_(static_cast<std::size_t>(net_.Bmax())) {
     kernels::threads_set(common_.threads);
@@ -93,7 +93,8 @@ class Classifier final : public Workload {
     double loss_sum = 0;
     std::int64_t correct = 0;
     for (std::int64_t start = 0; start < data_.train.n; start += common_.batch_size) {
-      const int B = static_cast<int>(std::min<std::int64_t>(common_.batch_size, data_.train.n - start));
+      const int B =
+          static_cast<int>(std::min<std::int64_t>(common_.batch_size, data_.train.n - start));
       dataset_batch(data_.train, order.data() + start, B, net_.input(), net_.targets());
       const auto ce = net_.forward(B, true);
       r.steps++;
@@ -121,8 +122,8 @@ class Classifier final : public Workload {
     double loss_sum = 0;
     std::int64_t correct = 0;
     for (std::int64_t start = 0; start < data_.test.n; start += common_.infer_batch_size) {
-      const int B = static_cast<int>(
-          std::min<std::int64_t>(common_.infer_batch_size, data_.test.n - start));
+      const int B =
+          static_cast<int>(std::min<std::int64_t>(common_.infer_batch_size, data_.test.n - start));
       dataset_batch(data_.test, test_order_.data() + start, B, net_.input(), net_.targets());
       const auto ce = net_.forward(B, false);
       r.steps++;

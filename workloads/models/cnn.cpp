@@ -1,13 +1,13 @@
 // The `cnn` architectures: custom (conv list + fc list), lenet5, vgg, resnet (CIFAR-style basic
 // blocks), mobilenet (depthwise-separable blocks); their keys and node lists. The shapes are
 // documented in docs/workloads.md. Not the training loop (classifier.cpp).
-#include <cmath>
-
 #include <fmt/format.h>
 
-#include "greenbench/errors.hpp"
+#include <cmath>
+
 #include "models/archs.hpp"
 #include "models/config.hpp"
+#include "models/input_error.hpp"
 
 namespace greenbench::models {
 
@@ -50,7 +50,8 @@ int build_custom(Ctx& c, const WorkloadConfig& cfg, int x) {
     x = conv_bn_relu(c, x, oc, K, 1, false);
     x = c.b.maxpool(x, 2, 2);
   }
-  for (int width : cfg.at("fc").get<std::vector<int>>()) x = c.b.relu(c.b.dense(x, width, c.next("fc")));
+  for (int width : cfg.at("fc").get<std::vector<int>>())
+    x = c.b.relu(c.b.dense(x, width, c.next("fc")));
   return x;
 }
 
@@ -125,8 +126,10 @@ void cnn_complete(const WorkloadConfig& in, WorkloadConfig& out) {
     out["conv"] = key_int_list(in, "conv", true, {32, 64});
     const auto K = key_int(in, "kernel", 1, 15, 3);
     if (K % 2 == 0)
-      throw InputError(fmt::format("kernel: expected an odd integer in [1, 15] (same padding), "
-                                   "got {}", K));
+      throw InputError(
+          fmt::format("kernel: expected an odd integer in [1, 15] (same padding), "
+                      "got {}",
+                      K));
     out["kernel"] = K;
     out["fc"] = key_int_list(in, "fc", true, {128});
     return;

@@ -2,13 +2,13 @@
 // Not the workload-specific keys (mlp.cpp, cnn.cpp).
 #include "models/config.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include <fmt/format.h>
-
-#include "greenbench/errors.hpp"
+#include "models/input_error.hpp"
 
 namespace greenbench::models {
 
@@ -41,8 +41,8 @@ constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
 
 const std::vector<std::string>& common_keys() {
   static const std::vector<std::string> keys = {
-      "batch_size", "infer_batch_size", "epochs",  "learning_rate", "optimizer",
-      "momentum",   "weight_decay",     "threads", "seed",          "dataset",
+      "batch_size", "infer_batch_size", "epochs",       "learning_rate", "optimizer",
+      "momentum",   "weight_decay",     "threads",      "seed",          "dataset",
       "data_dir",   "train_samples",    "test_samples", "input_shape"};
   return keys;
 }
@@ -65,7 +65,8 @@ double key_number(const WorkloadConfig& config, const std::string& key, double l
   const auto& j = config[key];
   const double v = j.is_number() ? j.get<double>() : std::nan("");
   if (!std::isfinite(v) || v < lo || v > hi || (lo_open && v == lo)) {
-    std::string what = lo_open ? fmt::format("a number > {}", lo) : fmt::format("a number >= {}", lo);
+    std::string what =
+        lo_open ? fmt::format("a number > {}", lo) : fmt::format("a number >= {}", lo);
     if (std::isfinite(hi)) what += fmt::format(" and <= {}", hi);
     bad(key, what, j);
   }
@@ -82,7 +83,8 @@ std::string key_enum(const WorkloadConfig& config, const std::string& key,
                      const std::vector<std::string>& allowed, const std::string& fallback) {
   if (!config.contains(key)) return fallback;
   const auto& j = config[key];
-  if (j.is_string() && std::find(allowed.begin(), allowed.end(), j.get<std::string>()) != allowed.end())
+  if (j.is_string() &&
+      std::find(allowed.begin(), allowed.end(), j.get<std::string>()) != allowed.end())
     return j.get<std::string>();
   std::string list;
   for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
@@ -93,8 +95,8 @@ std::vector<int> key_int_list(const WorkloadConfig& config, const std::string& k
                               bool allow_empty, const std::vector<int>& fallback) {
   if (!config.contains(key)) return fallback;
   const auto& j = config[key];
-  const std::string what = allow_empty ? "a list of positive integers"
-                                       : "a non-empty list of positive integers";
+  const std::string what =
+      allow_empty ? "a list of positive integers" : "a non-empty list of positive integers";
   if (!j.is_array() || (!allow_empty && j.empty())) bad(key, what, j);
   std::vector<int> out;
   for (const auto& e : j) {
@@ -108,8 +110,8 @@ std::vector<int> key_int_list(const WorkloadConfig& config, const std::string& k
 void keys_require_known(const WorkloadConfig& config, const std::string& workload,
                         const std::vector<std::string>& known) {
   if (!config.is_object())
-    throw InputError(fmt::format("{}: expected a mapping of keys to values, got {}", workload,
-                                 config.dump()));
+    throw InputError(
+        fmt::format("{}: expected a mapping of keys to values, got {}", workload, config.dump()));
   for (const auto& [key, value] : config.items()) {
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
     std::string list;
@@ -131,8 +133,8 @@ void common_complete(const WorkloadConfig& in, WorkloadConfig& out) {
   out["weight_decay"] = key_number(in, "weight_decay", 0, 1e6, false, 0.0);
   out["threads"] = key_int(in, "threads", 1, 4096, 1);
   out["seed"] = key_int(in, "seed", 0, std::numeric_limits<std::int64_t>::max(), 0);
-  const std::string dataset = key_enum(in, "dataset", {"fashion-mnist", "cifar10", "synthetic"},
-                                       "fashion-mnist");
+  const std::string dataset =
+      key_enum(in, "dataset", {"fashion-mnist", "cifar10", "synthetic"}, "fashion-mnist");
   out["dataset"] = dataset;
   if (in.contains("data_dir")) {
     if (!in["data_dir"].is_string()) bad("data_dir", "a directory path", in["data_dir"]);
@@ -151,9 +153,9 @@ void common_complete(const WorkloadConfig& in, WorkloadConfig& out) {
       bad("input_shape", "[C, H, W] with C <= 1024 and H, W <= 4096", in["input_shape"]);
     out["input_shape"] = shape;
   } else if (in.contains("input_shape")) {
-    throw InputError("input_shape: applies only to dataset synthetic (" + dataset +
-                         " has its own shape)",
-                     "", 0, 0, "remove input_shape");
+    throw InputError(
+        "input_shape: applies only to dataset synthetic (" + dataset + " has its own shape)", "", 0,
+        0, "remove input_shape");
   }
 }
 

@@ -23,10 +23,10 @@ struct CommonConfig {
   int threads = 1;
   std::uint64_t seed = 0;
   std::string dataset = "fashion-mnist";
-  std::string data_dir;                 // "" = the data set's default directory
-  std::int64_t train_samples = 0;       // 0 = all
-  std::int64_t test_samples = 0;        // 0 = all
-  std::vector<int> input_shape;         // synthetic only: (C, H, W); default (1, 28, 28)
+  std::string data_dir;            // "" = the data set's default directory
+  std::int64_t train_samples = 0;  // 0 = all
+  std::int64_t test_samples = 0;   // 0 = all
+  std::vector<int> input_shape;    // synthetic only: (C, H, W); default (1, 28, 28)
 };
 
 // The common keys' names, in the order workload_config_complete writes them.

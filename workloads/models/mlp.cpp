@@ -7,7 +7,9 @@
 
 namespace greenbench::models {
 
-std::vector<std::string> mlp_keys() { return {"hidden", "activation"}; }
+std::vector<std::string> mlp_keys() {
+  return {"hidden", "activation"};
+}
 
 void mlp_complete(const WorkloadConfig& in, WorkloadConfig& out) {
   out["hidden"] = key_int_list(in, "hidden", false, {256, 128});

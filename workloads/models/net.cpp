@@ -2,13 +2,12 @@
 // the kernels forward and backward. See net.hpp. Not an autograd: the node kinds are fixed.
 #include "models/net.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstring>
 #include <random>
 
-#include <fmt/format.h>
-
-#include "greenbench/errors.hpp"
 #include "kernels/activation.hpp"
 #include "kernels/batchnorm.hpp"
 #include "kernels/conv2d.hpp"
@@ -17,6 +16,7 @@
 #include "kernels/global_avg_pool.hpp"
 #include "kernels/pool.hpp"
 #include "kernels/residual.hpp"
+#include "models/input_error.hpp"
 
 namespace greenbench::models {
 
@@ -26,9 +26,43 @@ namespace {
 constexpr float kBnMomentum = 0.1f, kBnEps = 1e-5f;  // PyTorch's BatchNorm2d defaults
 
 bool has_params(NodeKind k) {
-  return k == NodeKind::conv || k == NodeKind::dwconv || k == NodeKind::dense ||
-         k == NodeKind::batchnorm;
+  return k == NodeKind::conv || k == NodeKind::conv_pool || k == NodeKind::dwconv ||
+         k == NodeKind::dense || k == NodeKind::batchnorm;
 }
+// Replaces each conv -> relu -> maxpool(2, 2) chain whose conv and relu outputs feed nothing
+// else by one conv_pool node, renumbering the producers of the nodes after it.
+std::vector<Node> fuse_conv_pool(std::vector<Node> nodes) {
+  std::vector<int> uses(nodes.size(), 0);
+  for (const Node& n : nodes) {
+    if (n.in0 >= 0) uses[n.in0]++;
+    if (n.in1 >= 0) uses[n.in1]++;
+  }
+  std::vector<Node> out;
+  std::vector<int> id(nodes.size(), -1);  // old id -> new id
+  for (std::size_t i = 0; i < nodes.size(); i++) {
+    Node n = nodes[i];
+    if (n.in0 >= 0) n.in0 = id[n.in0];
+    if (n.in1 >= 0) n.in1 = id[n.in1];
+    const bool chain = n.kind == NodeKind::conv && i + 2 < nodes.size() &&
+                       nodes[i + 1].kind == NodeKind::relu && nodes[i + 1].in0 == int(i) &&
+                       nodes[i + 2].kind == NodeKind::maxpool && nodes[i + 2].in0 == int(i + 1) &&
+                       nodes[i + 2].s.K == 2 && nodes[i + 2].s.stride == 2 &&
+                       nodes[i + 2].s.pad == 0 && uses[i] == 1 && uses[i + 1] == 1;
+    if (chain) {
+      n.kind = NodeKind::conv_pool;
+      n.H = nodes[i + 2].H;
+      n.W = nodes[i + 2].W;
+      out.push_back(n);
+      id[i] = id[i + 1] = id[i + 2] = int(out.size()) - 1;
+      i += 2;
+      continue;
+    }
+    out.push_back(n);
+    id[i] = int(out.size()) - 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -82,8 +116,8 @@ int NetBuilder::dwconv(int in, int K, int stride, int pad, bool bias, const std:
 }
 
 int NetBuilder::maxpool(int in, int K, int stride) {
-  return push(window(node(in), NodeKind::maxpool, in, K, stride, 0,
-                     fmt::format("pool{}", nodes_.size())));
+  return push(
+      window(node(in), NodeKind::maxpool, in, K, stride, 0, fmt::format("pool{}", nodes_.size())));
 }
 
 int NetBuilder::dense(int in, int OC, const std::string& name) {
@@ -110,9 +144,15 @@ static Node same_shape(const Node& p, NodeKind kind, int in, const std::string& 
 int NetBuilder::batchnorm(int in, const std::string& name) {
   return push(same_shape(node(in), NodeKind::batchnorm, in, name));
 }
-int NetBuilder::relu(int in) { return push(same_shape(node(in), NodeKind::relu, in, "relu")); }
-int NetBuilder::gelu(int in) { return push(same_shape(node(in), NodeKind::gelu, in, "gelu")); }
-int NetBuilder::tanh(int in) { return push(same_shape(node(in), NodeKind::tanh, in, "tanh")); }
+int NetBuilder::relu(int in) {
+  return push(same_shape(node(in), NodeKind::relu, in, "relu"));
+}
+int NetBuilder::gelu(int in) {
+  return push(same_shape(node(in), NodeKind::gelu, in, "gelu"));
+}
+int NetBuilder::tanh(int in) {
+  return push(same_shape(node(in), NodeKind::tanh, in, "tanh"));
+}
 
 int NetBuilder::gap(int in) {
   Node n = same_shape(node(in), NodeKind::gap, in, "gap");
@@ -133,9 +173,14 @@ int NetBuilder::add(int a, int b) {
 // ---------------------------------------------------------------------------------------------
 // Net
 
-Net::Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::uint64_t seed)
-    : nodes_(std::move(nodes)), Bmax_(Bmax), optimizer_(optimizer) {
+Net::Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::uint64_t seed,
+         bool fuse)
+    : nodes_(fuse ? fuse_conv_pool(std::move(nodes)) : std::move(nodes)),
+      Bmax_(Bmax),
+      optimizer_(optimizer) {
   const std::size_t N = nodes_.size();
+  conv_pool_.assign(N, ConvPool{});
+  pool_arg_.assign(N, nullptr);
   w_off_.assign(N, -1);
   b_off_.assign(N, -1);
   out_.assign(N, nullptr);
@@ -156,6 +201,14 @@ Net::Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::u
         bc = n.bias ? n.C : 0;
         macs = kernels::conv2d_macs(n.s, n.C);
         scratch_floats_ = std::max(scratch_floats_, kernels::conv2d_scratch_floats(n.s));
+        break;
+      case NodeKind::conv_pool:
+        fan_in = n.s.C * n.s.K * n.s.K;
+        wc = std::int64_t(n.C) * fan_in;
+        bc = n.bias ? n.C : 0;
+        macs = kernels::conv2d_macs(n.s, n.C);
+        conv_pool_[i] = ConvPool{n.s, n.C, conv_pool_chunk(n.s, n.C, Bmax_)};
+        scratch_floats_ = std::max(scratch_floats_, conv_pool_[i].scratch_floats());
         break;
       case NodeKind::dwconv:
         fan_in = n.s.K * n.s.K;
@@ -239,6 +292,13 @@ void Net::layout(bool a) {
     const std::size_t size = B * n.C * n.H * n.W;
     out_[i] = take(n.name + ".out", size, a);
     dout_[i] = take(n.name + ".dout", size, a);
+    if (n.kind == NodeKind::conv_pool) {
+      if (a) {
+        pool_arg_[i] = arena_->alloc<std::uint8_t>(n.name + ".argmax", size);
+      } else {
+        plan_bytes_ += kernels::Arena::padded_bytes(size, 1);
+      }
+    }
     if (n.kind == NodeKind::batchnorm) {
       bn_mean_[i] = take(n.name + ".mean", n.C, a);
       bn_rstd_[i] = take(n.name + ".rstd", n.C, a);
@@ -285,29 +345,51 @@ kernels::CrossEntropyResult Net::forward(int B, bool train) {
     kernels::Shape2d s = n.s;
     s.B = B;
     switch (n.kind) {
-      case NodeKind::conv: kernels::conv2d_forward(out, scratch_, in, w, b, s, n.C); break;
-      case NodeKind::dwconv: kernels::depthwise_conv2d_forward(out, in, w, b, s); break;
-      case NodeKind::dense: kernels::dense_forward(out, in, w, b, B, n.in_features, n.C); break;
+      case NodeKind::conv:
+        kernels::conv2d_forward(out, scratch_, in, w, b, s, n.C);
+        break;
+      case NodeKind::conv_pool:
+        conv_pool_forward(out, pool_arg_[i], scratch_, in, w, b, conv_pool_[i], B);
+        break;
+      case NodeKind::dwconv:
+        kernels::depthwise_conv2d_forward(out, in, w, b, s);
+        break;
+      case NodeKind::dense:
+        kernels::dense_forward(out, in, w, b, B, n.in_features, n.C);
+        break;
       case NodeKind::batchnorm:
         if (train)
-          kernels::batchnorm_forward_train(out, bn_mean_[i], bn_rstd_[i], bn_rmean_[i],
-                                           bn_rvar_[i], in, w, b, B, n.C, n.H, n.W, kBnMomentum,
-                                           kBnEps);
+          // One value per channel (a last batch of 1 on a 1x1 map; PyTorch refuses it): the
+          // unbiased variance is undefined, so the running stats are left as they are.
+          kernels::batchnorm_forward_train(
+              out, bn_mean_[i], bn_rstd_[i], size > n.C ? bn_rmean_[i] : nullptr,
+              size > n.C ? bn_rvar_[i] : nullptr, in, w, b, B, n.C, n.H, n.W, kBnMomentum, kBnEps);
         else
           kernels::batchnorm_forward_eval(out, in, w, b, bn_rmean_[i], bn_rvar_[i], B, n.C, n.H,
                                           n.W, kBnEps);
         break;
-      case NodeKind::relu: kernels::relu_forward(out, in, size); break;
-      case NodeKind::gelu: kernels::gelu_forward(out, in, size); break;
-      case NodeKind::tanh: kernels::tanh_forward(out, in, size); break;
-      case NodeKind::maxpool: kernels::maxpool_forward(out, in, s); break;
-      case NodeKind::add: kernels::residual_forward(out, in, out_[n.in1], size); break;
+      case NodeKind::relu:
+        kernels::relu_forward(out, in, size);
+        break;
+      case NodeKind::gelu:
+        kernels::gelu_forward(out, in, size);
+        break;
+      case NodeKind::tanh:
+        kernels::tanh_forward(out, in, size);
+        break;
+      case NodeKind::maxpool:
+        kernels::maxpool_forward(out, in, s);
+        break;
+      case NodeKind::add:
+        kernels::residual_forward(out, in, out_[n.in1], size);
+        break;
       case NodeKind::gap: {
         const Node& p = nodes_[n.in0];
         kernels::global_avg_pool_forward(out, in, B, p.C, p.H, p.W);
         break;
       }
-      case NodeKind::input: break;
+      case NodeKind::input:
+        break;
     }
   }
   return kernels::softmax_cross_entropy_forward(train ? probs_ : nullptr, out_.back(), y_, B,
@@ -337,6 +419,10 @@ void Net::backward(int B) {
     switch (n.kind) {
       case NodeKind::conv:
         kernels::conv2d_backward(dinp, dw, db, scratch_, dout, in, w, s, n.C, mode);
+        break;
+      case NodeKind::conv_pool:
+        conv_pool_backward(dinp, dw, db, scratch_, dout, pool_arg_[i], in, w, conv_pool_[i], B,
+                           mode);
         break;
       case NodeKind::dwconv:
         kernels::depthwise_conv2d_backward(dinp, dw, db, dout, in, w, s, mode);
@@ -369,7 +455,8 @@ void Net::backward(int B) {
         if (dinp) kernels::global_avg_pool_backward(dinp, dout, B, p.C, p.H, p.W, mode);
         break;
       }
-      case NodeKind::input: break;
+      case NodeKind::input:
+        break;
     }
   }
 }

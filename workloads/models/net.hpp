@@ -13,16 +13,30 @@
 #include "kernels/common.hpp"
 #include "kernels/optim.hpp"
 #include "kernels/softmax_cross_entropy.hpp"
+#include "models/conv_pool.hpp"
 
 namespace greenbench::models {
 
-enum class NodeKind { input, conv, dwconv, dense, batchnorm, relu, gelu, tanh, maxpool, add, gap };
+enum class NodeKind {
+  input,
+  conv,
+  dwconv,
+  dense,
+  batchnorm,
+  relu,
+  gelu,
+  tanh,
+  maxpool,
+  add,
+  gap,
+  conv_pool,  // conv + relu + 2x2/2 max-pool fused (models/conv_pool.hpp); made by Net
+};
 
 // One op. Output per sample is (C, H, W) (dense: (C), H = W = 1). Window ops keep their input
 // geometry in `s` (s.B is set per call).
 struct Node {
   NodeKind kind = NodeKind::input;
-  std::string name;     // "conv1", "fc2", ...: names the node's parameter tensors
+  std::string name;        // "conv1", "fc2", ...: names the node's parameter tensors
   int in0 = -1, in1 = -1;  // producer nodes (in1: add only)
   int C = 0, H = 1, W = 1;
   kernels::Shape2d s;
@@ -43,7 +57,7 @@ class NetBuilder {
   int gelu(int in);
   int tanh(int in);
   int maxpool(int in, int K, int stride);
-  int gap(int in);       // global average pool -> (C)
+  int gap(int in);        // global average pool -> (C)
   int add(int a, int b);  // same shapes
   const Node& node(int id) const { return nodes_.at(static_cast<std::size_t>(id)); }
   std::vector<Node> take() { return std::move(nodes_); }
@@ -55,18 +69,21 @@ class NetBuilder {
 
 // A parameter tensor inside the flat parameter vector.
 struct ParamTensor {
-  std::string name;      // "conv1.weight", "bn1.bias", ... (PyTorch-like)
-  std::int64_t offset;   // floats from the start of params()
+  std::string name;     // "conv1.weight", "bn1.bias", ... (PyTorch-like)
+  std::int64_t offset;  // floats from the start of params()
   std::int64_t count;
-  int fan_in;            // weights and biases: the layer's fan-in; batchnorm: 0
+  int fan_in;  // weights and biases: the layer's fan-in; batchnorm: 0
 };
 
 class Net {
  public:
   // Sizes one arena for Bmax samples and `optimizer`'s state, and initialises the parameters as
   // PyTorch does (kaiming-uniform a = sqrt(5), bias U(+-1/sqrt(fan_in)), BN gamma 1 beta 0)
-  // from `seed`. The last node's output is the logits (classes).
-  Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::uint64_t seed);
+  // from `seed`. The last node's output is the logits (classes). fuse: conv -> relu -> 2x2
+  // max-pool chains whose inner outputs feed nothing else become one conv_pool node (same
+  // results, less memory traffic); false keeps every node as built (for tests).
+  Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::uint64_t seed,
+      bool fuse = true);
 
   std::int64_t params() const { return n_params_; }
   // Conv, depthwise conv and dense MACs of one sample (BN, pooling, activations not counted,
@@ -78,10 +95,10 @@ class Net {
   const std::vector<Node>& nodes() const { return nodes_; }
   const std::vector<ParamTensor>& param_tensors() const { return tensors_; }
 
-  float* input() { return x_; }     // (Bmax, C, H, W)
-  int* targets() { return y_; }     // (Bmax)
-  float* param_data() { return params_; }  // (params)
-  float* grad_data() { return grads_; }    // (params)
+  float* input() { return x_; }                        // (Bmax, C, H, W)
+  int* targets() { return y_; }                        // (Bmax)
+  float* param_data() { return params_; }              // (params)
+  float* grad_data() { return grads_; }                // (params)
   const float* logits() const { return out_.back(); }  // (B, classes)
   const float* output(int node) const { return out_.at(static_cast<std::size_t>(node)); }
 
@@ -112,18 +129,20 @@ class Net {
   std::vector<ParamTensor> tensors_;
   // Per node (index = node id): weight/bias offsets into params_ (-1 none), activation buffers.
   std::vector<std::int64_t> w_off_, b_off_;
-  std::vector<float*> out_;    // (Bmax, C, H, W)
-  std::vector<float*> dout_;   // (Bmax, C, H, W), gradient of the loss w.r.t. out_
+  std::vector<float*> out_;   // (Bmax, C, H, W)
+  std::vector<float*> dout_;  // (Bmax, C, H, W), gradient of the loss w.r.t. out_
   std::vector<float*> bn_mean_, bn_rstd_, bn_rmean_, bn_rvar_;  // (C) each, batchnorm nodes
+  std::vector<ConvPool> conv_pool_;                             // per node: conv_pool geometry
+  std::vector<std::uint8_t*> pool_arg_;       // per node: conv_pool argmax (Bmax, C, H, W)
   std::vector<kernels::Grad> mode0_, mode1_;  // per node: how its backward writes into in0, in1
-  std::vector<char> zero_grads_;          // per node: its param grads need zeroing first
-  float* params_ = nullptr;  // (params)
-  float* grads_ = nullptr;   // (params)
-  float* state_ = nullptr;   // optimizer state
-  float* x_ = nullptr;       // (Bmax, C, H, W)
-  int* y_ = nullptr;         // (Bmax)
-  float* probs_ = nullptr;   // (Bmax, classes)
-  float* scratch_ = nullptr;  // conv im2col of one image, the largest over convs
+  std::vector<char> zero_grads_;              // per node: its param grads need zeroing first
+  float* params_ = nullptr;                   // (params)
+  float* grads_ = nullptr;                    // (params)
+  float* state_ = nullptr;                    // optimizer state
+  float* x_ = nullptr;                        // (Bmax, C, H, W)
+  int* y_ = nullptr;                          // (Bmax)
+  float* probs_ = nullptr;                    // (Bmax, classes)
+  float* scratch_ = nullptr;                  // conv im2col of one image, the largest over convs
   std::size_t scratch_floats_ = 0;
 };
 

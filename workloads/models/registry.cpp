@@ -3,10 +3,10 @@
 // Not the architectures (mlp.cpp, cnn.cpp) and not the training loop (classifier.cpp).
 #include <fmt/format.h>
 
-#include "greenbench/errors.hpp"
 #include "models/archs.hpp"
 #include "models/classifier.hpp"
 #include "models/config.hpp"
+#include "models/input_error.hpp"
 
 namespace greenbench {
 

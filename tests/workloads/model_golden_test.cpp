@@ -1,0 +1,99 @@
+// The models against PyTorch float64 (golden/make_model_golden.py): a train forward and backward
+// of each tiny model, fused and unfused (loss, logits, every parameter gradient), the eval logits
+// after it, and params/MACs of full-size models. Not a finite-difference check.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <tuple>
+
+#include "model_cases.hpp"
+
+namespace greenbench::testing {
+namespace {
+
+nlohmann::json golden_load(const std::string& file) {
+  const std::string path = std::string(GREENBENCH_SOURCE_DIR) + "/tests/workloads/golden/" + file;
+  std::ifstream in(path);
+  if (!in)
+    ADD_FAILURE() << "missing golden file " << path
+                  << "; run /usr/bin/python3 tests/workloads/golden/make_model_golden.py";
+  return in ? nlohmann::json::parse(in) : nlohmann::json();
+}
+
+// fp32 against fp64: |a - b| <= rel * max|b| over the tensor + abs.
+void expect_close(const float* got, const std::vector<double>& want, double rel, double abs,
+                  const std::string& what) {
+  double scale = 0;
+  for (double w : want) scale = std::max(scale, std::fabs(w));
+  int bad = 0;
+  for (std::size_t i = 0; i < want.size(); i++) {
+    if (std::fabs(got[i] - want[i]) > rel * scale + abs && bad++ < 3)
+      ADD_FAILURE() << what << "[" << i << "]: got " << got[i] << ", PyTorch " << want[i]
+                    << " (scale " << scale << ")";
+  }
+}
+
+class ModelGolden : public ::testing::TestWithParam<std::tuple<ModelCase, bool>> {};
+
+TEST_P(ModelGolden, ForwardAndBackwardMatchPyTorch) {
+  const ModelCase& c = std::get<0>(GetParam());
+  const bool fuse = std::get<1>(GetParam());
+  const nlohmann::json g = golden_load("model_" + c.label + ".json");
+  ASSERT_FALSE(g.is_null());
+  const int B = g.at("B").get<int>();
+  ASSERT_EQ(g.at("input_shape"), (nlohmann::json{c.C, c.H, c.W}));
+  auto net = model_case_net(c, B, fuse);
+  EXPECT_EQ(net->params(), g.at("params").get<std::int64_t>());
+  EXPECT_EQ(net->macs_per_sample(), g.at("macs_per_sample").get<std::int64_t>());
+  const auto& tensors = net->param_tensors();
+  ASSERT_EQ(tensors.size(), g.at("tensors").size());
+  for (std::size_t t = 0; t < tensors.size(); t++)
+    ASSERT_EQ(tensors[t].count, g["tensors"][t].at("count").get<std::int64_t>()) << tensors[t].name;
+
+  model_case_input(*net, B);
+  model_case_params(*net);
+  const auto ce = net->forward(B, true);
+  EXPECT_NEAR(ce.loss, g.at("loss").get<double>(),
+              2e-5 * std::fabs(g["loss"].get<double>()) + 1e-6);
+  expect_close(net->logits(), g.at("logits").get<std::vector<double>>(), 1e-5, 1e-6,
+               c.label + " logits");
+  net->backward(B);
+  for (std::size_t t = 0; t < tensors.size(); t++)
+    expect_close(net->grad_data() + tensors[t].offset,
+                 g["tensors"][t].at("grad").get<std::vector<double>>(), 1e-4, 1e-7,
+                 c.label + " " + tensors[t].name + ".grad");
+  net->forward(B, false);
+  expect_close(net->logits(), g.at("eval_logits").get<std::vector<double>>(), 1e-5, 1e-6,
+               c.label + " eval logits");
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, ModelGolden,
+                         ::testing::Combine(::testing::ValuesIn(model_cases()), ::testing::Bool()),
+                         [](const auto& info) {
+                           return std::get<0>(info.param).label +
+                                  (std::get<1>(info.param) ? "_fused" : "_unfused");
+                         });
+
+TEST(ModelCounts, ParamsAndMacsMatchPyTorch) {
+  const nlohmann::json counts = golden_load("model_counts.json");
+  ASSERT_TRUE(counts.is_array());
+  ASSERT_FALSE(counts.empty());
+  for (const auto& c : counts) {
+    const auto shape = c.at("input_shape").get<std::vector<int>>();
+    nlohmann::json cfg = c.at("keys");
+    cfg["dataset"] = "synthetic";
+    cfg["input_shape"] = shape;
+    const std::string workload = c.at("workload").get<std::string>();
+    const auto full = workload_config_complete(workload, cfg);
+    auto nodes = workload == "mlp" ? models::mlp_build(full, shape[0], shape[1], shape[2], 10)
+                                   : models::cnn_build(full, shape[0], shape[1], shape[2], 10);
+    models::Net net(std::move(nodes), 1, kernels::Optimizer::sgd, 0);
+    EXPECT_EQ(net.params(), c.at("params").get<std::int64_t>()) << c.dump();
+    EXPECT_EQ(net.macs_per_sample(), c.at("macs_per_sample").get<std::int64_t>()) << c.dump();
+  }
+}
+
+}  // namespace
+}  // namespace greenbench::testing
