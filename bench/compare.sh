@@ -4,7 +4,9 @@
 # faster) and GFLOP/s as a fraction of an OpenBLAS sgemm rate measured in the same run.
 # Not a test: it needs Debian's python3-torch and a built greenbench (GREENBENCH_BIN).
 # OPENBLAS_CORETYPE (e.g. SkylakeX where the environment pins Haswell on an AVX-512 CPU)
-# applies to both sides; the sgemm line says which kernels ran.
+# applies to both sides; the sgemm line says which kernels ran. PyTorch's convolutions run on
+# oneDNN (JIT, uses AVX-512 whatever OPENBLAS_CORETYPE says) unless PEER_MKLDNN=0, which sends
+# them through PyTorch's im2col + the same OpenBLAS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${GREENBENCH_BIN:-build/greenbench}
@@ -54,7 +56,8 @@ def best_of(path):
 
 import os
 print(f"OpenBLAS sgemm {n}^3, {threads} thread(s): {sgemm_gflops:.1f} GFLOP/s ({blas_path}, "
-      f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(auto)')})")
+      f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(auto)')}, "
+      f"PyTorch oneDNN {'off' if os.environ.get('PEER_MKLDNN', '1') == '0' else 'on'})")
 print(f"{'model':<6} {'phase':<6} {'greenbench ms':>14} {'pytorch ms':>11} {'ratio':>6} "
       f"{'gb GFLOP/s':>11} {'of sgemm':>9} {'pt GFLOP/s':>11} {'target':>7}")
 targets = {("mlp", "train"): 1.0, ("mlp", "infer"): 1.0, ("cnn", "train"): 0.5, ("cnn", "infer"): 1.0}

@@ -199,6 +199,9 @@ def main():
     cfg = parse_sets(args.sets)
     threads = cfg.get("threads", 1)
     torch.set_num_threads(threads)
+    # PEER_MKLDNN=0: convolutions through PyTorch's im2col + the same OpenBLAS greenbench links
+    # (slow_conv2d) instead of oneDNN's JIT kernels, which ignore OPENBLAS_CORETYPE.
+    torch.backends.mkldnn.enabled = os.environ.get("PEER_MKLDNN", "1") != "0"
     torch.manual_seed(cfg.get("seed", 0))
     B = cfg.get("batch_size", 64)
     IB = cfg.get("infer_batch_size", B)
@@ -233,7 +236,7 @@ def main():
            "train_step_ms": train_ms, "infer_step_ms": infer_ms,
            "train_gflops": (4 * macs + 2 * macs_dinp) * B / (train_ms * 1e6),
            "infer_gflops": 2 * macs * IB / (infer_ms * 1e6), "steps": args.steps,
-           "torch": torch.__version__}
+           "torch": torch.__version__, "mkldnn": torch.backends.mkldnn.enabled}
     print(json.dumps(out) if args.json else json.dumps(out, indent=1))
 
 
