@@ -1,12 +1,13 @@
 // The workload registry (include/greenbench/workload.hpp): names, config completion and
-// construction of `mlp` and `cnn`. A new workload adds one entry to kWorkloads.
-// Not the architectures (mlp.cpp, cnn.cpp) and not the training loop (classifier.cpp).
+// construction of `mlp`, `cnn`, `vit` and `lm`. A new workload adds one entry to kWorkloads.
+// Not the architectures (mlp.cpp, cnn.cpp, vit.cpp, lm.cpp) and not the training loops.
 #include <fmt/format.h>
 
 #include "models/archs.hpp"
 #include "models/classifier.hpp"
 #include "models/config.hpp"
 #include "models/input_error.hpp"
+#include "models/transformer_archs.hpp"
 
 namespace greenbench {
 
@@ -16,14 +17,23 @@ struct Entry {
   std::string name;
   std::vector<std::string> (*keys)();
   void (*complete)(const WorkloadConfig& in, WorkloadConfig& out);
+  // Classifiers over a Net: the node list. nullptr for workloads built by `make`.
   std::vector<models::Node> (*build)(const WorkloadConfig& config, int C, int H, int W,
                                      int classes);
+  std::unique_ptr<Workload> (*make)(const WorkloadConfig& config) = nullptr;
+  bool own_common = false;  // `complete` fills in the common keys too (lm)
 };
+
+std::unique_ptr<Workload> lm_workload_make(const WorkloadConfig& config) {
+  return models::lm_make(config);
+}
 
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> kWorkloads = {
       {"mlp", models::mlp_keys, models::mlp_complete, models::mlp_build},
       {"cnn", models::cnn_keys, models::cnn_complete, models::cnn_build},
+      {"vit", models::vit_keys, models::vit_complete, nullptr, models::vit_make},
+      {"lm", models::lm_keys, models::lm_complete, nullptr, lm_workload_make, true},
   };
   return kWorkloads;
 }
@@ -60,14 +70,15 @@ WorkloadConfig workload_config_complete(const std::string& name, const WorkloadC
   for (const auto& k : e.keys()) known.push_back(k);
   models::keys_require_known(config, name, known);
   WorkloadConfig out = WorkloadConfig::object();
-  models::common_complete(config, out);
+  if (!e.own_common) models::common_complete(config, out);
   e.complete(config, out);
-  build(e, out);  // shapes: an image too small for the architecture is an input error
+  if (e.build) build(e, out);  // shapes: an image too small for the architecture is an input error
   return out;
 }
 
 std::unique_ptr<Workload> workload_make(const std::string& name, const WorkloadConfig& config) {
   const Entry& e = entry(name);
+  if (e.make) return e.make(config);
   std::vector<models::Node> nodes = build(e, config);
   DatasetSplits data = dataset_load(models::classifier_dataset_spec(config));
   return models::classifier_make(name, config, std::move(data), std::move(nodes));
