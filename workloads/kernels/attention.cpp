@@ -27,6 +27,19 @@ inline void softmax_inplace(float* s, int n) {
   for (int j = 0; j < n; j++) s[j] *= inv;
 }
 
+// Dot product of a (n) and b (n) with 8 partial sums, so it vectorises without -ffast-math
+// (one running sum is a chain of dependent adds: the KV-cache step's cost per cached key).
+inline float dot8(const float* a, const float* b, int n) {
+  float acc[8] = {};
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; j++) acc[j] += a[i + j] * b[i + j];
+  float s = 0.0f;
+  for (; i < n; i++) s += a[i] * b[i];
+  for (int j = 0; j < 8; j++) s += acc[j];
+  return s;
+}
+
 }  // namespace
 
 void attention_forward(float* out, float* att, const float* qkv, int B, int T, int C, int NH,
@@ -110,12 +123,8 @@ void attention_decode(float* out, const float* q, int ld_q, const float* kcache,
     const float* vb = vcache + std::int64_t(b) * Tmax * C;
     for (int h = 0; h < NH; h++) {
       const float* qh = q + std::int64_t(b) * ld_q + h * HS;
-      for (int j = 0; j < L; j++) {
-        const float* kj = kb + std::int64_t(j) * C + h * HS;
-        float s = 0.0f;
-        for (int d = 0; d < HS; d++) s += qh[d] * kj[d];
-        scratch[j] = s * scale;
-      }
+      for (int j = 0; j < L; j++)
+        scratch[j] = scale * dot8(qh, kb + std::int64_t(j) * C + h * HS, HS);
       softmax_inplace(scratch, L);
       float* o = out + std::int64_t(b) * C + h * HS;
       for (int d = 0; d < HS; d++) o[d] = 0.0f;
