@@ -175,8 +175,14 @@ std::vector<Factory> transformer_cases() {
       make<AttentionCase>(1, 1, 4, 1, false),
       make<AttentionCase>(2, 5, 6, 2, false),
       make<AttentionCase>(2, 7, 12, 3, true),
-      make<AttentionCase>(1, 37, 8, 2, true),  // causal rows beyond one 32-row block
-      make<AttentionCase>(3, 4, 8, 4, false),  // head size 2
+      make<AttentionCase>(1, 37, 8, 2, true),    // loop path (T <= 48)
+      make<AttentionCase>(3, 4, 8, 4, false),    // head size 2
+      make<AttentionCase>(2, 16, 32, 2, false),  // loop path unrolled for head size 16
+      make<AttentionCase>(2, 9, 32, 4, true),    // ... 8
+      make<AttentionCase>(1, 5, 64, 2, true),    // ... 32
+      make<AttentionCase>(1, 3, 64, 1, false),   // ... 64
+      make<AttentionCase>(2, 49, 8, 2, false),   // sgemm path (T > 48)
+      make<AttentionCase>(1, 70, 6, 3, true),    // sgemm path, causal over three 32-row blocks
       make<TokenEmbeddingCase>(2, 5, 3, 4, 0),
       make<TokenEmbeddingCase>(3, 4, 6, 11, 3),
       make<PositionAddCase>(1, 1, 1),

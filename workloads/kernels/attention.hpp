@@ -1,7 +1,8 @@
 // Multi-head scaled dot-product self-attention over packed q, k, v (PyTorch
 // nn.MultiheadAttention after its input projection; F.scaled_dot_product_attention semantics),
 // bidirectional or causal, with a fused scale + mask + softmax; and the single-query step over
-// a KV cache used by generation. The fast path is batched cblas_sgemm per (batch, head).
+// a KV cache used by generation. The fast path is cblas_sgemm per (batch, head), or for
+// short sequences (<= 48 tokens, vit's patches) vectorised loops that skip the BLAS call cost.
 // Not the q/k/v and output projections (dense.hpp) and not dropout (none here).
 //
 // Layout: qkv (B, T, 3C): q in [0, C), k in [C, 2C), v in [2C, 3C); head h owns columns
