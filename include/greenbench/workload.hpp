@@ -70,6 +70,25 @@ const std::vector<std::string>& workload_names();
 // Fills in defaults and checks every key of `config` for workload `name`: unknown keys, wrong
 // types and impossible values throw InputError naming the key and what was expected.
 WorkloadConfig workload_config_complete(const std::string& name, const WorkloadConfig& config);
+// Every key workload `name` accepts (the common keys, then its own; some apply only to some
+// values of others, e.g. `conv` to cnn arch custom). Throws InputError for an unknown name.
+std::vector<std::string> workload_keys(const std::string& name);
+
+// A run's size and cost from shapes alone, without loading data or allocating the model: what
+// grid checks and `--dry-run` need. Checks that the data files exist (dataset_check).
+// REQUIRES: config came from workload_config_complete. Throws InputError for missing data.
+struct WorkloadSize {
+  int64_t params = 0;
+  int64_t macs_per_sample = 0;
+  int64_t memory_bytes = 0;          // the model's arena (Workload::memory_bytes)
+  int64_t data_bytes = 0;            // the loaded data set in memory (both splits)
+  int64_t train_samples = 0;         // per epoch
+  int64_t test_samples = 0;          // per inference pass
+  double train_flops_per_sample = 0; // forward + backward of one training sample
+  double infer_flops_per_sample = 0; // forward of one inference sample
+};
+WorkloadSize workload_size(const std::string& name, const WorkloadConfig& config);
+
 // Builds the model and loads its data. REQUIRES: config came from workload_config_complete.
 // Throws InputError for bad data files.
 std::unique_ptr<Workload> workload_make(const std::string& name, const WorkloadConfig& config);

@@ -174,7 +174,7 @@ int NetBuilder::add(int a, int b) {
 // Net
 
 Net::Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::uint64_t seed,
-         bool fuse)
+         bool fuse, bool allocate)
     : nodes_(fuse ? fuse_conv_pool(std::move(nodes)) : std::move(nodes)),
       Bmax_(Bmax),
       optimizer_(optimizer) {
@@ -261,6 +261,7 @@ Net::Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::u
     zero_grads_[i] = mode0_[i] == Grad::accumulate && has_params(n.kind);
   }
   layout(false);
+  if (!allocate) return;
   arena_ = std::make_unique<kernels::Arena>(plan_bytes_);
   layout(true);
   init(seed);

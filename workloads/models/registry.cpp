@@ -3,6 +3,9 @@
 // Not the architectures (mlp.cpp, cnn.cpp, vit.cpp, lm.cpp) and not the training loops.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
+
 #include "models/archs.hpp"
 #include "models/classifier.hpp"
 #include "models/config.hpp"
@@ -74,6 +77,40 @@ WorkloadConfig workload_config_complete(const std::string& name, const WorkloadC
   e.complete(config, out);
   if (e.build) build(e, out);  // shapes: an image too small for the architecture is an input error
   return out;
+}
+
+std::vector<std::string> workload_keys(const std::string& name) {
+  const Entry& e = entry(name);
+  std::vector<std::string> known = models::common_keys();
+  for (const auto& k : e.keys()) known.push_back(k);
+  return known;
+}
+
+WorkloadSize workload_size(const std::string& name, const WorkloadConfig& config) {
+  const Entry& e = entry(name);
+  const models::CommonConfig c = models::common_read(config);
+  const models::Net net(build(e, config), std::max(c.batch_size, c.infer_batch_size),
+                        kernels::optimizer_parse(c.optimizer), c.seed, true, /*allocate=*/false);
+  // dataset_check reads label files (fashion-mnist): cache it per spec, grids repeat specs.
+  static std::map<std::string, DatasetInfo> checked;
+  const DatasetSpec spec = models::classifier_dataset_spec(config);
+  const std::string key = fmt::format("{}|{}|{}|{}|{}|{}x{}x{}", spec.name, spec.data_dir,
+                                      spec.train_samples, spec.test_samples, spec.seed,
+                                      spec.channels, spec.height, spec.width);
+  auto it = checked.find(key);
+  if (it == checked.end()) it = checked.emplace(key, dataset_check(spec)).first;
+  const DatasetInfo& info = it->second;
+  WorkloadSize s;
+  s.params = net.params();
+  s.macs_per_sample = net.macs_per_sample();
+  s.memory_bytes = net.memory_bytes();
+  s.train_samples = info.train_samples;
+  s.test_samples = info.test_samples;
+  s.data_bytes = (info.train_samples + info.test_samples) *
+                 (std::int64_t{info.channels} * info.height * info.width + 4);
+  s.train_flops_per_sample = net.train_flops(1);
+  s.infer_flops_per_sample = net.infer_flops(1);
+  return s;
 }
 
 std::unique_ptr<Workload> workload_make(const std::string& name, const WorkloadConfig& config) {
