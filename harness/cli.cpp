@@ -21,6 +21,7 @@ int cli_main(int argc, char** argv) {
   cmd_meter_add(app, action);
   cmd_run_add(app, action);
   cmd_bench_add(app, action);
+  cmd_merge_add(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,5 +15,6 @@ using CommandAction = std::function<int()>;
 void cmd_meter_add(CLI::App& app, CommandAction& action);  // harness/cmd_meter.cpp
 void cmd_run_add(CLI::App& app, CommandAction& action);    // harness/cmd_run.cpp
 void cmd_bench_add(CLI::App& app, CommandAction& action);  // harness/cmd_bench.cpp
+void cmd_merge_add(CLI::App& app, CommandAction& action);  // harness/cmd_merge.cpp
 
 }  // namespace greenbench

@@ -1,0 +1,74 @@
+// Helpers the fuzz targets share: cutting one fuzz input into parts (files), a scratch folder
+// per process, writing a part plain or gzip-compressed, and FUZZ_CHECK for properties that
+// must hold (abort = a finding). Not a target itself (targets are *_fuzz.cpp).
+#pragma once
+
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fuzz {
+
+// Parts of a multi-file input are separated by this line; the targets' .dict files hold it.
+inline constexpr std::string_view kSplit = "\n--gb-split--\n";
+
+// Splits `data` at kSplit into at most `max_parts` parts (the last keeps any further separators).
+inline std::vector<std::string> parts_split(const uint8_t* data, size_t size, size_t max_parts) {
+  const std::string_view all(reinterpret_cast<const char*>(data), size);
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (parts.size() + 1 < max_parts) {
+    const size_t at = all.find(kSplit, start);
+    if (at == std::string_view::npos) break;
+    parts.emplace_back(all.substr(start, at - start));
+    start = at + kSplit.size();
+  }
+  parts.emplace_back(all.substr(start));
+  return parts;
+}
+
+// A scratch folder for this process (on /dev/shm when there is one), emptied on each call.
+inline std::string scratch_dir() {
+  namespace fs = std::filesystem;
+  static const std::string dir = [] {
+    const fs::path base = fs::is_directory("/dev/shm") ? "/dev/shm" : fs::temp_directory_path();
+    return (base / ("gb_fuzz_" + std::to_string(getpid()))).string();
+  }();
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Writes `bytes` to `path`, gzip-compressed when `gzip`.
+inline void file_write(const std::string& path, const std::string& bytes, bool gzip) {
+  if (!gzip) {
+    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    return;
+  }
+  gzFile gz = gzopen(path.c_str(), "wb1");
+  if (!bytes.empty()) gzwrite(gz, bytes.data(), static_cast<unsigned>(bytes.size()));
+  gzclose(gz);
+}
+
+}  // namespace fuzz
+
+// A property that must hold for every input; its failure is a finding like a crash.
+#define FUZZ_CHECK(cond, ...)                                                   \
+  do {                                                                          \
+    if (!(cond)) {                                                              \
+      std::fprintf(stderr, "FUZZ_CHECK failed at %s:%d: %s\n  ", __FILE__,      \
+                   __LINE__, #cond);                                            \
+      std::fprintf(stderr, __VA_ARGS__);                                        \
+      std::fprintf(stderr, "\n");                                               \
+      std::abort();                                                             \
+    }                                                                           \
+  } while (0)

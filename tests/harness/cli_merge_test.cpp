@@ -1,0 +1,176 @@
+// End-to-end tests of `greenbench merge` through the real binary on folders written by real
+// `greenbench run`s: shards merge to what one folder running everything holds (same run ids,
+// rows, epochs and traces), identical overlaps are silent, different grids and unsafe -o
+// folders are exit 2 with nothing written, a torn input line is dropped with a note, and a
+// failure while writing leaves neither -o nor a temporary folder behind.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "run_cli.hpp"
+
+namespace greenbench {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+std::vector<nlohmann::json> jsonl_of(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  for (const auto& l : lines_of(path)) out.push_back(nlohmann::json::parse(l));
+  return out;
+}
+
+// A tiny mlp run (no idle baseline, no pauses) of one hidden width into `out`.
+testing::CliResult tiny_run(const std::string& out, const std::string& hidden, const std::string& workload = "mlp",
+                            std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"run", "--workload", workload, "--out", out, "--idle-baseline-s", "0",
+                                   "--pause-s", "0", "--meter", "estimate", "--set", "dataset=synthetic",
+                                   "--set", "train_samples=200", "--set", "test_samples=100", "--set", "epochs=2"};
+  if (!hidden.empty()) args.insert(args.end(), {"--set", "hidden=" + hidden});
+  args.insert(args.end(), extra.begin(), extra.end());
+  return testing::cli_run(args);
+}
+
+// Shards of a two-run "grid" (hidden [16] and [24]) written once; every test copies them.
+class CliMerge : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = testing::temp_dir_make("gb_merge_cli");
+    for (auto [dir, hidden] : {std::pair{"s1", "[16]"}, {"s2", "[24]"}, {"whole", "[16]"}}) {
+      auto r = tiny_run(root_ + "/" + dir, hidden);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    auto r = tiny_run(root_ + "/whole", "[24]", "mlp", {"--resume"});  // the whole grid in one folder
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  static void TearDownTestSuite() { fs::remove_all(root_); }
+  void SetUp() override {
+    dir_ = testing::temp_dir_make("gb_merge_case");
+    for (const char* d : {"s1", "s2", "whole"}) fs::copy(root_ + "/" + d, dir_ + "/" + d, fs::copy_options::recursive);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  static std::string root_;
+  std::string dir_;
+};
+std::string CliMerge::root_;
+
+TEST_F(CliMerge, ShardsMergeToWhatOneFolderHolds) {
+  const std::string out = dir_ + "/merged";
+  auto r = testing::cli_run({"merge", dir_ + "/s1", dir_ + "/s2", "-o", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("2 runs from 2 rows"), std::string::npos) << r.out;
+  auto merged = jsonl_of(out + "/runs.jsonl"), whole = jsonl_of(dir_ + "/whole/runs.jsonl");
+  ASSERT_EQ(merged.size(), 2u);
+  ASSERT_EQ(whole.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(merged[i]["run_id"], whole[i]["run_id"]);
+    for (const char* key : {"config_id", "hidden", "params", "macs_per_sample", "train_samples", "status"})
+      EXPECT_EQ(merged[i][key], whole[i][key]) << key;
+    EXPECT_TRUE(fs::exists(out + "/traces/" + merged[i]["run_id"].get<std::string>() + ".csv"));
+    EXPECT_EQ(lines_of(out + "/traces/" + merged[i]["run_id"].get<std::string>() + ".csv"),
+              lines_of(dir_ + "/s" + std::to_string(i + 1) + "/traces/" + merged[i]["run_id"].get<std::string>() +
+                       ".csv"));
+  }
+  // The merged CSV's header is the writer's header; its rows are the shards' rows.
+  const auto csv = lines_of(out + "/runs.csv");
+  ASSERT_EQ(csv.size(), 3u);
+  EXPECT_EQ(csv[0], lines_of(dir_ + "/whole/runs.csv")[0]);
+  EXPECT_EQ(csv[1], lines_of(dir_ + "/s1/runs.csv")[1]);
+  EXPECT_EQ(csv[2], lines_of(dir_ + "/s2/runs.csv")[1]);
+  EXPECT_EQ(lines_of(out + "/epochs.csv").size(), lines_of(dir_ + "/whole/epochs.csv").size());
+  auto meta = nlohmann::json::parse(std::ifstream(out + "/meta.json"));
+  ASSERT_EQ(meta["sources"].size(), 2u);
+  EXPECT_EQ(meta["sources"][1]["dir"], dir_ + "/s2");
+  EXPECT_TRUE(meta["sources"][0].contains("idle_power_w"));
+  EXPECT_EQ(meta["schema_version"], 1);
+  EXPECT_EQ(meta["merged"]["runs"], 2);
+  for (const auto& e : fs::directory_iterator(dir_))  // no temporary folder left
+    EXPECT_EQ(e.path().filename().string().find(".merged.merge-"), std::string::npos);
+}
+
+TEST_F(CliMerge, IdenticalOverlapIsSilentAndGivesOneRowPerRun) {
+  fs::copy(dir_ + "/s1", dir_ + "/s1b", fs::copy_options::recursive);
+  auto r = testing::cli_run({"merge", dir_ + "/s1", dir_ + "/s1b", dir_ + "/s2", "-o", dir_ + "/m"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("note"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("2 runs from 3 rows (1 identical duplicates"), std::string::npos) << r.out;
+  EXPECT_EQ(jsonl_of(dir_ + "/m/runs.jsonl").size(), 2u);
+}
+
+TEST_F(CliMerge, ReRunOfTheSameRunIsReportedAsAConflict) {
+  // `whole` ran [16] again: same run id, different measured energy.
+  auto r = testing::cli_run({"merge", dir_ + "/s1", dir_ + "/whole", "-o", dir_ + "/m"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("CONFLICT"), std::string::npos) << r.err;
+  EXPECT_EQ(jsonl_of(dir_ + "/m/runs.jsonl").size(), 2u);
+}
+
+TEST_F(CliMerge, DifferentGridsAreRefusedNamingTheFolders) {
+  auto c = tiny_run(dir_ + "/cnn", "", "cnn", {"--set", "conv=[4]", "--set", "fc=[8]"});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  auto r = testing::cli_run({"merge", dir_ + "/s1", dir_ + "/cnn", "-o", dir_ + "/m"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(dir_ + "/s1 and " + dir_ + "/cnn hold different grids: grid_name is \"mlp\" vs \"cnn\""),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/m"));
+}
+
+TEST_F(CliMerge, UnsafeOutputFoldersAreRefused) {
+  auto into_input = testing::cli_run({"merge", dir_ + "/s1", dir_ + "/s2", "-o", dir_ + "/s2"});
+  EXPECT_EQ(into_input.exit_code, 2);
+  EXPECT_NE(into_input.err.find("is one of the input folders"), std::string::npos) << into_input.err;
+  EXPECT_EQ(lines_of(dir_ + "/s2/runs.csv"), lines_of(root_ + "/s2/runs.csv"));
+  fs::create_directories(dir_ + "/full");
+  std::ofstream(dir_ + "/full/keep.txt") << "mine";
+  auto non_empty = testing::cli_run({"merge", dir_ + "/s1", "-o", dir_ + "/full"});
+  EXPECT_EQ(non_empty.exit_code, 2);
+  EXPECT_NE(non_empty.err.find("not an empty folder"), std::string::npos) << non_empty.err;
+  EXPECT_EQ(lines_of(dir_ + "/full/keep.txt"), std::vector<std::string>{"mine"});
+  auto twice = testing::cli_run({"merge", dir_ + "/s1", dir_ + "/s1/", "-o", dir_ + "/m"});
+  EXPECT_EQ(twice.exit_code, 2);
+  EXPECT_NE(twice.err.find("given twice"), std::string::npos) << twice.err;
+  auto not_results = testing::cli_run({"merge", dir_ + "/full", "-o", dir_ + "/m"});
+  EXPECT_EQ(not_results.exit_code, 2);
+  EXPECT_NE(not_results.err.find("no meta.json"), std::string::npos) << not_results.err;
+  fs::create_directories(dir_ + "/empty");  // an existing empty folder is fine
+  auto empty = testing::cli_run({"merge", dir_ + "/s1", "-o", dir_ + "/empty"});
+  EXPECT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_EQ(jsonl_of(dir_ + "/empty/runs.jsonl").size(), 1u);
+}
+
+TEST_F(CliMerge, TornLastLineOfAnInputIsDroppedWithANote) {
+  std::ofstream(dir_ + "/s2/runs.jsonl", std::ios::app) << R"({"run_id":"feedfeedfeedfeed-r0","sta)";
+  std::ofstream(dir_ + "/s2/epochs.csv", std::ios::app) << "feedfeedfeedfeed-r0,1,tr";
+  auto r = testing::cli_run({"merge", dir_ + "/s1", dir_ + "/s2", "-o", dir_ + "/m"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(dir_ + "/s2/runs.jsonl:2: dropped a half-written last line"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(dir_ + "/s2/epochs.csv:6: dropped a half-written last line"), std::string::npos) << r.err;
+  EXPECT_EQ(jsonl_of(dir_ + "/m/runs.jsonl").size(), 2u);
+  for (const auto& l : lines_of(dir_ + "/m/epochs.csv")) EXPECT_EQ(l.find("feedfeed"), std::string::npos);
+}
+
+TEST_F(CliMerge, AFailureWhileWritingLeavesNothingBehind) {
+  // A trace that cannot be read (a link to /proc/self/mem reads as EIO) fails the copy.
+  const auto id = jsonl_of(dir_ + "/s2/runs.jsonl")[0]["run_id"].get<std::string>();
+  fs::remove(dir_ + "/s2/traces/" + id + ".csv");
+  fs::create_symlink("/proc/self/mem", dir_ + "/s2/traces/" + id + ".csv");
+  fs::create_directories(dir_ + "/parent");
+  auto r = testing::cli_run({"merge", dir_ + "/s1", dir_ + "/s2", "-o", dir_ + "/parent/m"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(fs::is_empty(dir_ + "/parent")) << "a half-made folder was left";
+}
+
+}  // namespace
+}  // namespace greenbench
