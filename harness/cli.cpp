@@ -21,6 +21,8 @@ int cli_main(int argc, char** argv) {
   cmd_meter_add(app, action);
   cmd_run_add(app, action);
   cmd_bench_add(app, action);
+  cmd_profile_add(app, action);
+  cmd_estimate_add(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "kernels/threads.hpp"
+#include "models/cost.hpp"
 #include "models/config.hpp"
 
 namespace greenbench::models {
@@ -153,6 +154,7 @@ class Classifier final : public Workload {
   }
   double bench_train_flops() const override { return net_.train_flops(common_.batch_size); }
   double bench_infer_flops() const override { return net_.infer_flops(common_.infer_batch_size); }
+  CostBreakdown cost_breakdown() const override { return net_cost(net_.nodes(), optim_.kind); }
 
  private:
   std::string name_;

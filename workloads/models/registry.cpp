@@ -6,6 +6,7 @@
 #include "models/archs.hpp"
 #include "models/classifier.hpp"
 #include "models/config.hpp"
+#include "models/cost.hpp"
 #include "models/input_error.hpp"
 
 namespace greenbench {
@@ -71,6 +72,17 @@ std::unique_ptr<Workload> workload_make(const std::string& name, const WorkloadC
   std::vector<models::Node> nodes = build(e, config);
   DatasetSplits data = dataset_load(models::classifier_dataset_spec(config));
   return models::classifier_make(name, config, std::move(data), std::move(nodes));
+}
+
+}  // namespace greenbench
+
+namespace greenbench {
+
+CostBreakdown workload_cost_breakdown(const std::string& name, const WorkloadConfig& config) {
+  // mlp and cnn: the fused node list Net would run, without loading data or allocating.
+  const Entry& e = entry(name);
+  const auto optimizer = kernels::optimizer_parse(config.at("optimizer").get<std::string>());
+  return models::net_cost(models::nodes_fuse_conv_pool(build(e, config)), optimizer);
 }
 
 }  // namespace greenbench
