@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "kernels/threads.hpp"
+#include "models/cost.hpp"
 #include "models/config.hpp"
 
 namespace greenbench::models {
@@ -70,6 +71,9 @@ class NetModel final : public ClassifierModel {
   void update(const kernels::OptimConfig& c, int step) override { net_.update(c, step); }
   double train_flops(int B) const override { return net_.train_flops(B); }
   double infer_flops(int B) const override { return net_.infer_flops(B); }
+  CostBreakdown cost_breakdown(kernels::Optimizer optimizer) const override {
+    return net_cost(net_.nodes(), optimizer);
+  }
 
  private:
   Net net_;
@@ -174,6 +178,7 @@ class Classifier final : public Workload {
   }
   double bench_train_flops() const override { return net_.train_flops(common_.batch_size); }
   double bench_infer_flops() const override { return net_.infer_flops(common_.infer_batch_size); }
+  CostBreakdown cost_breakdown() const override { return net_.cost_breakdown(optim_.kind); }
 
  private:
   std::string name_;

@@ -34,6 +34,11 @@ class ClassifierModel {
   virtual void update(const kernels::OptimConfig& config, int step) = 0;
   virtual double train_flops(int B) const = 0;
   virtual double infer_flops(int B) const = 0;
+  // Per-op cost from shapes (Workload::cost_breakdown); empty where the model does not say.
+  virtual CostBreakdown cost_breakdown(kernels::Optimizer optimizer) const {
+    (void)optimizer;
+    return {};
+  }
 };
 
 // Builds the workload over loaded data; `nodes` come from mlp_build / cnn_build.

@@ -67,6 +67,10 @@ class NetBuilder {
   std::vector<Node> nodes_;
 };
 
+// Replaces each conv -> relu -> maxpool(2, 2) chain whose conv and relu outputs feed nothing
+// else by one conv_pool node, renumbering the producers of the nodes after it (what Net runs).
+std::vector<Node> nodes_fuse_conv_pool(std::vector<Node> nodes);
+
 // A parameter tensor inside the flat parameter vector.
 struct ParamTensor {
   std::string name;     // "conv1.weight", "bn1.bias", ... (PyTorch-like)

@@ -9,6 +9,7 @@
 #include "models/archs.hpp"
 #include "models/classifier.hpp"
 #include "models/config.hpp"
+#include "models/cost.hpp"
 #include "models/input_error.hpp"
 #include "models/transformer_archs.hpp"
 
@@ -86,12 +87,11 @@ std::vector<std::string> workload_keys(const std::string& name) {
   return known;
 }
 
-WorkloadSize workload_size(const std::string& name, const WorkloadConfig& config) {
-  const Entry& e = entry(name);
-  const models::CommonConfig c = models::common_read(config);
-  const models::Net net(build(e, config), std::max(c.batch_size, c.infer_batch_size),
-                        kernels::optimizer_parse(c.optimizer), c.seed, true, /*allocate=*/false);
-  // dataset_check reads label files (fashion-mnist): cache it per spec, grids repeat specs.
+namespace {
+
+// The data set a classifier config names, checked once per spec (grids repeat specs, and
+// dataset_check reads label files).
+const DatasetInfo& classifier_data_info(const WorkloadConfig& config) {
   static std::map<std::string, DatasetInfo> checked;
   const DatasetSpec spec = models::classifier_dataset_spec(config);
   const std::string key = fmt::format("{}|{}|{}|{}|{}|{}x{}x{}", spec.name, spec.data_dir,
@@ -99,15 +99,48 @@ WorkloadSize workload_size(const std::string& name, const WorkloadConfig& config
                                       spec.channels, spec.height, spec.width);
   auto it = checked.find(key);
   if (it == checked.end()) it = checked.emplace(key, dataset_check(spec)).first;
-  const DatasetInfo& info = it->second;
+  return it->second;
+}
+
+std::int64_t data_bytes_of(const DatasetInfo& info) {
+  return (info.train_samples + info.test_samples) *
+         (std::int64_t{info.channels} * info.height * info.width + 4);
+}
+
+// Workloads built by `make` (vit, lm) have no node list to size without allocating: build the
+// workload (its arena and data) and ask it.
+WorkloadSize workload_size_built(const Entry& e, const WorkloadConfig& config) {
+  const auto w = e.make(config);
+  WorkloadSize s;
+  s.params = w->params();
+  s.macs_per_sample = w->macs_per_sample();
+  s.memory_bytes = w->memory_bytes();
+  s.train_samples = w->train_samples();
+  s.test_samples = w->test_samples();
+  // lm's corpus is a few hundred KB of bytes (not counted); vit reads image data sets.
+  s.data_bytes = e.own_common ? 0 : data_bytes_of(classifier_data_info(config));
+  s.train_flops_per_sample = w->bench_train_flops() / config.at("batch_size").get<double>();
+  s.infer_flops_per_sample =
+      w->bench_infer_flops() / config.at("infer_batch_size").get<double>();
+  return s;
+}
+
+}  // namespace
+
+WorkloadSize workload_size(const std::string& name, const WorkloadConfig& config) {
+  const Entry& e = entry(name);
+  if (!e.build) return workload_size_built(e, config);
+  const models::CommonConfig c = models::common_read(config);
+  const models::Net net(build(e, config), std::max(c.batch_size, c.infer_batch_size),
+                        kernels::optimizer_parse(c.optimizer), c.seed, true, /*allocate=*/false);
+  const DatasetInfo& info = classifier_data_info(config);
   WorkloadSize s;
   s.params = net.params();
   s.macs_per_sample = net.macs_per_sample();
   s.memory_bytes = net.memory_bytes();
   s.train_samples = info.train_samples;
   s.test_samples = info.test_samples;
-  s.data_bytes = (info.train_samples + info.test_samples) *
-                 (std::int64_t{info.channels} * info.height * info.width + 4);
+  s.data_bytes = data_bytes_of(info);
   s.train_flops_per_sample = net.train_flops(1);
   s.infer_flops_per_sample = net.infer_flops(1);
   return s;
@@ -119,6 +152,18 @@ std::unique_ptr<Workload> workload_make(const std::string& name, const WorkloadC
   std::vector<models::Node> nodes = build(e, config);
   DatasetSplits data = dataset_load(models::classifier_dataset_spec(config));
   return models::classifier_make(name, config, std::move(data), std::move(nodes));
+}
+
+}  // namespace greenbench
+
+namespace greenbench {
+
+CostBreakdown workload_cost_breakdown(const std::string& name, const WorkloadConfig& config) {
+  // mlp and cnn: the fused node list Net would run, without loading data or allocating.
+  const Entry& e = entry(name);
+  if (!e.build) return e.make(config)->cost_breakdown();  // vit, lm: built and asked
+  const auto optimizer = kernels::optimizer_parse(config.at("optimizer").get<std::string>());
+  return models::net_cost(models::nodes_fuse_conv_pool(build(e, config)), optimizer);
 }
 
 }  // namespace greenbench
