@@ -295,7 +295,7 @@ def main():
         T = model.context
         x = torch.randint(0, 256, (max(B, IB), T))
         y = torch.randint(0, 256, (max(B, IB), T))
-        macs, macs_dinp = model.macs() * T, model.macs() * T
+        macs, macs_dinp = model.macs() * T, model.macs() * T  # per window, for the GFLOP/s
     elif args.workload == "vit":
         model = Vit(cfg, C, H, W)
         macs = macs_dinp = model.macs()
@@ -332,7 +332,7 @@ def main():
     train_ms = median_ms(train_step, args.steps)
     infer_ms = median_ms(infer_step, args.steps)
     out = {"workload": args.workload, "params": sum(p.numel() for p in model.parameters()),
-           "macs_per_sample": macs, "batch_size": B, "infer_batch_size": IB, "threads": threads,
+           "macs_per_sample": model.macs() if args.workload == "lm" else macs,  # lm: per token "batch_size": B, "infer_batch_size": IB, "threads": threads,
            "train_step_ms": train_ms, "infer_step_ms": infer_ms,
            "train_gflops": (4 * macs + 2 * macs_dinp) * B / (train_ms * 1e6),
            "infer_gflops": 2 * macs * IB / (infer_ms * 1e6), "steps": args.steps,

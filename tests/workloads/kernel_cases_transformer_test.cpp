@@ -25,7 +25,7 @@ std::string dims(std::initializer_list<std::pair<const char*, int>> d) {
 
 class LayerNormCase : public KernelCase {
  public:
-  LayerNormCase(int N, int C) : N_(N), C_(C), mean_(N), rstd_(N) {
+  LayerNormCase(int N, int C) : N_(N), C_(C), mean_(N), rstd_(N), scratch_(C) {
     in = {{"x", std::vector<float>(N * C)},
           {"w", std::vector<float>(C)},
           {"b", std::vector<float>(C)}};
@@ -40,14 +40,17 @@ class LayerNormCase : public KernelCase {
                                                           in[2].data.data(), N_, C_);
   }
   void backward(bool naive, const float* dout, const std::vector<float*>& din, Grad mode) override {
-    (naive ? layernorm_backward_naive : layernorm_backward)(
-        din[0], din[1], din[2], dout, in[0].data.data(), in[1].data.data(), mean_.data(),
-        rstd_.data(), N_, C_, mode);
+    if (naive)
+      layernorm_backward_naive(din[0], din[1], din[2], dout, in[0].data.data(), in[1].data.data(),
+                               mean_.data(), rstd_.data(), N_, C_, mode);
+    else
+      layernorm_backward(din[0], din[1], din[2], scratch_.data(), dout, in[0].data.data(),
+                         in[1].data.data(), mean_.data(), rstd_.data(), N_, C_, mode);
   }
 
  private:
   int N_, C_;
-  std::vector<float> mean_, rstd_;
+  std::vector<float> mean_, rstd_, scratch_;
 };
 
 class AttentionCase : public KernelCase {

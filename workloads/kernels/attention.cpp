@@ -76,8 +76,8 @@ constexpr int kLoopMaxT = 48, kLoopMaxHS = 128;
 template <int kHS>
 inline void transpose_head(float* xT, const float* x, int ld, int T, int hs) {
   const int HS = kHS > 0 ? kHS : hs;
-  for (int j = 0; j < T; j++)
-    for (int d = 0; d < HS; d++) xT[std::int64_t(d) * T + j] = x[std::int64_t(j) * ld + d];
+  for (int d = 0; d < HS; d++)
+    for (int j = 0; j < T; j++) xT[std::int64_t(d) * T + j] = x[std::int64_t(j) * ld + d];
 }
 
 // row (T) = scale * sum_d a[d] * xT[d, :], 16 columns at a time in registers (a running row
@@ -102,6 +102,32 @@ inline void scores_row(float* row, const float* a, const float* xT, int T, int h
   }
 }
 
+// y[r] (HS floats, row stride ldy) += sum_j a(r, j) x[j] (row stride ldx) for r < R, j < J,
+// where a(r, j) = a[r * a_row + j * a_col]: the p v, p^T dO, ds k and ds^T q products of one
+// head. Four rows at a time with their sums in registers (kHS > 0 unrolls the head), so each
+// row of y is read and written once rather than once per j.
+template <int kHS>
+inline void accumulate_rows(float* y, int ldy, const float* a, std::int64_t a_row,
+                            std::int64_t a_col, int R, int J, const float* x, int ldx, int hs) {
+  constexpr int W = kHS > 0 ? kHS : kLoopMaxHS;
+  const int HS = kHS > 0 ? kHS : hs;
+  for (int r0 = 0; r0 < R; r0 += 4) {
+    const int rows = std::min(4, R - r0);
+    float acc[4][W] = {};
+    for (int j = 0; j < J; j++) {
+      const float* xj = x + std::int64_t(j) * ldx;
+      for (int r = 0; r < 4; r++) {
+        const float arj = r < rows ? a[(r0 + r) * a_row + j * a_col] : 0.0f;
+        for (int d = 0; d < HS; d++) acc[r][d] += arj * xj[d];
+      }
+    }
+    for (int r = 0; r < rows; r++) {
+      float* yr = y + std::int64_t(r0 + r) * ldy;
+      for (int d = 0; d < HS; d++) yr[d] += acc[r][d];
+    }
+  }
+}
+
 // One head's forward over strided q, k, v (row stride ld) into p (T, T) and o (row stride ldo).
 template <int kHS>
 void head_forward_loops(float* o, int ldo, float* p, const float* q, const float* k, const float* v,
@@ -118,16 +144,7 @@ void head_forward_loops(float* o, int ldo, float* p, const float* q, const float
     float* oi = o + std::int64_t(i) * ldo;
     for (int d = 0; d < HS; d++) oi[d] = 0.0f;
   }
-  // o = p v, keys outer: consecutive updates go to different rows of o, so they pipeline
-  // (queries outer would chain every update through one row's store and reload).
-  for (int j = 0; j < T; j++) {
-    const float* vj = v + std::int64_t(j) * ld;
-    for (int i = causal ? j : 0; i < T; i++) {
-      const float pij = p[std::int64_t(i) * T + j];
-      float* oi = o + std::int64_t(i) * ldo;
-      for (int d = 0; d < HS; d++) oi[d] += pij * vj[d];
-    }
-  }
+  accumulate_rows<kHS>(o, ldo, p, T, 1, T, T, v, ld, HS);  // o = p v
 }
 
 void head_forward_blas(float* o, int ldo, float* p, const float* q, const float* k, const float* v,
@@ -170,34 +187,15 @@ void head_backward_loops(float* dq, float* dk, float* dv, float* ds, const float
   transpose_head<kHS>(vT, v, ld, T, HS);
   for (int i = 0; i < T; i++) {
     const float* pi = p + std::int64_t(i) * T;
-    const float* doi = dO + std::int64_t(i) * ldo;
     float* dsi = ds + std::int64_t(i) * T;
-    for (int j = 0; j < T; j++) {
-      const float pij = pi[j];
-      float* dvj = dv + std::int64_t(j) * ld;
-      for (int d = 0; d < HS; d++) dvj[d] += pij * doi[d];
-    }
-    scores_row<kHS>(dsi, doi, vT, T, HS, 1.0f);  // dp_i = dO_i v^T
+    scores_row<kHS>(dsi, dO + std::int64_t(i) * ldo, vT, T, HS, 1.0f);  // dp_i = dO_i v^T
     float dot = 0.0f;
     for (int j = 0; j < T; j++) dot += pi[j] * dsi[j];
-    const float* qi = q + std::int64_t(i) * ld;
-    for (int j = 0; j < T; j++) {
-      const float g = scale * pi[j] * (dsi[j] - dot);  // the scaled score gradient
-      dsi[j] = g;
-      if (g == 0.0f) continue;  // masked (causal) entries
-      float* dkj = dk + std::int64_t(j) * ld;
-      for (int d = 0; d < HS; d++) dkj[d] += g * qi[d];
-    }
+    for (int j = 0; j < T; j++) dsi[j] = scale * pi[j] * (dsi[j] - dot);  // scaled score grad
   }
-  // dq = ds k, keys outer (as o = p v in the forward).
-  for (int j = 0; j < T; j++) {
-    const float* kj = k + std::int64_t(j) * ld;
-    for (int i = 0; i < T; i++) {
-      const float g = ds[std::int64_t(i) * T + j];
-      float* dqi = dq + std::int64_t(i) * ld;
-      for (int d = 0; d < HS; d++) dqi[d] += g * kj[d];
-    }
-  }
+  accumulate_rows<kHS>(dv, ld, p, 1, T, T, T, dO, ldo, HS);  // dv = p^T dO
+  accumulate_rows<kHS>(dk, ld, ds, 1, T, T, T, q, ld, HS);   // dk = ds^T q
+  accumulate_rows<kHS>(dq, ld, ds, T, 1, T, T, k, ld, HS);   // dq = ds k
 }
 
 void head_backward_blas(float* dq, float* dk, float* dv, float* ds, const float* dO, int ldo,

@@ -21,34 +21,32 @@ void layernorm_forward(float* out, float* mean, float* rstd, const float* inp, c
   }
 }
 
-void layernorm_backward(float* dinp, float* dweight, float* dbias, const float* dout,
-                        const float* inp, const float* weight, const float* mean, const float* rstd,
-                        std::int64_t N, int C, Grad mode) {
+void layernorm_backward(float* dinp, float* dweight, float* dbias, float* scratch,
+                        const float* dout, const float* inp, const float* weight, const float* mean,
+                        const float* rstd, std::int64_t N, int C, Grad mode) {
   if (mode == Grad::overwrite) {
     for (int c = 0; c < C; c++) dweight[c] = dbias[c] = 0.0f;
   }
-  std::vector<float> dnorm(static_cast<std::size_t>(C)), xhat(static_cast<std::size_t>(C));
+  float* dnorm = scratch;  // (C): dy * weight, stored so both passes use the same rounding
   for (std::int64_t n = 0; n < N; n++) {
     const float* x = inp + n * C;
     const float* dy = dout + n * C;
     const float m = mean[n], s = rstd[n];
     // xhat = (x - m) s; dnorm = dy * weight; dx = s (dnorm - mean(dnorm) - xhat mean(dnorm xhat))
-    float sum_d = 0.0f, sum_dx = 0.0f;
     for (int c = 0; c < C; c++) {
-      xhat[c] = (x[c] - m) * s;
+      const float xh = (x[c] - m) * s;
       dnorm[c] = dy[c] * weight[c];
       dbias[c] += dy[c];
-      dweight[c] += dy[c] * xhat[c];
+      dweight[c] += dy[c] * xh;
     }
-    sum_d = detail::sum_floats(dnorm.data(), C);
-    sum_dx = detail::sum_centered_products(dnorm.data(), 0.0f, xhat.data(), 0.0f, C);
     if (dinp == nullptr) continue;
-    const float a = sum_d / float(C), b = sum_dx / float(C);
+    const float a = detail::sum_floats(dnorm, C) / float(C);
+    const float b = detail::sum_centered_products(dnorm, 0.0f, x, m, C) * s / float(C);
     float* dx = dinp + n * C;
     if (mode == Grad::overwrite) {
-      for (int c = 0; c < C; c++) dx[c] = s * (dnorm[c] - a - xhat[c] * b);
+      for (int c = 0; c < C; c++) dx[c] = s * (dnorm[c] - a - (x[c] - m) * s * b);
     } else {
-      for (int c = 0; c < C; c++) dx[c] += s * (dnorm[c] - a - xhat[c] * b);
+      for (int c = 0; c < C; c++) dx[c] += s * (dnorm[c] - a - (x[c] - m) * s * b);
     }
   }
 }

@@ -16,10 +16,10 @@ inline constexpr float kLayerNormEps = 1e-5f;
 void layernorm_forward(float* out, float* mean, float* rstd, const float* inp, const float* weight,
                        const float* bias, std::int64_t N, int C);
 // dinp (N, C), dweight (C), dbias (C) from dout (N, C) and the forward's inp, mean, rstd.
-// dinp may be nullptr. `mode` applies to all three.
-void layernorm_backward(float* dinp, float* dweight, float* dbias, const float* dout,
-                        const float* inp, const float* weight, const float* mean, const float* rstd,
-                        std::int64_t N, int C, Grad mode);
+// dinp may be nullptr. `mode` applies to all three. scratch: C floats.
+void layernorm_backward(float* dinp, float* dweight, float* dbias, float* scratch,
+                        const float* dout, const float* inp, const float* weight, const float* mean,
+                        const float* rstd, std::int64_t N, int C, Grad mode);
 
 void layernorm_forward_naive(float* out, float* mean, float* rstd, const float* inp,
                              const float* weight, const float* bias, std::int64_t N, int C);

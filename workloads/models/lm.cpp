@@ -291,6 +291,8 @@ void lm_complete(const WorkloadConfig& in, WorkloadConfig& out) {
       throw InputError(
           fmt::format("corpus: expected a file or directory path, got {}", in["corpus"].dump()));
     out["corpus"] = in.value("corpus", std::string(text_corpus_default_path));
+    // A missing or unreadable corpus is bad input (exit 2) before any run starts.
+    text_corpus_check(out["corpus"].get<std::string>(), 0.1);
   } else if (in.contains("corpus")) {
     throw InputError("corpus: does not apply to dataset synthetic", "", 0, 0,
                      "remove corpus, or use dataset text");

@@ -121,6 +121,7 @@ Transformer::Transformer(const TransformerShape& shape, int Bmax, int Bgen,
     dact_ = take("dgelu", N * Hd);
     dfc1_ = take("dfc1", N * Hd);
     att_scratch_ = take("att_scratch", std::int64_t(Tmax_) * Tmax_);
+    ln_scratch_ = take("ln_scratch", D);
     if (!a) arena_ = std::make_unique<k::Arena>(bytes);
   }
   init(seed);
@@ -243,21 +244,21 @@ void Transformer::backward(int B, int T) {
     k::dense_backward(dln_, G(w_head_), G(b_head_), dlogits_, lnf_, P(w_head_), int(N), D, s_.vocab,
                       ow);
   }
-  k::layernorm_backward(dx_, G(lnf_w_), G(lnf_b_), dln_, x_final_, P(lnf_w_), lnf_mean_, lnf_rstd_,
-                        N, D, ow);
+  k::layernorm_backward(dx_, G(lnf_w_), G(lnf_b_), ln_scratch_, dln_, x_final_, P(lnf_w_),
+                        lnf_mean_, lnf_rstd_, N, D, ow);
   // dx_ holds the gradient of the residual stream; each block adds its branches into it.
   for (int l = s_.depth - 1; l >= 0; l--) {
     const Layer& L = layers_[std::size_t(l)];
     k::dense_backward(dact_, G(L.w_fc2), G(L.b_fc2), dx_, L.act, P(L.w_fc2), int(N), Hd, D, ow);
     k::gelu_backward(dfc1_, dact_, L.fc1, N * Hd, ow);
     k::dense_backward(dln_, G(L.w_fc1), G(L.b_fc1), dfc1_, L.ln2, P(L.w_fc1), int(N), D, Hd, ow);
-    k::layernorm_backward(dx_, G(L.ln2_w), G(L.ln2_b), dln_, L.x_mid, P(L.ln2_w), L.ln2_mean,
-                          L.ln2_rstd, N, D, acc);
+    k::layernorm_backward(dx_, G(L.ln2_w), G(L.ln2_b), ln_scratch_, dln_, L.x_mid, P(L.ln2_w),
+                          L.ln2_mean, L.ln2_rstd, N, D, acc);
     k::dense_backward(datty_, G(L.w_o), G(L.b_o), dx_, L.atty, P(L.w_o), int(N), D, D, ow);
     k::attention_backward(dqkv_, att_scratch_, datty_, L.qkv, L.att, B, T, D, s_.heads, ow);
     k::dense_backward(dln_, G(L.w_qkv), G(L.b_qkv), dqkv_, L.ln1, P(L.w_qkv), int(N), D, 3 * D, ow);
-    k::layernorm_backward(dx_, G(L.ln1_w), G(L.ln1_b), dln_, L.x_in, P(L.ln1_w), L.ln1_mean,
-                          L.ln1_rstd, N, D, acc);
+    k::layernorm_backward(dx_, G(L.ln1_w), G(L.ln1_b), ln_scratch_, dln_, L.x_in, P(L.ln1_w),
+                          L.ln1_mean, L.ln1_rstd, N, D, acc);
   }
   if (!s_.lm) {
     const int CP = s_.IC * s_.patch * s_.patch;

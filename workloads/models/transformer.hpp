@@ -113,6 +113,7 @@ class Transformer {
   float *dx_ = nullptr, *dln_ = nullptr, *datty_ = nullptr, *dqkv_ = nullptr;  // (N, D|D|D|3D)
   float *dact_ = nullptr, *dfc1_ = nullptr;                                    // (N, hidden)
   float *dlogits_ = nullptr, *dpooled_ = nullptr, *att_scratch_ = nullptr;
+  float* ln_scratch_ = nullptr;  // (D)
   int last_B_ = 0, last_T_ = 0;
 };
 
