@@ -21,6 +21,8 @@ int cli_main(int argc, char** argv) {
   cmd_meter_add(app, action);
   cmd_run_add(app, action);
   cmd_bench_add(app, action);
+  cmd_analyze_add(app, action);
+  cmd_report_add(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

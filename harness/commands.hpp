@@ -15,5 +15,7 @@ using CommandAction = std::function<int()>;
 void cmd_meter_add(CLI::App& app, CommandAction& action);  // harness/cmd_meter.cpp
 void cmd_run_add(CLI::App& app, CommandAction& action);    // harness/cmd_run.cpp
 void cmd_bench_add(CLI::App& app, CommandAction& action);  // harness/cmd_bench.cpp
+void cmd_analyze_add(CLI::App& app, CommandAction& action);  // harness/cmd_analyze.cpp
+void cmd_report_add(CLI::App& app, CommandAction& action);   // harness/cmd_report.cpp
 
 }  // namespace greenbench
