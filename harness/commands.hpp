@@ -18,5 +18,7 @@ void cmd_bench_add(CLI::App& app, CommandAction& action);  // harness/cmd_bench.
 void cmd_merge_add(CLI::App& app, CommandAction& action);  // harness/cmd_merge.cpp
 void cmd_profile_add(CLI::App& app, CommandAction& action);   // harness/cmd_profile.cpp
 void cmd_estimate_add(CLI::App& app, CommandAction& action);  // harness/cmd_estimate.cpp
+void cmd_analyze_add(CLI::App& app, CommandAction& action);  // harness/cmd_analyze.cpp
+void cmd_report_add(CLI::App& app, CommandAction& action);   // harness/cmd_report.cpp
 
 }  // namespace greenbench
