@@ -80,7 +80,9 @@ namespace greenbench {
 
 CostBreakdown workload_cost_breakdown(const std::string& name, const WorkloadConfig& config) {
   // mlp and cnn: the fused node list Net would run, without loading data or allocating.
+  // An entry without a node-list builder (a workload that is not a Net) is built and asked.
   const Entry& e = entry(name);
+  if (e.build == nullptr) return workload_make(name, config)->cost_breakdown();
   const auto optimizer = kernels::optimizer_parse(config.at("optimizer").get<std::string>());
   return models::net_cost(models::nodes_fuse_conv_pool(build(e, config)), optimizer);
 }
