@@ -7,13 +7,16 @@ Each run is sized to about --gflop GFLOP of training from its MACs (`greenbench 
 Not a grid file: the grid runner lives on another branch; this calls `greenbench run --workload`.
 
 Usage: bench/estimate_data.py [--bin build/greenbench] [--out results/estimate]
-                              [--sets train,heldout] [--gflop 30] [--meter estimate]
+                              [--sets train,heldout,repeat] [--gflop 30] [--meter estimate]
+Runs go in a fixed shuffled order so the shared machine's load drifts over all sets alike;
+`repeat` runs four configurations four times each, for the noise floor.
 Then:  greenbench estimate fit results/estimate/train/* -o model.json \
            --holdout results/estimate/heldout/*
 """
 import argparse
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -49,11 +52,17 @@ HELDOUT = [
 ]
 # Per architecture, these variants (batch size, data set, optimiser, epochs) — the same
 # hyperparameters for both sets, so the held-out error is about architectures.
+# Sizes differ per variant (x --gflop) so the fit sees scale as well as composition.
 VARIANTS = [
-    {"batch_size": 16, "dataset": "synthetic", "optimizer": "momentum", "epochs": 1},
-    {"batch_size": 128, "dataset": "fashion-mnist", "optimizer": "momentum", "epochs": 2},
-    {"batch_size": 64, "dataset": "fashion-mnist", "optimizer": "adam", "learning_rate": 0.001, "epochs": 1},
+    ({"batch_size": 16, "dataset": "synthetic", "optimizer": "momentum", "epochs": 1}, 0.5),
+    ({"batch_size": 128, "dataset": "fashion-mnist", "optimizer": "momentum", "epochs": 2}, 1.3),
+    ({"batch_size": 64, "dataset": "fashion-mnist", "optimizer": "adam", "learning_rate": 0.001, "epochs": 1}, 0.9),
 ]
+# The noise floor: the same configurations repeated (set `repeat`), spread through the order.
+REPEATS = [("mlp-256", "mlp", {"hidden": [256]}, 1), ("cnn-lenet5", "cnn", {"arch": "lenet5"}, 0),
+           ("mlp-512-128", "mlp", {"hidden": [512, 128]}, 2), ("cnn-c16-32-f64", "cnn",
+           {"arch": "custom", "conv": [16, 32], "fc": [64]}, 1)]
+N_REPEATS = 4
 
 
 def sets_args(keys):
@@ -85,18 +94,25 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default="build/greenbench")
     ap.add_argument("--out", default="results/estimate")
-    ap.add_argument("--sets", default="train,heldout")
+    ap.add_argument("--sets", default="train,heldout,repeat")
     ap.add_argument("--gflop", type=float, default=30, help="training GFLOP per run")
     ap.add_argument("--meter", default="estimate")
     a = ap.parse_args()
     todo = []
     for set_name in a.sets.split(","):
+        if set_name == "repeat":
+            for name, workload, keys, v in REPEATS:
+                for r in range(N_REPEATS):
+                    todo.append((set_name, f"{name}-v{v}-rep{r}", workload, keys, VARIANTS[v]))
+            continue
         archs = {"train": TRAIN, "heldout": HELDOUT}[set_name]
         for name, workload, keys in archs:
             for i, var in enumerate(VARIANTS):
                 todo.append((set_name, f"{name}-v{i}", workload, keys, var))
+    # A fixed shuffle, so a change in the machine's load over time hits every set alike.
+    random.Random(1).shuffle(todo)
     macs_cache = {}
-    for n, (set_name, name, workload, keys, var) in enumerate(todo, 1):
+    for n, (set_name, name, workload, keys, (var, scale)) in enumerate(todo, 1):
         out = os.path.join(a.out, set_name, name)
         if finished_ok(out):
             continue
@@ -109,7 +125,9 @@ def main():
             print(f"[{n}/{len(todo)}] {name}: skipped ({e})", flush=True)
             continue
         macs = macs_cache[key]
-        train = int(a.gflop * 1e9 / (6.0 * macs * var["epochs"]))
+        # The mlp GEMMs run ~4x the cnn layers' FLOP rate here: similar seconds per run.
+        gflop = scale * a.gflop * (4 if workload == "mlp" else 1)
+        train = int(gflop * 1e9 / (6.0 * macs * var["epochs"]))
         train = max(256, min(train, 60000))
         cfg = {**keys, **var, "train_samples": train, "test_samples": min(10000, max(128, train // 4)), "threads": 1}
         cmd = [a.bin, "run", "--workload", workload, "--out", out, "--idle-baseline-s", "1",

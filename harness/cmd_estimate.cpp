@@ -73,7 +73,8 @@ void features_write(const std::string& path, const std::vector<RunFeatures>& run
       std::string id = r.arch_id;
       for (char& c : id)
         if (c == '"' || c == ',') c = ' ';
-      text += fmt::format("{},{},{},{},{},{}", set, r.run_id, r.workload, id, r.measured_j, r.measured_s);
+      text += fmt::format("{},{},{},{},{},{}", set, r.run_id, r.workload, id, r.measured_j,
+                          r.measured_s);
       for (double v : r.base) text += fmt::format(",{}", v);
       for (double v : r.shape) text += fmt::format(",{}", v);
       text += "\n";

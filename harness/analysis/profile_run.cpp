@@ -40,6 +40,7 @@ class ProfileObserver final : public PhaseObserver {
   PhaseMeter train, infer;
   std::vector<std::pair<std::string, double>> phase_energy_j;  // validate: every phase's window
   double phase_seconds = 0;
+  nlohmann::json phases = nlohmann::json::array();  // validate: {phase, energy_j, seconds} each
 
   void phase_begin(const std::string& phase) override {
     cur_ = phase == "train" ? &train : phase == "infer" ? &infer : nullptr;
@@ -58,6 +59,7 @@ class ProfileObserver final : public PhaseObserver {
       const EnergyWindow w = meter_.end(id_ + "/phase");
       phase_energy_j.emplace_back(r.phase, w.total_j);
       phase_seconds += w.duration_s;
+      phases.push_back({{"phase", r.phase}, {"energy_j", w.total_j}, {"seconds", w.duration_s}});
     }
     cur_ = nullptr;
   }
@@ -234,6 +236,7 @@ ProfileRunResult profile_run(const RunPlan& plan, Meter& meter, const ProfileOpt
       if (train_seen <= 1) first_epoch_j += j;  // epoch 1's train pass and the pass after it
     }
     res.measured_s = obs.phase_seconds;
+    res.phases = obs.phases;
     res.error = res.measured_j > 0 ? (res.predicted_j - res.measured_j) / res.measured_j : kNaN;
     res.naive_j = first_epoch_j * std::max(1, epochs);
     res.naive_error = res.measured_j > 0 ? (res.naive_j - res.measured_j) / res.measured_j : kNaN;
@@ -264,6 +267,7 @@ nlohmann::json ProfileRunResult::to_json() const {
     j["error"] = num(error);
     j["naive_j"] = num(naive_j);
     j["naive_error"] = num(naive_error);
+    j["phases"] = phases;
   }
   return j;
 }

@@ -39,6 +39,7 @@ struct ProfileRunResult {
   double measured_j = kNaN, error = kNaN;
   double naive_j = kNaN, naive_error = kNaN;
   double measured_s = kNaN;
+  nlohmann::json phases;  // with validate: every metered phase in order {phase, energy_j, seconds}
   nlohmann::json to_json() const;
 };
 

@@ -87,9 +87,22 @@ PartProjection project_remaining(const std::vector<Block>& blocks, const SteadyS
   double var = variance_of(block_j);
   const double rho = autocorr1_of(block_j);
   if (rho > 0) var *= (1 + std::min(rho, 0.9)) / (1 - std::min(rho, 0.9));
+  p.df = double(k - 1);
+  // Slower wander than one lag shows: batches of b = floor(sqrt(k)) blocks; b x the variance
+  // of their means estimates the long-run variance per block. The larger estimate is kept.
+  const std::size_t b = static_cast<std::size_t>(std::sqrt(double(k)));
+  if (k >= 8 && b >= 2) {
+    std::vector<double> batch_means;
+    for (std::size_t i = 0; i + b <= block_j.size(); i += b) {
+      double sum = 0;
+      for (std::size_t j = i; j < i + b; j++) sum += block_j[j];
+      batch_means.push_back(sum / double(b));
+    }
+    const double var_bm = double(b) * variance_of(batch_means);
+    if (var_bm > var) var = var_bm, p.df = double(batch_means.size() - 1);
+  }
   const double R = remaining_samples / s;
   p.var_j2 = R * var * (1 + R / double(k));
-  p.df = double(k - 1);
   return p;
 }
 

@@ -51,7 +51,9 @@ struct PartProjection {
 // after the warm-up (batch means): with k blocks of mean m (J per block of s samples) and
 // R = remaining_samples / s future blocks, mean = R m, variance = R sigma^2 (1 + R / k) —
 // the future blocks' own spread plus the error of m — with sigma^2 the blocks' variance
-// inflated by (1 + rho) / (1 - rho) for a positive lag-1 autocorrelation rho. df = k - 1.
+// inflated by (1 + rho) / (1 - rho) for a positive lag-1 autocorrelation rho (df = k - 1),
+// or, where larger, the batch-means estimate b x var(means of batches of b = floor(sqrt k)
+// blocks) (df = batches - 1), which sees slower wander than lag 1.
 // With fewer than 2 used blocks the variance is infinite.
 PartProjection project_remaining(const std::vector<Block>& blocks, const SteadyState& state,
                                  double remaining_samples);

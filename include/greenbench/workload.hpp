@@ -43,8 +43,8 @@ class PhaseObserver {
 // sample; per-step figures are one training step whatever its batch size. FLOP conventions
 // per op kind are in docs/estimate.md. Kinds: "dense", "conv", "depthwise", "norm",
 // "elementwise" (relu, add), "transcendental" (gelu, tanh, exp), "pooling", "attention",
-// "softmax", "embedding", "loss" (a workload uses the
-// ones it has; the estimator treats an unknown kind as one more feature).
+// "softmax", "embedding", "loss"; a workload uses the ones it has, and the estimator adds the
+// kinds it has no feature of its own for into flops_other.
 struct OpKindCost {
   double fwd_flops = 0;     // forward FLOPs of one sample
   double bwd_flops = 0;     // backward FLOPs of one sample (input and parameter gradients)

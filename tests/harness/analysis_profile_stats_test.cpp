@@ -135,5 +135,39 @@ TEST(Projection, NinetyFivePercentIntervalsCoverTheTruth) {
   EXPECT_LT(median_of(errors), 0.02);
 }
 
+TEST(Projection, CorrelatedBlocksWidenTheInterval) {
+  // Block energies wander as AR(1) (phi = 0.7): an iid interval (plain variance, df = k - 1)
+  // undercovers; the autocorrelation and batch-means corrections must restore most of it.
+  std::mt19937_64 g(99);
+  std::normal_distribution<double> z(0, 1);
+  const int runs = 300, seen_n = 48, total_n = 480;
+  int covered = 0, covered_iid = 0;
+  for (int rep = 0; rep < runs; rep++) {
+    std::vector<Block> all;
+    double e = 0;
+    for (int i = 0; i < total_n; i++) {
+      e = 0.7 * e + 0.05 * std::sqrt(1 - 0.49) * z(g);
+      all.push_back(Block{1, 10, 2.0 * (1 + e), 0.25});
+    }
+    double truth = 0, measured = 0, remaining = 0;
+    for (const auto& b : all) truth += b.energy_j;
+    std::vector<Block> seen(all.begin(), all.begin() + seen_n);
+    for (const auto& b : seen) measured += b.energy_j;
+    remaining = double(total_n - seen_n) * 10;
+    SteadyState st;
+    st.warmup_blocks = 0;
+    st.used_blocks = seen_n;
+    const Projection pr = projection_combine(measured, {project_remaining(seen, st, remaining)});
+    if (pr.low_j <= truth && truth <= pr.high_j) covered++;
+    std::vector<double> x;
+    for (const auto& b : seen) x.push_back(b.energy_j);
+    const double R = double(total_n - seen_n), var = variance_of(x);
+    const double half = t_quantile_975(seen_n - 1) * std::sqrt(R * var * (1 + R / seen_n));
+    if (std::fabs(measured + R * mean_of(x) - truth) <= half) covered_iid++;
+  }
+  EXPECT_LT(double(covered_iid) / runs, 0.85);  // the iid interval is too narrow here
+  EXPECT_GE(double(covered) / runs, 0.88);
+}
+
 }  // namespace
 }  // namespace greenbench::analysis

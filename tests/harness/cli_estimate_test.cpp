@@ -118,6 +118,11 @@ TEST(CliProfile, ValidateReportsTheSpecShapeWithinBudget) {
   EXPECT_LE(run["profiled_fraction"].get<double>(), 0.1 + 1e-9);
   EXPECT_GT(run["profiled_fraction"].get<double>(), 0);
   EXPECT_GT(run["measured_j"].get<double>(), 0);
+  // The whole run's phases: 5 epochs of train + infer, summing to measured_j.
+  ASSERT_EQ(run["phases"].size(), 10u);
+  double sum = 0;
+  for (const auto& p : run["phases"]) sum += p["energy_j"].get<double>();
+  EXPECT_NEAR(sum, run["measured_j"].get<double>(), 1e-6 * sum);
   EXPECT_LE(run["low_j"].get<double>(), run["predicted_j"].get<double>());
   EXPECT_TRUE(j.contains("median_abs_error"));
   EXPECT_TRUE(j.contains("interval_coverage"));
