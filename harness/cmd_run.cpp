@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <unordered_map>
 
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
@@ -71,17 +72,24 @@ int run_workload(const RunArgs& args) {
   return runner_run(plans, opt);
 }
 
+// run_id -> its index in ex.runs.
+std::unordered_map<std::string, size_t> runs_index(const GridExpansion& ex) {
+  std::unordered_map<std::string, size_t> index;
+  for (size_t i = 0; i < ex.runs.size(); ++i) index.emplace(ex.runs[i].plan.run_id, i);
+  return index;
+}
+
 // Prints the runs, their count and expected time; runs nothing.
 void dry_run_print(const GridFile& g, const GridExpansion& ex, const std::vector<RunPlan>& plans,
                    double gflops, double idle_baseline_s) {
   std::printf("%-20s %-12s %10s %12s %10s  %s\n", "run_id", "workload", "params", "macs/sample",
               "expected", "run");
   double total_s = idle_baseline_s;
+  const auto index = runs_index(ex);
   for (const auto& p : plans) {
     total_s += p.expected_s;
-    const GridRun* run = nullptr;
-    for (const auto& r : ex.runs)
-      if (r.plan.run_id == p.run_id) run = &r;
+    const auto it = index.find(p.run_id);
+    const GridRun* run = it == index.end() ? nullptr : &ex.runs[it->second];
     std::printf("%-20s %-12s %10lld %12lld %10s  %s\n", p.run_id.c_str(), p.workload.c_str(),
                 static_cast<long long>(run ? run->size.params : 0),
                 static_cast<long long>(run ? run->size.macs_per_sample : 0),
@@ -127,9 +135,9 @@ int run_grid(const RunArgs& args, const CLI::App& cmd) {
                                  ex.runs.size(), shard_count > 1 ? " in this shard" : ""),
                      "", 0, 0, "use --dry-run to list the runs and their labels");
   const double gflops = sgemm_gflops_measure();
+  const auto index = runs_index(ex);
   for (auto& p : plans)
-    for (const auto& r : ex.runs)
-      if (r.plan.run_id == p.run_id) p.expected_s = run_expected_s(r, gflops, g.pause_s);
+    p.expected_s = run_expected_s(ex.runs[index.at(p.run_id)], gflops, g.pause_s);
   if (args.dry_run) {
     dry_run_print(g, ex, plans, gflops, g.idle_baseline_s);
     return 0;

@@ -33,8 +33,10 @@ struct GridExpansion {
 
 struct GridExpandOptions {
   nlohmann::json overrides = nlohmann::json::object();  // --set KEY=VALUE, highest precedence
-  bool check_memory =
-      true;  // the largest run must fit in MemAvailable ($GREENBENCH_PROC_ROOT/meminfo)
+  // More runs than this is an InputError, found before any run is built.
+  int64_t max_runs = kGridMaxRuns;
+  // The largest run must fit in MemAvailable ($GREENBENCH_PROC_ROOT/meminfo).
+  bool check_memory = true;
 };
 
 // Expands `grid` into runs. Each experiment's configurations are the cartesian product of its

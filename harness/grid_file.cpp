@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -275,14 +276,15 @@ GridExperiment experiment_parse(Checker& c, const YAML::Node& n, int index) {
         if (gv.size() == 0)
           c.fail(gv, fmt::format("grid.{}: empty list (the grid would have no runs)", axis.key),
                  "expected at least one value, or remove the key");
+        std::map<nlohmann::json, GridMark> seen;  // value -> where first given
         for (const auto& item : gv) {
           GridValue value{axis.key, c.value(item, axis.key), axis.key_mark, mark_of(item)};
-          for (const auto& prev : axis.values)
-            if (prev.value == value.value)
-              c.fail(item,
-                     fmt::format("grid.{}: value {} given twice (first at line {})", axis.key,
-                                 value.value.dump(), prev.value_mark.line),
-                     "expected distinct values; use repeats: to run a configuration again");
+          if (auto it = seen.find(value.value); it != seen.end())
+            c.fail(item,
+                   fmt::format("grid.{}: value {} given twice (first at line {})", axis.key,
+                               value.value.dump(), it->second.line),
+                   "expected distinct values; use repeats: to run a configuration again");
+          seen.emplace(value.value, value.value_mark);
           axis.values.push_back(std::move(value));
         }
         e.grid.push_back(std::move(axis));
@@ -331,6 +333,17 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
 
 GridFile grid_file_parse(const std::string& text, const std::string& path) {
   Checker c(path);
+  if (const size_t bad = utf8_invalid_at(text); bad != std::string::npos) {
+    const size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+    const int line =
+        1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(bad), '\n'));
+    const int column =
+        static_cast<int>(bad - (line_start == std::string::npos || bad == 0 ? 0 : line_start + 1)) +
+        1;
+    throw InputError(
+        fmt::format("not valid UTF-8 (byte 0x{:02X})", static_cast<unsigned char>(text[bad])), path,
+        line, column, "expected a UTF-8 text file; save it as UTF-8");
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);

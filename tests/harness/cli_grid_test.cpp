@@ -3,6 +3,7 @@
 // then --resume (one row per run, well-formed files), a full disk (file-size limit) as exit 1
 // with nothing written damaged, and an unwritable folder as exit 2 before any work.
 #include <gtest/gtest.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -163,6 +164,39 @@ TEST(CliGrid, TinyGridWritesTheSchemaOfSpec4) {
   // Not a terminal: one plain line per finished run.
   for (int i = 1; i <= 5; ++i)
     EXPECT_NE(r.err.find("[" + std::to_string(i) + "/5] "), std::string::npos) << r.err;
+}
+
+// On a terminal (a pseudo-terminal here) the runner draws the bar instead of plain lines.
+TEST(CliGrid, OnATerminalProgressIsABar) {
+  Folder f;
+  const std::string grid = f.write("tiny.yaml", kTinyGrid);
+  const auto args = grid_args(grid, f.dir + "/res", {"--filter", "hidden=\\[16\\]"});
+  int master = -1;
+  struct winsize ws {};
+  ws.ws_row = 24;
+  ws.ws_col = 200;  // wide enough for the whole label
+  const pid_t pid = forkpty(&master, nullptr, nullptr, &ws);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::vector<char*> argv = {const_cast<char*>(GREENBENCH_BIN)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(GREENBENCH_BIN, argv.data());
+    _exit(127);
+  }
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = read(master, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  close(master);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+  EXPECT_NE(out.find("\r\033[K[############------------] 1/2 runs"), std::string::npos) << out;
+  EXPECT_NE(out.find("\r\033[K[########################] 2/2 runs"), std::string::npos) << out;
+  EXPECT_NE(out.find("ETA "), std::string::npos) << out;
+  EXPECT_NE(out.find("now: mlp learning_rate=0.05 hidden=[16] batch_size=16"), std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("[1/2] "), std::string::npos) << out;  // no plain lines for ok runs
 }
 
 TEST(CliGrid, DryRunListsRunsAndTimeAndRunsNothing) {

@@ -11,6 +11,7 @@
 #include "grid_expand.hpp"
 #include "grid_file.hpp"
 #include "run_cli.hpp"
+#include "set_args.hpp"
 
 namespace greenbench {
 namespace {
@@ -87,6 +88,18 @@ TEST(GridErrors, DidYouMeanPicksTheClosestKey) {
   EXPECT_EQ(did_you_mean("rnn", {"mlp", "cnn"}), "cnn");
   EXPECT_EQ(did_you_mean("vgg", {"mlp", "cnn"}), "");
   EXPECT_EQ(did_you_mean("", keys), "");
+}
+
+TEST(GridErrors, Utf8IsCheckedByteByByte) {
+  EXPECT_EQ(utf8_invalid_at("plain ascii"), std::string::npos);
+  EXPECT_EQ(utf8_invalid_at("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+            std::string::npos);                        // é € 😀
+  EXPECT_EQ(utf8_invalid_at("ab\xfe"), 2u);            // never valid
+  EXPECT_EQ(utf8_invalid_at("a\xc3"), 1u);             // truncated
+  EXPECT_EQ(utf8_invalid_at("a\xc0\xaf"), 1u);         // overlong '/'
+  EXPECT_EQ(utf8_invalid_at("\xed\xa0\x80"), 0u);      // a surrogate
+  EXPECT_EQ(utf8_invalid_at("\xf4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(utf8_invalid_at("\xe2\x28\xa1"), 0u);      // bad continuation
 }
 
 }  // namespace

@@ -293,6 +293,32 @@ TEST(GridExpand, ExpectedTimeFollowsFlops) {
   EXPECT_GT(sgemm_gflops_measure(), 0.5);
 }
 
+// workload_size (shapes only, nothing allocated) must agree with the workload once built.
+TEST(GridExpand, SizesFromShapesEqualTheBuiltWorkload) {
+  const GridExpansion ex = expand(R"(
+defaults: {dataset: synthetic, train_samples: 64, test_samples: 32}
+experiments:
+  - workload: mlp
+    grid: {hidden: [[8], [64, 32]], batch_size: [4, 16], infer_batch_size: [32]}
+  - workload: cnn
+    set: {batch_size: 8, width: 0.5}
+    grid: {arch: [lenet5, vgg, resnet, mobilenet], optimizer: [sgd, adam]}
+  - workload: cnn
+    set: {arch: custom, conv: [4, 8], fc: [16]}
+)");
+  ASSERT_EQ(ex.runs.size(), 4u + 8u + 1u);
+  for (const auto& r : ex.runs) {
+    SCOPED_TRACE(r.plan.label);
+    const auto w = workload_make(r.plan.workload, r.plan.config);
+    EXPECT_EQ(r.size.params, w->params());
+    EXPECT_EQ(r.size.macs_per_sample, w->macs_per_sample());
+    EXPECT_EQ(r.size.memory_bytes, w->memory_bytes());
+    EXPECT_EQ(r.size.train_samples, w->train_samples());
+    EXPECT_EQ(r.size.test_samples, w->test_samples());
+    EXPECT_DOUBLE_EQ(r.size.infer_flops_per_sample, 2.0 * double(w->macs_per_sample()));
+  }
+}
+
 TEST(GridConfigs, EveryShippedFileParsesAndExpands) {
   namespace fs = std::filesystem;
   int files = 0;
