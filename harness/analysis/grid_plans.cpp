@@ -1,14 +1,18 @@
-// grid_plans_load: see grid_plans.hpp. MERGE POINT: replace the body with the grid module's
-// load + expand (e.g. `return grid_expand(grid_load(path)).plans;`).
+// grid_plans_load: see grid_plans.hpp. The grid module's load + expand, every run kept (no
+// filter, no shard), each plan with its phases, repeat and stable ids.
 #include "analysis/grid_plans.hpp"
 
-#include "greenbench/errors.hpp"
+#include "grid_expand.hpp"
+#include "grid_file.hpp"
 
 namespace greenbench::analysis {
 
 std::vector<RunPlan> grid_plans_load(const std::string& path) {
-  throw InputError("grid files are not supported by this build yet", path, 0, 0,
-                   "use --workload NAME [--set KEY=VALUE]... for one configuration");
+  const GridExpansion ex = grid_expand(grid_file_load(path), GridExpandOptions{});
+  std::vector<RunPlan> plans;
+  plans.reserve(ex.runs.size());
+  for (const GridRun& r : ex.runs) plans.push_back(r.plan);
+  return plans;
 }
 
 }  // namespace greenbench::analysis

@@ -129,6 +129,31 @@ TEST(CliProfile, ValidateReportsTheSpecShapeWithinBudget) {
   EXPECT_TRUE(fs::exists(f.dir + "/profile.json"));
 }
 
+// profile GRID.yaml plans the grid's runs exactly as `run GRID.yaml` does: the same run ids.
+TEST(CliProfile, GridFileProfilesEveryRunOfTheGrid) {
+  Folder f;
+  const std::string grid = f.dir + "/tiny.yaml";
+  std::ofstream(grid) << "name: tiny\nidle_baseline_s: 0\npause_s: 0\n"
+                         "defaults: {dataset: synthetic, epochs: 2, train_samples: 512,"
+                         " test_samples: 128, batch_size: 32}\n"
+                         "experiments:\n  - workload: mlp\n    grid:\n"
+                         "      hidden: [[16], [32, 16]]\n";
+  const auto dry = testing::cli_run({"run", grid, "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  auto r = testing::cli_run({"profile", grid, "--meter", "estimate", "--json", "--out", f.dir + "/p"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["runs"].size(), 2u);
+  for (const auto& run : j["runs"])
+    EXPECT_NE(dry.out.find(run["run_id"].get<std::string>()), std::string::npos)
+        << run["run_id"] << " not in\n" << dry.out;
+  // A bad grid is exit 2 with its line and column.
+  std::ofstream(grid) << "name: tiny\nexperiments:\n  - workload: mlp\n    grid: {hiden: [[16]]}\n";
+  const auto bad = testing::cli_run({"profile", grid});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("tiny.yaml:4:"), std::string::npos) << bad.err;
+}
+
 TEST(CliProfile, BadInputExitsTwo) {
   EXPECT_EQ(testing::cli_run({"profile", "--workload", "mlp", "--budget", "2"}).exit_code, 2);
   EXPECT_EQ(testing::cli_run({"profile"}).exit_code, 2);
