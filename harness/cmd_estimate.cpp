@@ -221,27 +221,8 @@ int fit_main(const FitArgs& a) {
   return 0;
 }
 
-nlohmann::json model_read(const std::string& path) {
-  std::ifstream in(path);
-  if (!in)
-    throw InputError("cannot read the model", path, 0, 0, "run `greenbench estimate fit` first");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(fmt::format("not JSON: {}", e.what()), path, 0, 0, "");
-  }
-}
-
 int predict_main(const PredictArgs& a) {
-  analysis::EstimatorModel model;
-  try {
-    model = analysis::EstimatorModel::from_json(model_read(a.model));
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(fmt::format("not an estimator model: {}", e.what()), a.model, 0, 0,
-                     "run `greenbench estimate fit` to make one");
-  } catch (const InputError& e) {
-    throw InputError(e.what(), a.model, 0, 0, "");
-  }
+  const analysis::EstimatorModel model = analysis::estimator_model_load(a.model);
   std::vector<RunPlan> plans;
   if (!a.grid.empty() && !a.workload.empty())
     throw InputError("estimate predict takes a grid file or --workload, not both");

@@ -5,9 +5,13 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
+#include <optional>
 #include <unordered_map>
 
+#include "analysis/estimate_features.hpp"
+#include "analysis/estimate_model.hpp"
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
@@ -25,6 +29,7 @@ struct RunArgs {
   std::string shard;
   std::string filter;
   bool dry_run = false;
+  std::string model;  // --model MODEL.json: the dry run also predicts each run's energy
   std::string workload;
   std::string phases = "train,infer";
   std::vector<std::string> sets;
@@ -80,21 +85,45 @@ std::unordered_map<std::string, size_t> runs_index(const GridExpansion& ex) {
 }
 
 // Prints the runs, their count and expected time; runs nothing.
+// With an estimator model, each run's predicted energy and the total, with 95% intervals from the
+// model's cross-validation residuals (docs/estimate.md).
 void dry_run_print(const GridFile& g, const GridExpansion& ex, const std::vector<RunPlan>& plans,
-                   double gflops, double idle_baseline_s) {
-  std::printf("%-20s %-12s %10s %12s %10s  %s\n", "run_id", "workload", "params", "macs/sample",
-              "expected", "run");
-  double total_s = idle_baseline_s;
+                   double gflops, double idle_baseline_s, const analysis::EstimatorModel* model) {
+  std::printf("%-20s %-12s %10s %12s %10s %s %s\n", "run_id", "workload", "params", "macs/sample",
+              "expected", model ? "   predicted J [95%]          " : "", " run");
+  double total_s = idle_baseline_s, total_j = 0, total_lo = 0, total_hi = 0;
+  int not_predicted = 0;
   const auto index = runs_index(ex);
   for (const auto& p : plans) {
     total_s += p.expected_s;
     const auto it = index.find(p.run_id);
     const GridRun* run = it == index.end() ? nullptr : &ex.runs[it->second];
-    std::printf("%-20s %-12s %10lld %12lld %10s  %s\n", p.run_id.c_str(), p.workload.c_str(),
+    std::string predicted;
+    if (model) {
+      try {
+        const double j =
+            model->predict_j(analysis::features_of(p.workload, p.config, model->caches));
+        const double lo = j * std::exp(model->log_resid_lo), hi = j * std::exp(model->log_resid_hi);
+        total_j += j, total_lo += lo, total_hi += hi;
+        predicted = fmt::format("{:>10.1f} [{:.1f}, {:.1f}]", j, lo, hi);
+      } catch (const InputError&) {  // the workload gives no cost breakdown (docs/estimate.md)
+        predicted = "       n/a (no cost model)";
+        ++not_predicted;
+      }
+      predicted.resize(std::max<size_t>(predicted.size(), 30), ' ');
+    }
+    std::printf("%-20s %-12s %10lld %12lld %10s %s  %s\n", p.run_id.c_str(), p.workload.c_str(),
                 static_cast<long long>(run ? run->size.params : 0),
                 static_cast<long long>(run ? run->size.macs_per_sample : 0),
-                duration_text(p.expected_s).c_str(), p.label.c_str());
+                duration_text(p.expected_s).c_str(), predicted.c_str(), p.label.c_str());
   }
+  if (model)
+    std::printf("predicted energy: %.1f J [%.1f, %.1f] (estimator model; idle baseline and pauses "
+                "not included%s)\n",
+                total_j, total_lo, total_hi,
+                not_predicted ? fmt::format("; {} runs without a cost model not included",
+                                            not_predicted).c_str()
+                              : "");
   std::printf("%zu runs of %zu in grid %s (%lld configurations x %d repeats%s)\n", plans.size(),
               ex.runs.size(), g.name.c_str(), static_cast<long long>(ex.configurations), g.repeats,
               ex.duplicates_dropped
@@ -111,6 +140,9 @@ int run_grid(const RunArgs& args, const CLI::App& cmd) {
   if (!args.workload.empty())
     throw InputError("give either a grid file or --workload, not both", "", 0, 0,
                      "e.g. greenbench run configs/quick.yaml, or greenbench run --workload mlp");
+  if (!args.model.empty() && !args.dry_run)
+    throw InputError("--model applies to --dry-run (it predicts; it does not meter)", "", 0, 0,
+                     "e.g. greenbench run configs/grid.yaml --dry-run --model model.json");
   GridFile g = grid_file_load(args.grid);
   if (cmd.count("--idle-baseline-s")) g.idle_baseline_s = args.idle_baseline_s;
   if (cmd.count("--pause-s")) g.pause_s = args.pause_s;
@@ -139,7 +171,9 @@ int run_grid(const RunArgs& args, const CLI::App& cmd) {
   for (auto& p : plans)
     p.expected_s = run_expected_s(ex.runs[index.at(p.run_id)], gflops, g.pause_s);
   if (args.dry_run) {
-    dry_run_print(g, ex, plans, gflops, g.idle_baseline_s);
+    std::optional<analysis::EstimatorModel> model;
+    if (!args.model.empty()) model = analysis::estimator_model_load(args.model);
+    dry_run_print(g, ex, plans, gflops, g.idle_baseline_s, model ? &*model : nullptr);
     return 0;
   }
   RunnerOptions opt;
@@ -174,6 +208,8 @@ void cmd_run_add(CLI::App& app, CommandAction& action) {
   run->add_option("--filter", args->filter, "REGEX: run only runs whose label or run_id matches");
   run->add_flag("--dry-run", args->dry_run,
                 "print the runs, their count and expected time; run nothing");
+  run->add_option("--model", args->model,
+                  "MODEL.json from `estimate fit`: --dry-run also predicts each run's energy");
   run->add_option("--workload", args->workload,
                   "mlp | cnn | vit | lm (one configuration, no grid file)");
   run->add_option("--phases", args->phases, "train,infer (default), train or infer");
@@ -194,8 +230,8 @@ void cmd_run_add(CLI::App& app, CommandAction& action) {
         throw InputError("greenbench run needs a grid file or --workload NAME", "", 0, 0,
                          "e.g. greenbench run configs/quick.yaml, or greenbench run --workload mlp "
                          "--set hidden=[256,128]");
-      if (!args->shard.empty() || !args->filter.empty() || args->dry_run)
-        throw InputError("--shard, --filter and --dry-run apply to grid files", "", 0, 0,
+      if (!args->shard.empty() || !args->filter.empty() || args->dry_run || !args->model.empty())
+        throw InputError("--shard, --filter, --dry-run and --model apply to grid files", "", 0, 0,
                          "e.g. greenbench run configs/grid.yaml --dry-run");
       return run_workload(*args);
     };

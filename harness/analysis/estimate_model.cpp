@@ -2,9 +2,12 @@
 // out evaluation and baselines. See estimate_model.hpp. Not the features.
 #include "analysis/estimate_model.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <fstream>
 #include <map>
 
 #include "analysis/stats.hpp"
@@ -357,6 +360,31 @@ CvResult cross_validate(const std::vector<RunFeatures>& runs, const CacheSizes& 
   cv.flops = accuracy_of(cv.flops_linear, cv.measured);
   cv.params = accuracy_of(cv.params_linear, cv.measured);
   return cv;
+}
+
+namespace {
+nlohmann::json model_read(const std::string& path) {
+  std::ifstream in(path);
+  if (!in)
+    throw InputError("cannot read the model", path, 0, 0, "run `greenbench estimate fit` first");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(fmt::format("not JSON: {}", e.what()), path, 0, 0, "");
+  }
+}
+}  // namespace
+
+EstimatorModel estimator_model_load(const std::string& path) {
+  try {
+    return EstimatorModel::from_json(model_read(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("not an estimator model: {}", e.what()), path, 0, 0,
+                     "run `greenbench estimate fit` to make one");
+  } catch (const InputError& e) {
+    if (!e.file.empty()) throw;
+    throw InputError(e.what(), path, 0, 0, "");
+  }
 }
 
 }  // namespace greenbench::analysis

@@ -40,6 +40,9 @@ struct EstimatorModel {
   static EstimatorModel from_json(const nlohmann::json& j);
 };
 
+// Reads a model `estimate fit` wrote. Throws InputError naming the file and the fix.
+EstimatorModel estimator_model_load(const std::string& path);
+
 // Fits on `runs` (the correction's penalty by leave-one-architecture-out inside them).
 EstimatorModel estimator_fit(const std::vector<RunFeatures>& runs, const CacheSizes& caches);
 

@@ -1,6 +1,7 @@
 // End-to-end tests of `greenbench estimate fit/predict` and `greenbench profile` through the
 // real binary on tiny real runs: the SPEC §1 JSON shapes, estimate_predictions.csv, intervals
 // that bracket the prediction, the profile budget, and exit 2 for bad input.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -74,6 +75,18 @@ TEST(CliEstimate, FitAndPredictOnATinyRealFolder) {
   EXPECT_GT(pred, 0);
   EXPECT_LE(lo, pred);
   EXPECT_GE(hi, pred);
+
+  // `run GRID --dry-run --model` prints the same prediction for the same configuration.
+  const std::string grid = f.dir + "/one.yaml";
+  std::ofstream(grid) << "name: one\nexperiments:\n  - workload: mlp\n    set: {dataset: synthetic,"
+                         " train_samples: 512, test_samples: 128, epochs: 1, hidden: [48],"
+                         " batch_size: 32}\n";
+  auto dry = testing::cli_run({"run", grid, "--dry-run", "--model", model});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find(fmt::format("{:.1f} [{:.1f}, {:.1f}]", pred, lo, hi)), std::string::npos)
+      << dry.out;
+  EXPECT_NE(dry.out.find("predicted energy: "), std::string::npos) << dry.out;
+  EXPECT_EQ(testing::cli_run({"run", grid, "--model", model}).exit_code, 2);  // not a dry run
 
   // A model file that is not one: exit 2 naming the file.
   std::ofstream(f.dir + "/bad.json") << "{\"schema\": \"other\"}";
