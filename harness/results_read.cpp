@@ -12,6 +12,7 @@
 
 #include "greenbench/errors.hpp"
 #include "results_csv.hpp"
+#include "utf8.hpp"
 
 namespace greenbench {
 namespace {
@@ -81,6 +82,10 @@ CsvTable csv_table_parse(const std::string& text, const std::string& path, std::
   std::vector<std::string> cells;
   for (size_t i = 0; i < lines.size(); ++i) {
     const int line_no = static_cast<int>(i) + 1;
+    // The writer's rows went through JSON, which holds only UTF-8: other bytes are damage
+    // (and could not be carried into the merged runs.jsonl unchanged).
+    if (const size_t at = utf8_invalid_at(lines[i]); at != std::string::npos)
+      throw InputError("bytes that are not UTF-8 text", path, line_no, static_cast<int>(at) + 1, kFixRepair);
     int bad = 0;
     if (!csv_split(lines[i], &cells, &bad))
       throw InputError("bad CSV quoting (a quoted cell is not closed, or text follows its closing quote)", path,

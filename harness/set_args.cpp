@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "greenbench/errors.hpp"
+#include "utf8.hpp"
 
 namespace greenbench {
 
@@ -46,6 +47,11 @@ nlohmann::json yaml_to_json(const YAML::Node& node) {
 nlohmann::json sets_parse(const std::vector<std::string>& sets) {
   nlohmann::json config = nlohmann::json::object();
   for (const std::string& kv : sets) {
+    if (const size_t bad = utf8_invalid_at(kv); bad != std::string::npos)
+      throw InputError(fmt::format("--set argument {}: byte {} (0x{:02x}) is not valid UTF-8",
+                                   kv.size() < 80 ? kv : kv.substr(0, 80) + "...", bad + 1,
+                                   static_cast<unsigned>(static_cast<unsigned char>(kv[bad]))),
+                       "", 0, 0, "write keys and values as UTF-8 text");
     const auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0)
       throw InputError(fmt::format("--set {}: expected KEY=VALUE", kv), "", 0, 0, "e.g. --set hidden=[256,128]");
@@ -54,6 +60,14 @@ nlohmann::json sets_parse(const std::vector<std::string>& sets) {
       config[key] = yaml_to_json(YAML::Load(value));
     } catch (const YAML::Exception& e) {
       throw InputError(fmt::format("--set {}: the value is not valid YAML ({})", kv, e.msg));
+    }
+    // yaml-cpp reads a value that starts with NUL bytes as UTF-16/32 and can decode it to text
+    // that is not UTF-8 (found by tests/fuzz/set_args_fuzz.cpp).
+    try {
+      (void)config[key].dump();
+    } catch (const nlohmann::json::type_error&) {
+      throw InputError(fmt::format("--set {}: the value does not read as UTF-8 text", key), "", 0, 0,
+                       "write the value as plain UTF-8 text");
     }
   }
   return config;

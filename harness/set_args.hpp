@@ -17,7 +17,8 @@ namespace greenbench {
 // or numbers when they read as such (YAML 1.2 core schema).
 nlohmann::json yaml_to_json(const YAML::Node& node);
 
-// {"KEY": VALUE, ...} from KEY=VALUE strings. Throws InputError naming the bad argument.
+// {"KEY": VALUE, ...} from KEY=VALUE strings. Throws InputError naming the bad argument
+// (no '=', an empty key, invalid YAML, or text that is not UTF-8).
 nlohmann::json sets_parse(const std::vector<std::string>& sets);
 
 }  // namespace greenbench

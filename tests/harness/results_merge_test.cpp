@@ -271,6 +271,16 @@ TEST(ResultsMerge, DamageBeforeTheLastLineIsAnErrorWithItsLine) {
               std::string::npos)
         << e.what();
   }
+  // Found by tests/fuzz/results_folder_fuzz.cpp: bytes that are not UTF-8 in a CSV-only row
+  // reached the merged runs.jsonl as U+FFFD but runs.csv as they were; now they are damage.
+  spit(a + "/runs.csv", std::string("run_id,status\nx-r0,o\xffk\n"));
+  try {
+    results_folder_read(a);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(a + "/runs.csv:2:7: bytes that are not UTF-8 text"), std::string::npos)
+        << e.what();
+  }
   fs::remove(a + "/meta.json");
   EXPECT_THROW(results_folder_read(a), InputError);
 }

@@ -60,6 +60,23 @@ void ByteFile::read_exact(uint8_t* dst, int64_t n, const char* what) {
   }
 }
 
+void ByteFile::read_exact_into(std::vector<uint8_t>& out, int64_t n, const char* what) {
+  constexpr int64_t kChunk = int64_t{64} << 20;  // 64 MiB: real data sets still read in few steps
+  out.clear();
+  int64_t got = 0;
+  while (got < n) {
+    const int64_t want = std::min(kChunk, n - got);
+    out.resize(static_cast<size_t>(got + want));
+    const int64_t r = read(out.data() + got, want);
+    got += r;
+    if (r != want) {
+      throw_input_error("truncated: expected " + std::to_string(n) + " bytes of " + what + ", got " +
+                            std::to_string(got),
+                        path_, fix_);
+    }
+  }
+}
+
 int64_t ByteFile::count_rest() {
   std::vector<uint8_t> sink(1 << 16);
   int64_t rest = 0;
