@@ -129,6 +129,15 @@ std::vector<nlohmann::json> runs_jsonl_parse(const std::string& text, const std:
                        static_cast<int>(std::min<size_t>(e.byte, lines[i].size() + 1)), kFixRepair);
     }
     if (!j.is_object()) throw InputError("not a JSON object", path, line_no, 1, kFixRepair);
+    // Field names become runs.csv columns: an empty name or a control character (a newline)
+    // would make a header merge cannot read back (found by tests/fuzz/results_folder_fuzz.cpp).
+    for (const auto& [key, value] : j.items()) {
+      bool control = key.empty();
+      for (char c : key) control = control || static_cast<unsigned char>(c) < 0x20;
+      if (control)
+        throw InputError(fmt::format("field name {} is empty or holds control characters", nlohmann::json(key).dump()),
+                         path, line_no, 1, kFixRepair);
+    }
     auto id = j.find("run_id");
     if (id == j.end() || !id->is_string() || !run_id_valid(id->get<std::string>()))
       throw InputError("no valid run_id (a string of letters, digits, '.', '_', '-')", path, line_no, 1,

@@ -259,6 +259,17 @@ TEST(ResultsMerge, DamageBeforeTheLastLineIsAnErrorWithItsLine) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find(a + "/runs.jsonl:2:12: not a JSON object"), std::string::npos) << e.what();
   }
+  // Found by tests/fuzz/results_folder_fuzz.cpp: an empty field name became an empty runs.csv
+  // column that merge could not read back; field names with control characters likewise.
+  for (const char* row : {R"({"run_id":"x-r0","":1})", R"({"run_id":"x-r0","a\nb":1})"}) {
+    spit(a + "/runs.jsonl", std::string(row) + "\n");
+    try {
+      results_folder_read(a);
+      ADD_FAILURE() << row;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("runs.jsonl:1:1: field name"), std::string::npos) << e.what();
+    }
+  }
   spit(a + "/runs.jsonl", R"({"run_id":"../../etc/x"})" "\n");
   EXPECT_THROW(results_folder_read(a), InputError);  // run ids name trace files: no paths
   spit(a + "/runs.jsonl", "");
