@@ -1,13 +1,13 @@
 // `--set KEY=VALUE` parsing and YAML-to-JSON conversion. Not key validation.
 #include "set_args.hpp"
 
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
-
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include "greenbench/errors.hpp"
 #include "utf8.hpp"
@@ -66,8 +66,8 @@ nlohmann::json sets_parse(const std::vector<std::string>& sets) {
     try {
       (void)config[key].dump();
     } catch (const nlohmann::json::type_error&) {
-      throw InputError(fmt::format("--set {}: the value does not read as UTF-8 text", key), "", 0, 0,
-                       "write the value as plain UTF-8 text");
+      throw InputError(fmt::format("--set {}: the value does not read as UTF-8 text", key), "", 0,
+                       0, "write the value as plain UTF-8 text");
     }
   }
   return config;

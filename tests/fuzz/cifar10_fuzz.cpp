@@ -17,9 +17,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   bool raw_gzip = false;
   for (size_t i = 0; i < parts.size(); ++i) {
     const bool gz = (flags >> i) & 1;
-    const std::string name = i < 5 ? "data_batch_" + std::to_string(i + 1) + ".bin" : "test_batch.bin";
+    const std::string name =
+        i < 5 ? "data_batch_" + std::to_string(i + 1) + ".bin" : "test_batch.bin";
     fuzz::file_write(dir + "/" + name, parts[i], gz);
-    raw_gzip |= !gz && parts[i].size() >= 2 && uint8_t(parts[i][0]) == 0x1f && uint8_t(parts[i][1]) == 0x8b;
+    raw_gzip |=
+        !gz && parts[i].size() >= 2 && uint8_t(parts[i][0]) == 0x1f && uint8_t(parts[i][1]) == 0x8b;
   }
   greenbench::DatasetSpec spec;
   spec.name = "cifar10";
@@ -47,8 +49,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const greenbench::InputError& e) {
     // dataset_check reads sizes only (milliseconds); labels sit between 3072-byte pixel blocks,
     // so a bad label is found by dataset_load (docs/fuzzing.md, finding 2).
-    const bool label_error = std::string(e.what()).find("is out of range [0, 10)") != std::string::npos;
-    FUZZ_CHECK(!checked || raw_gzip || label_error, "dataset_check accepted what dataset_load refused: %s", e.what());
+    const bool label_error =
+        std::string(e.what()).find("is out of range [0, 10)") != std::string::npos;
+    FUZZ_CHECK(!checked || raw_gzip || label_error,
+               "dataset_check accepted what dataset_load refused: %s", e.what());
   }
   return 0;
 }

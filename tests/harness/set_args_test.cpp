@@ -1,16 +1,18 @@
 // Tests of `--set KEY=VALUE` parsing (harness/set_args.cpp): YAML values to JSON by hand-worked
 // examples, and bad arguments as InputError — including text that is not UTF-8, which JSON
 // cannot hold (found by tests/fuzz/set_args_fuzz.cpp). Not key validation.
+#include "set_args.hpp"
+
 #include <gtest/gtest.h>
 
 #include "greenbench/errors.hpp"
-#include "set_args.hpp"
 
 namespace greenbench {
 namespace {
 
 TEST(SetArgs, ValuesAreYaml) {
-  const auto c = sets_parse({"hidden=[256,128]", "lr=1e-3", "epochs=2", "name='007'", "kv=true", "s=~"});
+  const auto c =
+      sets_parse({"hidden=[256,128]", "lr=1e-3", "epochs=2", "name='007'", "kv=true", "s=~"});
   EXPECT_EQ(c["hidden"], nlohmann::json::parse("[256,128]"));
   EXPECT_DOUBLE_EQ(c["lr"].get<double>(), 1e-3);
   EXPECT_EQ(c["epochs"], 2);
@@ -26,11 +28,12 @@ TEST(SetArgs, BadArgumentsAreInputErrors) {
 }
 
 TEST(SetArgs, TextThatIsNotUtf8IsAnInputErrorNamingTheByte) {
-  for (const std::string& bad : {std::string("ca\xf2") + "bon=1", std::string("x=caf\xc3"), std::string("x=\xed\xa0\x80"),
-                                std::string("x=\xc0\xaf")}) {
+  for (const std::string& bad : {std::string("ca\xf2") + "bon=1", std::string("x=caf\xc3"),
+                                 std::string("x=\xed\xa0\x80"), std::string("x=\xc0\xaf")}) {
     try {
       const auto c = sets_parse({bad});
-      ADD_FAILURE() << "accepted " << c.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      ADD_FAILURE() << "accepted "
+                    << c.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     } catch (const InputError& e) {
       EXPECT_NE(std::string(e.what()).find("is not valid UTF-8"), std::string::npos) << e.what();
     }

@@ -161,7 +161,8 @@ TEST_F(CifarFiles, GzipTrailerClaimingGigabytesIsTruncatedNotAllocated) {
     const uint32_t isize = 3073u * 1397000u;  // < 2^32, a whole number of records
     for (int b = 0; b < 4; ++b) f.put(static_cast<char>((isize >> (8 * b)) & 0xff));
   }
-  expect_input_error([&] { dataset_load(spec()); }, {file, "corrupt gzip data"});  // zlib: "incorrect length check"
+  expect_input_error([&] { dataset_load(spec()); },
+                     {file, "corrupt gzip data"});  // zlib: "incorrect length check"
 }
 
 }  // namespace

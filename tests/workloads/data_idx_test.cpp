@@ -231,9 +231,12 @@ TEST_F(IdxFiles, HeaderSizesWhoseProductOverflowsAreAnError) {
   write_all(false);
   write("train-images-idx3-ubyte", idx_images(1u << 30, 1u << 30, 1u << 30, {}), false);
   const std::string file = dir.file("train-images-idx3-ubyte");
-  for (auto fn : {+[](const DatasetSpec& s) { dataset_load(s); }, +[](const DatasetSpec& s) { dataset_check(s); }})
-    expect_input_error([&] { fn(spec()); },
-                       {file, "bad IDX header: sizes 1073741824 x 1073741824 x 1073741824 make more than 2^40 bytes"});
+  for (auto fn : {+[](const DatasetSpec& s) { dataset_load(s); },
+                  +[](const DatasetSpec& s) { dataset_check(s); }})
+    expect_input_error(
+        [&] { fn(spec()); },
+        {file,
+         "bad IDX header: sizes 1073741824 x 1073741824 x 1073741824 make more than 2^40 bytes"});
 }
 
 // A header claiming 2^40 bytes in a file of 16: loading reads what is there and reports the

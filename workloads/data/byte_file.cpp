@@ -71,8 +71,8 @@ void ByteFile::read_exact_into(std::vector<uint8_t>& out, int64_t n, const char*
     const int64_t r = read(out.data() + got, want);
     got += r;
     if (r != want) {
-      throw_input_error("truncated: expected " + std::to_string(n) + " bytes of " + what + ", got " +
-                            std::to_string(got),
+      throw_input_error("truncated: expected " + std::to_string(n) + " bytes of " + what +
+                            ", got " + std::to_string(got),
                         path_, fix_);
     }
   }

@@ -61,7 +61,8 @@ IdxHeader idx_read_header(ByteFile& file, uint32_t magic, const std::string& fix
     if (bytes > idx_max_data_bytes / d) {
       std::string sizes;
       for (int64_t x : h.dims) sizes += (sizes.empty() ? "" : " x ") + std::to_string(x);
-      throw_input_error("bad IDX header: sizes " + sizes + " make more than 2^40 bytes", file.path(), fix);
+      throw_input_error("bad IDX header: sizes " + sizes + " make more than 2^40 bytes",
+                        file.path(), fix);
     }
     bytes *= d;
   }
