@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# greenbench against PyTorch (bench/peer_pytorch.py) on the same models, batch 128, SGD with
+# greenbench against PyTorch (bench/peer_pytorch.py) on the same models (mlp, cnn, vit), batch 128, SGD with
 # momentum, one thread: prints step times, the ratios greenbench / PyTorch (< 1: greenbench is
 # faster) and GFLOP/s as a fraction of an OpenBLAS sgemm rate measured in the same run.
 # Not a test: it needs Debian's python3-torch and a built greenbench (GREENBENCH_BIN).
 # OPENBLAS_CORETYPE (e.g. SkylakeX where the environment pins Haswell on an AVX-512 CPU)
-# applies to both sides; the sgemm line says which kernels ran.
+# applies to both sides; the sgemm line says which kernels ran. PyTorch's convolutions run on
+# oneDNN (JIT, uses AVX-512 whatever OPENBLAS_CORETYPE says) unless PEER_MKLDNN=0, which sends
+# them through PyTorch's im2col + the same OpenBLAS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${GREENBENCH_BIN:-build/greenbench}
@@ -27,6 +29,7 @@ run_pair() {  # name workload sets...
 }
 run_pair mlp mlp --set 'hidden=[512,512]'
 run_pair cnn cnn --set arch=custom --set 'conv=[32,64]' --set 'fc=[128]'
+run_pair vit vit --set patch=7 --set dim=64 --set depth=2 --set heads=4 --set mlp_ratio=2
 
 # The sgemm rate of the OpenBLAS greenbench links (1024^3, same thread count), via ctypes.
 BLAS=$(ldd "$BIN" | awk '/blas/ {print $3; exit}')
@@ -54,12 +57,14 @@ def best_of(path):
 
 import os
 print(f"OpenBLAS sgemm {n}^3, {threads} thread(s): {sgemm_gflops:.1f} GFLOP/s ({blas_path}, "
-      f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(auto)')})")
+      f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(auto)')}, "
+      f"PyTorch oneDNN {'off' if os.environ.get('PEER_MKLDNN', '1') == '0' else 'on'})")
 print(f"{'model':<6} {'phase':<6} {'greenbench ms':>14} {'pytorch ms':>11} {'ratio':>6} "
       f"{'gb GFLOP/s':>11} {'of sgemm':>9} {'pt GFLOP/s':>11} {'target':>7}")
-targets = {("mlp", "train"): 1.0, ("mlp", "infer"): 1.0, ("cnn", "train"): 0.5, ("cnn", "infer"): 1.0}
+targets = {("mlp", "train"): 1.0, ("mlp", "infer"): 1.0, ("cnn", "train"): 0.5, ("cnn", "infer"): 1.0,
+           ("vit", "train"): 0.5, ("vit", "infer"): 1.0}
 summary = {"sgemm_gflops": sgemm_gflops, "threads": threads}
-for name in ("mlp", "cnn"):
+for name in ("mlp", "cnn", "vit"):
     gb, pt = best_of(f"{out}/{name}.gb"), best_of(f"{out}/{name}.pt")
     assert gb["params"] == pt["params"] and gb["macs_per_sample"] == pt["macs_per_sample"], (gb, pt)
     for phase in ("train", "infer"):

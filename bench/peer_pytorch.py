@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""PyTorch peer of `greenbench bench`: the same mlp and cnn models (parameter order and shapes
-as workloads/models/), timed the same way, printing the same JSON. Also the model definitions
+"""PyTorch peer of `greenbench bench`: the same mlp, cnn, vit and lm models (parameter order
+and shapes as workloads/models/), timed the same way, printing the same JSON. Also the model definitions
 that tests/workloads/golden/make_model_golden.py imports. Not part of the build; needs torch
 (Debian's python3-torch)."""
 import argparse
@@ -147,6 +147,90 @@ def build_model(workload, cfg, C, H, W, classes=10):
     return nn.Sequential(*layers)
 
 
+class Vit(nn.Module):
+    """vit (workloads/models/transformer.hpp): Conv2d patch embedding, a learned position
+    table, pre-norm nn.TransformerEncoderLayer blocks (GELU, no dropout), LayerNorm, the mean
+    over tokens, a linear head."""
+
+    def __init__(self, cfg, C, H, W, classes=10):
+        super().__init__()
+        p, d = cfg.get("patch", 7), cfg.get("dim", 64)
+        hidden = int(math.floor(d * cfg.get("mlp_ratio", 2.0) + 0.5))
+        self.tokens = (H // p) * (W // p)
+        self.patch_embed = nn.Conv2d(C, d, p, p)
+        self.pos_embed = nn.Parameter(torch.zeros(1, self.tokens, d).normal_(0, 0.02))
+        self.blocks = nn.ModuleList([
+            nn.TransformerEncoderLayer(d, cfg.get("heads", 4), hidden, dropout=0.0, activation="gelu",
+                                       batch_first=True, norm_first=True)
+            for _ in range(cfg.get("depth", 2))])
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, classes)
+
+    def ordered_parameters(self):
+        """(name, tensor) in greenbench's order."""
+        out = [("patch_embed.weight", self.patch_embed.weight), ("patch_embed.bias", self.patch_embed.bias),
+               ("pos_embed", self.pos_embed)]
+        for i, b in enumerate(self.blocks):
+            out += [(f"blocks.{i}.{n}", t) for n, t in b.named_parameters()]
+        return out + [("norm.weight", self.norm.weight), ("norm.bias", self.norm.bias),
+                      ("head.weight", self.head.weight), ("head.bias", self.head.bias)]
+
+    def forward(self, x):
+        x = self.patch_embed(x).flatten(2).transpose(1, 2) + self.pos_embed
+        for b in self.blocks:
+            x = b(x)
+        return self.head(self.norm(x).mean(dim=1))
+
+    def macs(self):
+        """Dense and attention-product MACs of one image, as Transformer::macs_per_sample."""
+        t, d = self.tokens, self.head.in_features
+        conv = self.patch_embed
+        m = t * conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1] * d
+        for b in self.blocks:
+            m += t * (3 * d * d + d * d + 2 * d * b.linear1.out_features) + 2 * t * t * d
+        return m + d * self.head.out_features
+
+
+class ByteLM(nn.Module):
+    """lm: byte and position embeddings, causal pre-norm nn.TransformerEncoderLayer blocks
+    (MLP 4 * dim, GELU, no dropout), LayerNorm, a linear head to 256 bytes per position."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        d, self.context = cfg.get("dim", 128), cfg.get("context", 128)
+        self.wte = nn.Embedding(256, d)
+        self.wpe = nn.Embedding(self.context, d)
+        nn.init.normal_(self.wte.weight, 0, 0.02)
+        nn.init.normal_(self.wpe.weight, 0, 0.02)
+        self.blocks = nn.ModuleList([
+            nn.TransformerEncoderLayer(d, cfg.get("heads", 4), 4 * d, dropout=0.0, activation="gelu",
+                                       batch_first=True, norm_first=True)
+            for _ in range(cfg.get("depth", 2))])
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, 256)
+
+    def ordered_parameters(self):
+        out = [("wte.weight", self.wte.weight), ("wpe.weight", self.wpe.weight)]
+        for i, b in enumerate(self.blocks):
+            out += [(f"blocks.{i}.{n}", t) for n, t in b.named_parameters()]
+        return out + [("norm.weight", self.norm.weight), ("norm.bias", self.norm.bias),
+                      ("head.weight", self.head.weight), ("head.bias", self.head.bias)]
+
+    def forward(self, idx):
+        T = idx.shape[1]
+        x = self.wte(idx) + self.wpe(torch.arange(T))
+        mask = torch.triu(torch.full((T, T), float("-inf"), dtype=x.dtype), diagonal=1)
+        for b in self.blocks:
+            x = b(x, src_mask=mask)
+        return self.head(self.norm(x))
+
+    def macs(self):
+        """MACs of one token of a full-context forward, as Transformer::macs_per_sample."""
+        d, t = self.head.in_features, self.context
+        m = sum(3 * d * d + d * d + 2 * d * b.linear1.out_features + 2 * t * d for b in self.blocks)
+        return m + d * 256
+
+
 def count_macs(model, x):
     """Conv + linear MACs of one sample (as ptflops/thop), and those of the layers after the
     first (their input gradient is computed in training)."""
@@ -191,7 +275,7 @@ def parse_sets(sets):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--workload", required=True, choices=["mlp", "cnn"])
+    ap.add_argument("--workload", required=True, choices=["mlp", "cnn", "vit", "lm"])
     ap.add_argument("--set", action="append", default=[], dest="sets")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--json", action="store_true")
@@ -199,41 +283,60 @@ def main():
     cfg = parse_sets(args.sets)
     threads = cfg.get("threads", 1)
     torch.set_num_threads(threads)
+    # PEER_MKLDNN=0: convolutions through PyTorch's im2col + the same OpenBLAS greenbench links
+    # (slow_conv2d) instead of oneDNN's JIT kernels, which ignore OPENBLAS_CORETYPE.
+    torch.backends.mkldnn.enabled = os.environ.get("PEER_MKLDNN", "1") != "0"
     torch.manual_seed(cfg.get("seed", 0))
     B = cfg.get("batch_size", 64)
     IB = cfg.get("infer_batch_size", B)
     C, H, W = cfg.get("input_shape", [1, 28, 28])
-    model = build_model(args.workload, cfg, C, H, W)
+    if args.workload == "lm":
+        model = ByteLM(cfg)
+        T = model.context
+        x = torch.randint(0, 256, (max(B, IB), T))
+        y = torch.randint(0, 256, (max(B, IB), T))
+        macs, macs_dinp = model.macs() * T, model.macs() * T  # per window, for the GFLOP/s
+    elif args.workload == "vit":
+        model = Vit(cfg, C, H, W)
+        macs = macs_dinp = model.macs()
+    else:
+        model = build_model(args.workload, cfg, C, H, W)
     opt_name = cfg.get("optimizer", "momentum")
     lr, mom, wd = cfg.get("learning_rate", 0.01), cfg.get("momentum", 0.9), cfg.get("weight_decay", 0.0)
     opt = {"sgd": lambda p: torch.optim.SGD(p, lr, weight_decay=wd),
            "momentum": lambda p: torch.optim.SGD(p, lr, momentum=mom, weight_decay=wd),
            "adam": lambda p: torch.optim.Adam(p, lr, weight_decay=wd),
            "adamw": lambda p: torch.optim.AdamW(p, lr, weight_decay=wd)}[opt_name](model.parameters())
-    x = torch.randn(max(B, IB), C, H, W)
-    y = torch.randint(0, 10, (max(B, IB),))
-    macs, macs_dinp = count_macs(model, x)
+    if args.workload != "lm":
+        x = torch.randn(max(B, IB), C, H, W)
+        y = torch.randint(0, 10, (max(B, IB),))
+    if args.workload in ("mlp", "cnn"):
+        macs, macs_dinp = count_macs(model, x)
+
+    def loss_of(n):
+        logits = model(x[:n])
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y[:n].reshape(-1))
 
     def train_step():
         model.train()
         opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(x[:B]), y[:B])
+        loss = loss_of(B)
         loss.backward()
         opt.step()
 
     def infer_step():
         model.eval()
         with torch.no_grad():
-            F.cross_entropy(model(x[:IB]), y[:IB])
+            loss_of(IB)
 
     train_ms = median_ms(train_step, args.steps)
     infer_ms = median_ms(infer_step, args.steps)
     out = {"workload": args.workload, "params": sum(p.numel() for p in model.parameters()),
-           "macs_per_sample": macs, "batch_size": B, "infer_batch_size": IB, "threads": threads,
+           "macs_per_sample": model.macs() if args.workload == "lm" else macs,  # lm: per token "batch_size": B, "infer_batch_size": IB, "threads": threads,
            "train_step_ms": train_ms, "infer_step_ms": infer_ms,
            "train_gflops": (4 * macs + 2 * macs_dinp) * B / (train_ms * 1e6),
            "infer_gflops": 2 * macs * IB / (infer_ms * 1e6), "steps": args.steps,
-           "torch": torch.__version__}
+           "torch": torch.__version__, "mkldnn": torch.backends.mkldnn.enabled}
     print(json.dumps(out) if args.json else json.dumps(out, indent=1))
 
 

@@ -22,6 +22,10 @@ int cli_main(int argc, char** argv) {
   cmd_run_add(app, action);
   cmd_bench_add(app, action);
   cmd_merge_add(app, action);
+  cmd_profile_add(app, action);
+  cmd_estimate_add(app, action);
+  cmd_analyze_add(app, action);
+  cmd_report_add(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

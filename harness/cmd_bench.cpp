@@ -2,6 +2,7 @@
 // and inference steps of one workload on a fixed batch (medians after warm-up) and reports
 // GFLOP/s from its shapes. Not metered (no energy) and not a grid run.
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -53,6 +54,13 @@ double median_ms(F&& step, int steps) {
   return steps % 2 ? ms[steps / 2] : 0.5 * (ms[steps / 2 - 1] + ms[steps / 2]);
 }
 
+// The process's peak resident set (data set, arena, OpenBLAS buffers), from getrusage.
+std::int64_t peak_rss_bytes() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return std::int64_t(ru.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
 int bench_run(const BenchArgs& args) {
   if (args.steps < 1)
     throw InputError(fmt::format("--steps: expected a positive integer, got {}", args.steps));
@@ -75,6 +83,7 @@ int bench_run(const BenchArgs& args) {
                                 {"infer_gflops", infer_gflops},
                                 {"steps", args.steps},
                                 {"memory_bytes", w->memory_bytes()},
+                                {"peak_rss_bytes", peak_rss_bytes()},
                                 {"config", config}};
     std::cout << out.dump() << std::endl;
   } else {
@@ -85,8 +94,8 @@ int bench_run(const BenchArgs& args) {
                              config.at("batch_size").get<int>(), train_ms, train_gflops);
     std::cout << fmt::format("  infer step (batch {:>4}): {:9.3f} ms  {:8.2f} GFLOP/s\n",
                              config.at("infer_batch_size").get<int>(), infer_ms, infer_gflops);
-    std::cout << fmt::format("  medians of {} steps after {} warm-up steps\n", args.steps,
-                             kWarmupSteps);
+    std::cout << fmt::format("  medians of {} steps after {} warm-up steps; peak RSS {} MB\n",
+                             args.steps, kWarmupSteps, peak_rss_bytes() / 1000000);
   }
   return 0;
 }

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <string>
@@ -20,6 +21,11 @@ static std::string cpuinfo_model() {
   return "";
 }
 
+static nlohmann::json env_or_null(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
 nlohmann::json host_info() {
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
@@ -30,7 +36,9 @@ nlohmann::json host_info() {
           {"cores", std::thread::hardware_concurrency()},
           {"blas", "OpenBLAS"},
           {"blas_version", openblas_get_config()},
-          {"blas_core", openblas_get_corename()}};
+          {"blas_core", openblas_get_corename()},
+          // Kernel selection forced by the environment, if any (it can halve sgemm speed).
+          {"openblas_coretype_env", env_or_null("OPENBLAS_CORETYPE")}};
 }
 
 std::string time_now_iso() {

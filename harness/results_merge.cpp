@@ -210,10 +210,34 @@ nlohmann::json meta_merge(const std::vector<ResultsFolder>& inputs,
   return meta;
 }
 
+// With `run --shard I/N` folders ({"shard": {"index": I, "count": N}} in meta.json), says
+// which of the N shards none of the inputs holds: the merged folder is then not the whole grid.
+void shards_note(const std::vector<ResultsFolder>& inputs, std::vector<std::string>* notes) {
+  std::set<int64_t> have;
+  int64_t count = 0;
+  for (const auto& in : inputs) {
+    const auto s = in.meta.find("shard");
+    if (s == in.meta.end() || !s->is_object()) return;
+    const auto i = s->find("index"), n = s->find("count");
+    if (i == s->end() || n == s->end() || !i->is_number_integer() || !n->is_number_integer()) return;
+    if (count != 0 && n->get<int64_t>() != count) return;
+    count = n->get<int64_t>();
+    have.insert(i->get<int64_t>());
+  }
+  if (count <= 1 || count > 100000) return;
+  std::string missing;
+  for (int64_t i = 0; i < count; ++i)
+    if (!have.count(i)) missing += (missing.empty() ? "" : ", ") + std::to_string(i);
+  if (!missing.empty())
+    notes->push_back(fmt::format("shards {} of {} are not among the inputs: the merged folder holds part "
+                                 "of the grid",
+                                 missing, count));
+}
+
 }  // namespace
 
 const std::vector<std::string>& merge_grid_fields() {
-  static const std::vector<std::string> f = {"schema_version", "grid_name", "grid"};
+  static const std::vector<std::string> f = {"schema_version", "grid_name", "grid", "grid_id"};
   return f;
 }
 
@@ -275,6 +299,7 @@ MergeOutput results_merge(const std::vector<ResultsFolder>& inputs, const std::s
   }
   epochs_write(inputs, kept, &out);
   out.meta = meta_merge(inputs, kept_per_source, now_iso);
+  shards_note(inputs, &out.notes);
   return out;
 }
 

@@ -12,7 +12,7 @@
 
 #include "greenbench/errors.hpp"
 #include "results_csv.hpp"
-#include "utf8.hpp"
+#include "set_args.hpp"  // utf8_invalid_at
 
 namespace greenbench {
 namespace {
@@ -99,11 +99,14 @@ CsvTable csv_table_parse(const std::string& text, const std::string& path,
           line_no, bad, kFixRepair);
     if (i == 0) {
       std::set<std::string> seen;
-      for (const auto& c : cells)
-        if (c.empty() || !seen.insert(c).second)
-          throw InputError(fmt::format("bad header: column name '{}' is {}", c,
-                                       c.empty() ? "empty" : "repeated"),
+      for (const auto& c : cells) {
+        bool control = false;  // a control character could not be carried into runs.jsonl
+        for (char ch : c) control = control || static_cast<unsigned char>(ch) < 0x20;
+        if (c.empty() || control || !seen.insert(c).second)
+          throw InputError(fmt::format("bad header: column name {} is {}", nlohmann::json(c).dump(),
+                                       c.empty() ? "empty" : control ? "holding control characters" : "repeated"),
                            path, 1, 0, kFixRepair);
+      }
       if (cells.empty() || cells[0] != "run_id")
         throw InputError("bad header: the first column is not run_id", path, 1, 1, kFixRepair);
       t.header = cells;

@@ -265,6 +265,24 @@ ResultsWriter::ResultsWriter(const std::string& dir, std::vector<std::string> ke
 
 ResultsWriter::~ResultsWriter() = default;
 
+namespace {
+
+// Appends `text` whole or not at all: on a failed write (disk full, file-size limit) the file
+// is cut back to its length before, so no torn line is left behind, then the error is thrown.
+void fd_append_whole(int fd, const std::string& text, const std::string& path) {
+  struct stat st {};
+  const bool sized = fstat(fd, &st) == 0;
+  try {
+    fd_write_all(fd, text, path);
+    fd_sync(fd, path);
+  } catch (...) {
+    if (sized && ftruncate(fd, st.st_size) == 0) fsync(fd);
+    throw;
+  }
+}
+
+}  // namespace
+
 void ResultsWriter::run_append(const RunRecord& run, const std::vector<EpochRow>& epochs) {
   auto& f = *files_;
   std::string epoch_text;
@@ -274,13 +292,10 @@ void ResultsWriter::run_append(const RunRecord& run, const std::vector<EpochRow>
                           {"loss", e.loss},       {"accuracy", e.accuracy}, {"tokens", e.tokens}};
     epoch_text += csv_line(epochs_columns(), row);
   }
-  fd_write_all(f.epochs_csv, epoch_text, f.epochs_csv_path);
-  fd_sync(f.epochs_csv, f.epochs_csv_path);
+  fd_append_whole(f.epochs_csv, epoch_text, f.epochs_csv_path);
   const nlohmann::json row = run.to_json();
-  fd_write_all(f.runs_jsonl, row.dump() + "\n", f.runs_jsonl_path);
-  fd_sync(f.runs_jsonl, f.runs_jsonl_path);
-  fd_write_all(f.runs_csv, csv_line(header_, row), f.runs_csv_path);
-  fd_sync(f.runs_csv, f.runs_csv_path);
+  fd_append_whole(f.runs_jsonl, row.dump() + "\n", f.runs_jsonl_path);
+  fd_append_whole(f.runs_csv, csv_line(header_, row), f.runs_csv_path);
   if (run.status != "interrupted") finished_.insert(run.run_id);
 }
 

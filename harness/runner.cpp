@@ -5,6 +5,7 @@
 #include "runner.hpp"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -18,6 +19,7 @@
 #include "greenbench/meter.hpp"
 #include "greenbench/results.hpp"
 #include "host_info.hpp"
+#include "progress.hpp"
 
 namespace greenbench {
 namespace {
@@ -153,6 +155,7 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   meta["carbon"] = {{"intensity_g_per_kwh", opt.carbon_g_per_kwh}, {"pue", opt.pue}, {"given", opt.carbon_given}};
   meta["start_time"] = time_now_iso();
   meta["runs_planned"] = plans.size();
+  for (const auto& [k, v] : opt.meta_extra.items()) meta[k] = v;
   const std::string meta_path = opt.out_dir + "/meta.json";
   file_write_atomic(meta_path, meta.dump(2) + "\n");
 
@@ -162,6 +165,8 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   struct sigaction old_int {}, old_term {};
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
+  // A file-size limit then fails the write (EFBIG, exit 1, rows intact) like a full disk does.
+  signal(SIGXFSZ, SIG_IGN);
   g_stop_signal.store(0);
 
   meter.start();
@@ -174,9 +179,11 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   meta["idle_power_w"] = idle_power_w;
 
   int exit_code = 0;
-  double energy_so_far_j = 0;
+  Progress progress(todo, isatty(fileno(stderr)) == 1);
   for (size_t i = 0; i < todo.size() && g_stop_signal.load() == 0; ++i) {
     const RunPlan& plan = *todo[i];
+    progress.run_begin(i);
+    const auto wall_start = std::chrono::steady_clock::now();
     RunRecord rec;
     rec.run_id = plan.run_id;
     rec.config_id = plan.config_id;
@@ -225,15 +232,9 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
     sums_fill(rec, obs, idle_power_w, opt);
     meter.trace_write_csv(opt.out_dir + "/traces/" + plan.run_id + ".csv", t_start, meter.now_s());
     writer.run_append(rec, obs.rows);
-    energy_so_far_j += rec.energy_j;
-    std::fprintf(stderr,
-                 "[%zu/%zu] %s %s %s: %.1f J (train %.1f J, infer %.1f J) in %.1f s, test accuracy %.4f, "
-                 "energy so far %.1f J%s\n",
-                 i + 1, todo.size(), plan.run_id.c_str(), plan.workload.c_str(), rec.status.c_str(), rec.energy_j,
-                 rec.energy_train_j, rec.energy_infer_j, rec.train_s + rec.infer_s, rec.test_accuracy,
-                 energy_so_far_j, rec.estimated ? " [estimated]" : "");
-    if (!rec.error.empty()) std::fprintf(stderr, "  error: %s\n", rec.error.c_str());
+    progress.run_end(i, rec, std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count());
   }
+  progress.finish();
   meter.stop();
   const int sig = g_stop_signal.load();
   sigaction(SIGINT, &old_int, nullptr);

@@ -20,6 +20,8 @@ struct RunPlan {
   int repeat = 0;
   std::string config_id;  // config_id_of(workload, config)
   std::string run_id;     // config_id + "-r" + repeat
+  std::string label;      // readable: "mlp hidden=[128] batch_size=32" (grids); "" = the workload
+  double expected_s = 0;  // expected duration (grid_estimate), 0 = unknown; for the ETA
 };
 
 struct RunnerOptions {
@@ -35,6 +37,7 @@ struct RunnerOptions {
   std::string grid_name;
   std::string grid_text;            // the grid file as given ("" for --workload runs)
   std::vector<std::string> key_columns;  // the union of workload keys over all runs
+  nlohmann::json meta_extra = nlohmann::json::object();  // more meta.json keys (grid_id, shard, filter)
 };
 
 // A stable id of a configuration: the same workload and keys give the same id on any machine,

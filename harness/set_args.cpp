@@ -10,14 +10,14 @@
 #include <cstdlib>
 
 #include "greenbench/errors.hpp"
-#include "utf8.hpp"
 
 namespace greenbench {
 
 nlohmann::json yaml_to_json(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined: return nullptr;
+    case YAML::NodeType::Undefined:
+      return nullptr;
     case YAML::NodeType::Sequence: {
       nlohmann::json arr = nlohmann::json::array();
       for (const auto& e : node) arr.push_back(yaml_to_json(e));
@@ -28,7 +28,8 @@ nlohmann::json yaml_to_json(const YAML::Node& node) {
       for (const auto& kv : node) obj[kv.first.as<std::string>()] = yaml_to_json(kv.second);
       return obj;
     }
-    case YAML::NodeType::Scalar: break;
+    case YAML::NodeType::Scalar:
+      break;
   }
   const std::string s = node.Scalar();
   if (node.Tag() == "!") return s;  // quoted
@@ -44,17 +45,48 @@ nlohmann::json yaml_to_json(const YAML::Node& node) {
   return s;
 }
 
+size_t utf8_invalid_at(const std::string& text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = p[i];
+    size_t len = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4, cp = c & 0x07;
+    } else {
+      return i;
+    }
+    if (i + len > n) return i;
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    const uint32_t min_cp = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+    if (cp < min_cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += len;
+  }
+  return std::string::npos;
+}
+
 nlohmann::json sets_parse(const std::vector<std::string>& sets) {
   nlohmann::json config = nlohmann::json::object();
   for (const std::string& kv : sets) {
-    if (const size_t bad = utf8_invalid_at(kv); bad != std::string::npos)
-      throw InputError(fmt::format("--set argument {}: byte {} (0x{:02x}) is not valid UTF-8",
-                                   kv.size() < 80 ? kv : kv.substr(0, 80) + "...", bad + 1,
-                                   static_cast<unsigned>(static_cast<unsigned char>(kv[bad]))),
-                       "", 0, 0, "write keys and values as UTF-8 text");
+    if (utf8_invalid_at(kv) != std::string::npos)
+      throw InputError(
+          fmt::format("--set: an argument is not valid UTF-8 (byte {})", utf8_invalid_at(kv)), "",
+          0, 0, "write keys and values in UTF-8");
     const auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw InputError(fmt::format("--set {}: expected KEY=VALUE", kv), "", 0, 0, "e.g. --set hidden=[256,128]");
+      throw InputError(fmt::format("--set {}: expected KEY=VALUE", kv), "", 0, 0,
+                       "e.g. --set hidden=[256,128]");
     const std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
     try {
       config[key] = yaml_to_json(YAML::Load(value));

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,38 @@ class PhaseObserver {
   virtual bool step_end(int64_t step) { (void)step; return true; }
 };
 
+// What one configuration costs, from shapes alone (no data, no timing), for the estimator
+// (harness/analysis/estimate_*). Per-sample figures are one forward (or backward) pass of one
+// sample; per-step figures are one training step whatever its batch size. FLOP conventions
+// per op kind are in docs/estimate.md. Kinds: "dense", "conv", "depthwise", "norm",
+// "elementwise" (relu, add), "transcendental" (gelu, tanh, exp), "pooling", "attention",
+// "softmax", "embedding", "loss"; a workload uses the ones it has, and the estimator adds the
+// kinds it has no feature of its own for into flops_other.
+struct OpKindCost {
+  double fwd_flops = 0;     // forward FLOPs of one sample
+  double bwd_flops = 0;     // backward FLOPs of one sample (input and parameter gradients)
+  double act_bytes = 0;     // bytes of activations one sample's forward writes (kept for backward)
+  double scratch_bytes = 0; // temporaries one sample's forward writes and reads back (im2col)
+  std::int64_t calls = 0;   // op invocations per forward pass (a backward pass makes as many)
+};
+struct CostBreakdown {
+  std::map<std::string, OpKindCost> kinds;  // per op kind
+  std::int64_t params = 0;
+  double weight_bytes = 0;           // parameters, fp32
+  double grad_bytes = 0;             // parameter gradients
+  double optimizer_state_bytes = 0;  // momentum / Adam moments
+  double input_bytes_per_sample = 0; // one input sample as the model reads it
+  // Bytes moved per training step for the parameters: read forward and backward, gradients
+  // written and read, the optimizer's read-modify-write of params and state.
+  double param_bytes_per_train_step() const {
+    return 3 * weight_bytes + 2 * grad_bytes + 2 * optimizer_state_bytes;
+  }
+  double act_bytes_per_sample() const;      // sum over kinds
+  double scratch_bytes_per_sample() const;  // sum over kinds
+  bool empty() const { return kinds.empty(); }
+  nlohmann::json to_json() const;
+};
+
 class Workload {
  public:
   virtual ~Workload() = default;
@@ -59,6 +92,10 @@ class Workload {
   // FLOPs of one such step (forward 2*MACs per sample; training counts forward + backward).
   virtual double bench_train_flops() const = 0;
   virtual double bench_infer_flops() const = 0;
+
+  // Per-op cost from shapes, for the estimator; empty where a workload does not say (the
+  // estimator then refuses it by name). mlp and cnn implement it; a new workload overrides it.
+  virtual CostBreakdown cost_breakdown() const { return {}; }
 };
 
 // The keys of a run (SPEC §2): the common keys plus the workload's own, with defaults applied
@@ -70,8 +107,31 @@ const std::vector<std::string>& workload_names();
 // Fills in defaults and checks every key of `config` for workload `name`: unknown keys, wrong
 // types and impossible values throw InputError naming the key and what was expected.
 WorkloadConfig workload_config_complete(const std::string& name, const WorkloadConfig& config);
+// Every key workload `name` accepts (the common keys, then its own; some apply only to some
+// values of others, e.g. `conv` to cnn arch custom). Throws InputError for an unknown name.
+std::vector<std::string> workload_keys(const std::string& name);
+
+// A run's size and cost from shapes alone, without loading data or allocating the model: what
+// grid checks and `--dry-run` need. Checks that the data files exist (dataset_check).
+// REQUIRES: config came from workload_config_complete. Throws InputError for missing data.
+struct WorkloadSize {
+  int64_t params = 0;
+  int64_t macs_per_sample = 0;
+  int64_t memory_bytes = 0;          // the model's arena (Workload::memory_bytes)
+  int64_t data_bytes = 0;            // the loaded data set in memory (both splits)
+  int64_t train_samples = 0;         // per epoch
+  int64_t test_samples = 0;          // per inference pass
+  double train_flops_per_sample = 0; // forward + backward of one training sample
+  double infer_flops_per_sample = 0; // forward of one inference sample
+};
+WorkloadSize workload_size(const std::string& name, const WorkloadConfig& config);
+
 // Builds the model and loads its data. REQUIRES: config came from workload_config_complete.
 // Throws InputError for bad data files.
 std::unique_ptr<Workload> workload_make(const std::string& name, const WorkloadConfig& config);
+// The configuration's cost breakdown without loading its data where the workload allows
+// (mlp, cnn: from the node list); other workloads are built with workload_make and asked.
+// REQUIRES: config came from workload_config_complete.
+CostBreakdown workload_cost_breakdown(const std::string& name, const WorkloadConfig& config);
 
 }  // namespace greenbench

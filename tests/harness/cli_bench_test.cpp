@@ -25,6 +25,8 @@ TEST(CliBench, JsonHasTheSpecKeys) {
   EXPECT_EQ(j["threads"], 1);
   EXPECT_GT(j["train_step_ms"].get<double>(), 0);
   EXPECT_GT(j["infer_gflops"].get<double>(), 0);
+  // Peak RSS covers at least the model arena it reports.
+  EXPECT_GE(j["peak_rss_bytes"].get<int64_t>(), j["memory_bytes"].get<int64_t>());
 }
 
 TEST(CliBench, BadKeysExitTwoNamingTheKey) {

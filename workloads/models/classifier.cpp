@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "kernels/threads.hpp"
+#include "models/cost.hpp"
 #include "models/config.hpp"
 
 namespace greenbench::models {
@@ -55,18 +56,42 @@ kernels::OptimConfig optim_config(const CommonConfig& c) {
   return o;
 }
 
+// A Net as a ClassifierModel.
+class NetModel final : public ClassifierModel {
+ public:
+  NetModel(std::vector<Node> nodes, int Bmax, kernels::Optimizer kind, std::uint64_t seed)
+      : net_(std::move(nodes), Bmax, kind, seed) {}
+  std::int64_t params() const override { return net_.params(); }
+  std::int64_t macs_per_sample() const override { return net_.macs_per_sample(); }
+  std::int64_t memory_bytes() const override { return net_.memory_bytes(); }
+  float* input() override { return net_.input(); }
+  int* targets() override { return net_.targets(); }
+  kernels::CrossEntropyResult forward(int B, bool train) override { return net_.forward(B, train); }
+  void backward(int B) override { net_.backward(B); }
+  void update(const kernels::OptimConfig& c, int step) override { net_.update(c, step); }
+  double train_flops(int B) const override { return net_.train_flops(B); }
+  double infer_flops(int B) const override { return net_.infer_flops(B); }
+  CostBreakdown cost_breakdown(kernels::Optimizer optimizer) const override {
+    return net_cost(net_.nodes(), optimizer);
+  }
+
+ private:
+  Net net_;
+};
+
 class Classifier final : public Workload {
  public:
   Classifier(std::string name, const WorkloadConfig& config, DatasetSplits data,
-             std::vector<Node> nodes)
+             std::unique_ptr<ClassifierModel> model)
       : name_(std::move(name)),
         common_(common_read(config)),
         optim_(optim_config(common_)),
         data_(std::move(data)),
-        net_(std::move(nodes), std::max(common_.batch_size, common_.infer_batch_size), optim_.kind,
-             common_.seed),
+        model_(std::move(model)),
+        net_(*model_),
         test_order_(static_cast<std::size_t>(data_.test.n)),
-        bench_order_(static_cast<std::size_t>(net_.Bmax())) {
+        bench_order_(
+            static_cast<std::size_t>(std::max(common_.batch_size, common_.infer_batch_size))) {
     kernels::threads_set(common_.threads);
     for (std::size_t i = 0; i < test_order_.size(); i++) test_order_[i] = static_cast<int>(i);
     for (std::size_t i = 0; i < bench_order_.size(); i++)
@@ -153,13 +178,15 @@ class Classifier final : public Workload {
   }
   double bench_train_flops() const override { return net_.train_flops(common_.batch_size); }
   double bench_infer_flops() const override { return net_.infer_flops(common_.infer_batch_size); }
+  CostBreakdown cost_breakdown() const override { return net_.cost_breakdown(optim_.kind); }
 
  private:
   std::string name_;
   CommonConfig common_;
   kernels::OptimConfig optim_;
   DatasetSplits data_;
-  Net net_;
+  std::unique_ptr<ClassifierModel> model_;
+  ClassifierModel& net_;
   std::vector<int> test_order_;   // (test n): 0, 1, 2, ...
   std::vector<int> bench_order_;  // (Bmax): the fixed bench batch
   int step_ = 0;
@@ -169,7 +196,17 @@ class Classifier final : public Workload {
 
 std::unique_ptr<Workload> classifier_make(const std::string& name, const WorkloadConfig& config,
                                           DatasetSplits data, std::vector<Node> nodes) {
-  return std::make_unique<Classifier>(name, config, std::move(data), std::move(nodes));
+  const CommonConfig c = common_read(config);
+  auto model =
+      std::make_unique<NetModel>(std::move(nodes), std::max(c.batch_size, c.infer_batch_size),
+                                 kernels::optimizer_parse(c.optimizer), c.seed);
+  return std::make_unique<Classifier>(name, config, std::move(data), std::move(model));
+}
+
+std::unique_ptr<Workload> classifier_make(const std::string& name, const WorkloadConfig& config,
+                                          DatasetSplits data,
+                                          std::unique_ptr<ClassifierModel> model) {
+  return std::make_unique<Classifier>(name, config, std::move(data), std::move(model));
 }
 
 }  // namespace greenbench::models

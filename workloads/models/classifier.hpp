@@ -1,6 +1,7 @@
-// The image-classifier Workload shared by `mlp` and `cnn`: loads the data, owns one Net, and
-// runs the training loop (shuffled epochs, last partial batch kept), inference and the bench
-// steps. Not the architectures (archs.hpp) and not the runner.
+// The image-classifier Workload shared by `mlp`, `cnn` and `vit`: loads the data, owns one
+// model (a Net, or vit's Transformer behind ClassifierModel), and runs the training loop
+// (shuffled epochs, last partial batch kept), inference and the bench steps.
+// Not the architectures (archs.hpp, vit.cpp) and not the runner.
 #pragma once
 
 #include <memory>
@@ -18,8 +19,34 @@ DatasetSpec classifier_dataset_spec(const WorkloadConfig& config);
 // The sample shape (C, H, W) and class count of that dataset, known without reading files.
 void classifier_input_shape(const WorkloadConfig& config, int& C, int& H, int& W, int& classes);
 
+// What the training loop needs of a model: a batch buffer, forward with loss, backward, update.
+class ClassifierModel {
+ public:
+  virtual ~ClassifierModel() = default;
+  virtual std::int64_t params() const = 0;
+  virtual std::int64_t macs_per_sample() const = 0;
+  virtual std::int64_t memory_bytes() const = 0;
+  virtual float* input() = 0;  // (Bmax, C, H, W)
+  virtual int* targets() = 0;  // (Bmax)
+  // Mean cross-entropy and top-1 hits of input()[0..B); train: keep what backward needs.
+  virtual kernels::CrossEntropyResult forward(int B, bool train) = 0;
+  virtual void backward(int B) = 0;
+  virtual void update(const kernels::OptimConfig& config, int step) = 0;
+  virtual double train_flops(int B) const = 0;
+  virtual double infer_flops(int B) const = 0;
+  // Per-op cost from shapes (Workload::cost_breakdown); empty where the model does not say.
+  virtual CostBreakdown cost_breakdown(kernels::Optimizer optimizer) const {
+    (void)optimizer;
+    return {};
+  }
+};
+
 // Builds the workload over loaded data; `nodes` come from mlp_build / cnn_build.
 std::unique_ptr<Workload> classifier_make(const std::string& name, const WorkloadConfig& config,
                                           DatasetSplits data, std::vector<Node> nodes);
+// The same over any model sized for max(batch_size, infer_batch_size) samples.
+std::unique_ptr<Workload> classifier_make(const std::string& name, const WorkloadConfig& config,
+                                          DatasetSplits data,
+                                          std::unique_ptr<ClassifierModel> model);
 
 }  // namespace greenbench::models

@@ -29,9 +29,9 @@ bool has_params(NodeKind k) {
   return k == NodeKind::conv || k == NodeKind::conv_pool || k == NodeKind::dwconv ||
          k == NodeKind::dense || k == NodeKind::batchnorm;
 }
-// Replaces each conv -> relu -> maxpool(2, 2) chain whose conv and relu outputs feed nothing
-// else by one conv_pool node, renumbering the producers of the nodes after it.
-std::vector<Node> fuse_conv_pool(std::vector<Node> nodes) {
+}  // namespace
+
+std::vector<Node> nodes_fuse_conv_pool(std::vector<Node> nodes) {
   std::vector<int> uses(nodes.size(), 0);
   for (const Node& n : nodes) {
     if (n.in0 >= 0) uses[n.in0]++;
@@ -62,8 +62,6 @@ std::vector<Node> fuse_conv_pool(std::vector<Node> nodes) {
   }
   return out;
 }
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // NetBuilder
@@ -174,8 +172,8 @@ int NetBuilder::add(int a, int b) {
 // Net
 
 Net::Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::uint64_t seed,
-         bool fuse)
-    : nodes_(fuse ? fuse_conv_pool(std::move(nodes)) : std::move(nodes)),
+         bool fuse, bool allocate)
+    : nodes_(fuse ? nodes_fuse_conv_pool(std::move(nodes)) : std::move(nodes)),
       Bmax_(Bmax),
       optimizer_(optimizer) {
   const std::size_t N = nodes_.size();
@@ -261,6 +259,7 @@ Net::Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::u
     zero_grads_[i] = mode0_[i] == Grad::accumulate && has_params(n.kind);
   }
   layout(false);
+  if (!allocate) return;
   arena_ = std::make_unique<kernels::Arena>(plan_bytes_);
   layout(true);
   init(seed);

@@ -67,6 +67,10 @@ class NetBuilder {
   std::vector<Node> nodes_;
 };
 
+// Replaces each conv -> relu -> maxpool(2, 2) chain whose conv and relu outputs feed nothing
+// else by one conv_pool node, renumbering the producers of the nodes after it (what Net runs).
+std::vector<Node> nodes_fuse_conv_pool(std::vector<Node> nodes);
+
 // A parameter tensor inside the flat parameter vector.
 struct ParamTensor {
   std::string name;     // "conv1.weight", "bn1.bias", ... (PyTorch-like)
@@ -81,15 +85,18 @@ class Net {
   // PyTorch does (kaiming-uniform a = sqrt(5), bias U(+-1/sqrt(fan_in)), BN gamma 1 beta 0)
   // from `seed`. The last node's output is the logits (classes). fuse: conv -> relu -> 2x2
   // max-pool chains whose inner outputs feed nothing else become one conv_pool node (same
-  // results, less memory traffic); false keeps every node as built (for tests).
+  // results, less memory traffic); false keeps every node as built (for tests). allocate false
+  // only sizes the net (params, MACs, memory_bytes) without allocating or initialising anything.
   Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::uint64_t seed,
-      bool fuse = true);
+      bool fuse = true, bool allocate = true);
 
   std::int64_t params() const { return n_params_; }
   // Conv, depthwise conv and dense MACs of one sample (BN, pooling, activations not counted,
   // as ptflops/thop count conv + linear).
   std::int64_t macs_per_sample() const { return macs_; }
-  std::int64_t memory_bytes() const { return static_cast<std::int64_t>(arena_->capacity_bytes()); }
+  std::int64_t memory_bytes() const {
+    return static_cast<std::int64_t>(arena_ ? arena_->capacity_bytes() : plan_bytes_);
+  }
   int Bmax() const { return Bmax_; }
   int classes() const { return nodes_.back().C; }
   const std::vector<Node>& nodes() const { return nodes_; }

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Checks `greenbench profile` against whole runs: profiles each configuration below with
+`--validate` (so it also runs to the end) and reports the median absolute error, the 95%
+intervals' coverage and carbontracker's first-epoch x epochs error on the same runs.
+Each configuration is sized to about --gflop GFLOP of training from its MACs.
+Writes OUT/<name>/profile.json and OUT/summary.json.
+
+Usage: bench/profile_validate.py [--bin build/greenbench] [--out results/profile-validate]
+                                 [--gflop 300] [--budget 0.1] [--meter estimate]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+# (name, workload, keys, epochs) — mlp and cnn, several sizes and batch sizes, both data sets.
+CONFIGS = [
+    ("mlp-256-b32-syn", "mlp", {"hidden": [256], "batch_size": 32, "dataset": "synthetic"}, 5),
+    ("mlp-1024-256-b128-fm", "mlp", {"hidden": [1024, 256], "batch_size": 128, "dataset": "fashion-mnist"}, 4),
+    ("mlp-128-b16-fm", "mlp", {"hidden": [128], "batch_size": 16, "dataset": "fashion-mnist"}, 10),
+    ("mlp-512x2-gelu-b64-syn", "mlp", {"hidden": [512, 512], "activation": "gelu", "batch_size": 64, "dataset": "synthetic"}, 5),
+    ("mlp-64-b256-fm", "mlp", {"hidden": [64], "batch_size": 256, "dataset": "fashion-mnist"}, 3),
+    ("mlp-2048-b32-syn-adam", "mlp", {"hidden": [2048], "batch_size": 32, "dataset": "synthetic", "optimizer": "adam", "learning_rate": 0.001}, 4),
+    ("cnn-c8-16-b32-fm", "cnn", {"arch": "custom", "conv": [8, 16], "batch_size": 32, "dataset": "fashion-mnist"}, 5),
+    ("cnn-lenet5-b64-syn", "cnn", {"arch": "lenet5", "batch_size": 64, "dataset": "synthetic"}, 5),
+    ("cnn-resnet-0.25-b32-fm", "cnn", {"arch": "resnet", "width": 0.25, "depth": 1, "batch_size": 32, "dataset": "fashion-mnist"}, 4),
+    ("cnn-mobilenet-0.25-b16-syn", "cnn", {"arch": "mobilenet", "width": 0.25, "depth": 1, "batch_size": 16, "dataset": "synthetic"}, 4),
+    ("cnn-c16-b128-syn", "cnn", {"arch": "custom", "conv": [16], "batch_size": 128, "dataset": "synthetic"}, 8),
+    ("cnn-vgg-0.125-b64-fm", "cnn", {"arch": "vgg", "width": 0.125, "depth": 1, "batch_size": 64, "dataset": "fashion-mnist"}, 4),
+]
+
+
+def sets_args(keys):
+    out = []
+    for k, v in keys.items():
+        out += ["--set", f"{k}={json.dumps(v)}"]
+    return out
+
+
+def macs_of(binary, workload, keys):
+    keys = {k: v for k, v in keys.items() if k not in ("batch_size", "dataset")}
+    r = subprocess.run([binary, "bench", "--workload", workload, "--json", "--steps", "1"]
+                       + sets_args({**keys, "batch_size": 1, "infer_batch_size": 1, "dataset": "synthetic"}),
+                       capture_output=True, text=True, check=True)
+    return json.loads(r.stdout)["macs_per_sample"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default="build/greenbench")
+    ap.add_argument("--out", default="results/profile-validate")
+    ap.add_argument("--gflop", type=float, default=300)
+    ap.add_argument("--budget", type=float, default=0.1)
+    ap.add_argument("--meter", default="estimate")
+    ap.add_argument("--only", default="", help="comma-separated config names")
+    a = ap.parse_args()
+    runs = []
+    for name, workload, keys, epochs in CONFIGS:
+        if a.only and name not in a.only.split(","):
+            continue
+        out = os.path.join(a.out, name)
+        path = os.path.join(out, "profile.json")
+        if not os.path.exists(path):
+            macs = macs_of(a.bin, workload, keys)
+            # cnn layers run at about a third of the mlp GEMMs' FLOP rate here: similar seconds.
+            gflop = a.gflop / 3 if workload == "cnn" else a.gflop
+            train = int(gflop * 1e9 / (6.0 * macs * epochs))
+            train = max(512, min(train, 60000))
+            cfg = {**keys, "epochs": epochs, "train_samples": train,
+                   "test_samples": min(10000, max(256, train // 5)), "threads": 1}
+            cmd = [a.bin, "profile", "--workload", workload, "--validate", "--json", "--out", out,
+                   "--budget", str(a.budget), "--meter", a.meter] + sets_args(cfg)
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            if r.returncode != 0:
+                print(f"{name}: exit {r.returncode}: {r.stderr.strip()}", flush=True)
+                continue
+        with open(path) as f:
+            rep = json.load(f)
+        run = rep["runs"][0]
+        run["name"] = name
+        runs.append(run)
+        covered = run["low_j"] is not None and run["high_j"] is not None and \
+            run["low_j"] <= run["measured_j"] <= run["high_j"]
+        print(f"{name}: measured {run['measured_j']:.1f} J in {run['measured_s']:.1f} s; predicted "
+              f"{run['predicted_j']:.1f} [{run['low_j']:.1f}, {run['high_j']:.1f}] from "
+              f"{100 * run['profiled_fraction']:.1f}% of steps (steady: {run['steady']}): "
+              f"error {100 * run['error']:+.2f}% {'in' if covered else 'OUT'}; first epoch x epochs "
+              f"{100 * run['naive_error']:+.2f}%", flush=True)
+    if not runs:
+        return 1
+    errs = [abs(r["error"]) for r in runs]
+    naive = [abs(r["naive_error"]) for r in runs]
+    cov = [r["low_j"] <= r["measured_j"] <= r["high_j"] for r in runs]
+    summary = {"n_runs": len(runs), "budget": a.budget,
+               "median_abs_error": statistics.median(errs), "max_abs_error": max(errs),
+               "interval_coverage": sum(cov) / len(cov),
+               "naive_median_abs_error": statistics.median(naive),
+               "median_profiled_fraction": statistics.median(r["profiled_fraction"] for r in runs)}
+    with open(os.path.join(a.out, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=2)
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

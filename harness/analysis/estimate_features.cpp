@@ -1,0 +1,282 @@
+// Estimator features from configurations and results folders: see estimate_features.hpp.
+// Not the model (estimate_model.cpp).
+#include "analysis/estimate_features.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "greenbench/errors.hpp"
+#include "greenbench/results.hpp"
+
+namespace greenbench::analysis {
+
+namespace {
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  std::string s;
+  std::getline(in, s);
+  return s;
+}
+
+double size_parse(std::string s) {  // "48K", "1024K", "32M", "32768"
+  if (s.empty()) return 0;
+  double mult = 1;
+  const char last = s.back();
+  if (last == 'K' || last == 'k')
+    mult = 1024, s.pop_back();
+  else if (last == 'M' || last == 'm')
+    mult = 1024.0 * 1024, s.pop_back();
+  else if (last == 'G' || last == 'g')
+    mult = 1024.0 * 1024 * 1024, s.pop_back();
+  try {
+    return std::stod(s) * mult;
+  } catch (...) {
+    return 0;
+  }
+}
+
+// Op kinds with their own FLOP feature; other kinds add to flops_other.
+const std::vector<std::string>& flop_kinds() {
+  static const std::vector<std::string> k = {"dense",       "conv",           "depthwise", "norm",
+                                             "elementwise", "transcendental", "pooling",   "loss"};
+  return k;
+}
+
+// Samples of a split when the config says 0 (all): the data sets' sizes (SPEC §2).
+std::int64_t split_size(const WorkloadConfig& c, const std::string& key) {
+  const std::int64_t n = c.value(key, std::int64_t(0));
+  if (n > 0) return n;
+  const std::string ds = c.value("dataset", std::string("fashion-mnist"));
+  const bool train = key == "train_samples";
+  if (ds == "cifar10") return train ? 50000 : 10000;
+  return train ? 60000 : 10000;  // fashion-mnist, synthetic defaults
+}
+
+double ceil_div(double a, double b) {
+  return std::ceil(a / b);
+}
+
+// The fraction of traffic over a working set `ws` that misses a cache of `cache` bytes.
+double beyond(double ws, double cache) {
+  return ws > cache && ws > 0 ? 1 - cache / ws : 0;
+}
+
+}  // namespace
+
+nlohmann::json CacheSizes::to_json() const {
+  return {{"l1d_bytes", l1d}, {"l2_bytes", l2}, {"l3_bytes", l3}, {"source", source}};
+}
+
+CacheSizes CacheSizes::from_json(const nlohmann::json& j) {
+  CacheSizes c;
+  c.l1d = j.at("l1d_bytes").get<double>();
+  c.l2 = j.at("l2_bytes").get<double>();
+  c.l3 = j.at("l3_bytes").get<double>();
+  c.source = j.value("source", "");
+  return c;
+}
+
+CacheSizes cache_sizes_read(const std::string& sysfs_root) {
+  CacheSizes c;
+  const std::string dir = sysfs_root + "/devices/system/cpu/cpu0/cache";
+  for (int i = 0; i < 8; i++) {
+    const std::string idx = fmt::format("{}/index{}", dir, i);
+    if (!std::filesystem::exists(idx + "/size")) continue;
+    const std::string type = file_text(idx + "/type");
+    const int level = std::atoi(file_text(idx + "/level").c_str());
+    const double size = size_parse(file_text(idx + "/size"));
+    if (type == "Instruction") continue;
+    if (level == 1) c.l1d = size;
+    if (level == 2) c.l2 = size;
+    if (level == 3) c.l3 = size;
+  }
+  if (c.l2 > 0) {
+    c.source = "sysfs " + dir;
+  } else {
+    c.l1d = double(sysconf(_SC_LEVEL1_DCACHE_SIZE));
+    c.l2 = double(sysconf(_SC_LEVEL2_CACHE_SIZE));
+    c.l3 = double(sysconf(_SC_LEVEL3_CACHE_SIZE));
+    c.source = "sysconf";
+    if (!(c.l2 > 0))
+      c.l1d = 48 * 1024.0, c.l2 = 1024 * 1024.0, c.l3 = 32 * 1024 * 1024.0, c.source = "default";
+  }
+  if (!(c.l3 > 0)) c.l3 = c.l2;
+  if (!(c.l1d > 0)) c.l1d = std::min(c.l2, 48 * 1024.0);
+  return c;
+}
+
+const std::vector<std::string>& base_feature_names() {
+  static const std::vector<std::string> n = [] {
+    std::vector<std::string> v;
+    for (const auto& k : flop_kinds()) v.push_back("flops_" + k);
+    for (const char* s : {"flops_other", "optimizer_flops", "bytes_in_l2", "bytes_beyond_l2",
+                          "calls", "steps", "samples"})
+      v.push_back(s);
+    return v;
+  }();
+  return n;
+}
+
+const std::vector<std::string>& shape_feature_names() {
+  static const std::vector<std::string> n = {"log_batch",
+                                             "log_infer_batch",
+                                             "log_params",
+                                             "log_flops_per_sample",
+                                             "log_ws_over_l2",
+                                             "log_flops_per_call",
+                                             "share_dense",
+                                             "share_conv",
+                                             "share_depthwise",
+                                             "share_norm_elem_pool",
+                                             "log_threads",
+                                             "log_epochs",
+                                             "adam"};
+  return n;
+}
+
+std::string arch_id_of(const std::string& workload, const WorkloadConfig& config) {
+  static const std::set<std::string> kNotShape = {
+      "batch_size", "infer_batch_size", "epochs",       "learning_rate", "optimizer",
+      "momentum",   "weight_decay",     "threads",      "seed",          "dataset",
+      "data_dir",   "train_samples",    "test_samples", "input_shape"};
+  nlohmann::json id = nlohmann::json::object();
+  for (const auto& [k, v] : config.items())
+    if (!kNotShape.count(k)) id[k] = v;
+  // The input shape, whatever data set gives it.
+  const std::string ds = config.value("dataset", std::string("fashion-mnist"));
+  id["input"] = ds == "cifar10"         ? nlohmann::json({3, 32, 32})
+                : ds == "fashion-mnist" ? nlohmann::json({1, 28, 28})
+                                        : config.value("input_shape", nlohmann::json({1, 28, 28}));
+  return workload + id.dump();
+}
+
+RunFeatures features_of(const std::string& workload, const WorkloadConfig& c,
+                        const CacheSizes& caches) {
+  const CostBreakdown cost = workload_cost_breakdown(workload, c);
+  if (cost.empty())
+    throw InputError(fmt::format("workload '{}' gives no cost breakdown, so it cannot be "
+                                 "estimated yet",
+                                 workload),
+                     "", 0, 0, "implement Workload::cost_breakdown() (docs/estimate.md)");
+  RunFeatures f;
+  f.workload = workload;
+  f.arch_id = arch_id_of(workload, c);
+  f.params = cost.params;
+  const double E = c.value("epochs", 1);
+  const double B = c.value("batch_size", 64);
+  const double Bi = c.value("infer_batch_size", B);
+  const double threads = c.value("threads", 1);
+  const double n_tr = double(split_size(c, "train_samples"));
+  const double n_te = double(split_size(c, "test_samples"));
+  const double steps_tr = E * ceil_div(n_tr, B), steps_te = E * ceil_div(n_te, Bi);
+  f.samples_seen = E * (n_tr + n_te);
+
+  std::map<std::string, double> flops;
+  double fwd_per_sample = 0, calls_fwd = 0;
+  for (const auto& [kind, k] : cost.kinds) {
+    const bool own =
+        std::find(flop_kinds().begin(), flop_kinds().end(), kind) != flop_kinds().end();
+    flops[own ? kind : "other"] += E * (n_tr * (k.fwd_flops + k.bwd_flops) + n_te * k.fwd_flops);
+    fwd_per_sample += k.fwd_flops;
+    calls_fwd += double(k.calls);
+  }
+  for (const auto& [kind, v] : flops) f.flops_total += v;
+
+  const double act = cost.act_bytes_per_sample();
+  const double ws_tr = cost.weight_bytes + cost.grad_bytes + cost.optimizer_state_bytes +
+                       B * (2 * act + cost.input_bytes_per_sample);
+  const double ws_te = cost.weight_bytes + Bi * (act + cost.input_bytes_per_sample);
+  // Input bytes go with the samples feature (the batch gather), not here.
+  // Scratch (im2col) is written and read forward, and again by both backward GEMMs.
+  const double scratch = cost.scratch_bytes_per_sample();
+  const double bytes_tr =
+      steps_tr * cost.param_bytes_per_train_step() + E * n_tr * (3 * act + 4 * scratch);
+  const double bytes_te = steps_te * cost.weight_bytes + E * n_te * (act + 2 * scratch);
+  const double out_tr = beyond(ws_tr, caches.l2), out_te = beyond(ws_te, caches.l2);
+  const double calls = steps_tr * 2 * calls_fwd + steps_te * calls_fwd;
+
+  for (const auto& k : flop_kinds()) f.base.push_back(flops.count(k) ? flops[k] : 0.0);
+  f.base.push_back(flops.count("other") ? flops["other"] : 0.0);
+  // The optimiser's element-wise update per parameter and step: FLOPs per parameter of
+  // kernels/optim.cpp's updates (sgd 2, momentum 4, adam/adamw ~12 with the sqrt and divide).
+  const std::string opt = c.value("optimizer", std::string("momentum"));
+  const double per_param = opt == "sgd" ? 2 : opt == "momentum" ? 4 : 12;
+  f.base.push_back(steps_tr * double(cost.params) * per_param);
+  f.base.push_back(bytes_tr * (1 - out_tr) + bytes_te * (1 - out_te));
+  f.base.push_back(bytes_tr * out_tr + bytes_te * out_te);
+  f.base.push_back(calls);
+  f.base.push_back(steps_tr + steps_te);
+  f.base.push_back(f.samples_seen);
+
+  auto share = [&](std::initializer_list<const char*> kinds) {
+    double s = 0;
+    for (const char* k : kinds) s += flops.count(k) ? flops[k] : 0.0;
+    return f.flops_total > 0 ? s / f.flops_total : 0.0;
+  };
+  f.shape = {std::log(B),
+             std::log(Bi),
+             std::log(double(std::max<std::int64_t>(1, cost.params))),
+             std::log(std::max(1.0, fwd_per_sample)),
+             std::log(std::max(ws_tr, 1.0) / caches.l2),
+             std::log(std::max(1.0, fwd_per_sample * B / std::max(1.0, calls_fwd))),
+             share({"dense"}),
+             share({"conv"}),
+             share({"depthwise"}),
+             share({"norm", "elementwise", "pooling"}),
+             std::log(threads),
+             std::log(E),
+             c.value("optimizer", std::string("momentum")).rfind("adam", 0) == 0 ? 1.0 : 0.0};
+  return f;
+}
+
+std::vector<RunFeatures> runs_load(const std::string& dir, const CacheSizes& caches) {
+  const std::string path = dir + "/runs.jsonl";
+  std::ifstream in(path);
+  if (!in)
+    throw InputError("cannot read results", path, 0, 0,
+                     "name a folder that `greenbench run` wrote (it holds runs.jsonl)");
+  std::set<std::string> result_columns;
+  for (const auto& k : runs_columns_before_keys()) result_columns.insert(k);
+  for (const auto& k : runs_columns_after_keys()) result_columns.insert(k);
+  std::vector<RunFeatures> runs;
+  std::string line;
+  for (int line_no = 1; std::getline(in, line); line_no++) {
+    if (line.empty()) continue;
+    nlohmann::json row;
+    try {
+      row = nlohmann::json::parse(line);
+    } catch (const std::exception& e) {
+      throw InputError(fmt::format("not a JSON object: {}", e.what()), path, line_no, 1,
+                       "repair or remove the line");
+    }
+    if (row.value("status", "") != "ok") continue;
+    WorkloadConfig config = WorkloadConfig::object();
+    for (const auto& [k, v] : row.items())
+      if (!result_columns.count(k) && !v.is_null()) config[k] = v;
+    config["train_samples"] = row.at("train_samples");
+    config["test_samples"] = row.at("test_samples");
+    const std::string workload = row.at("workload").get<std::string>();
+    RunFeatures f;
+    try {
+      f = features_of(workload, workload_config_complete(workload, config), caches);
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("run {}: {}", row.value("run_id", "?"), e.what()), path, line_no,
+                       1, "");
+    }
+    f.run_id = row.at("run_id").get<std::string>();
+    f.measured_j = row.at("energy_j").get<double>();
+    f.measured_s = row.value("train_s", 0.0) + row.value("infer_s", 0.0);
+    f.folder = dir;
+    if (f.measured_j > 0) runs.push_back(std::move(f));
+  }
+  return runs;
+}
+
+}  // namespace greenbench::analysis

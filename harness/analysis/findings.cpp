@@ -1,0 +1,52 @@
+// Shared parts of the findings: the JSON form, the leave-one-group-out log-log predictor, and
+// the list of all five. The findings themselves are in finding_*.cpp.
+#include "analysis/findings.hpp"
+
+#include <cmath>
+#include <set>
+
+#include "analysis/stats.hpp"
+
+namespace greenbench::analysis {
+
+nlohmann::json Finding::to_json() const {
+  return {{"id", id},           {"key", key}, {"claim", claim},    {"verdict", verdict},
+          {"summary", summary}, {"n", n},     {"numbers", numbers}};
+}
+
+std::vector<double> loglog_leave_group_out(const std::vector<double>& x,
+                                           const std::vector<double>& y,
+                                           const std::vector<std::string>& group) {
+  const size_t n = x.size();
+  std::vector<double> pred(n, NAN);
+  auto usable = [&](size_t i) {
+    return std::isfinite(x[i]) && std::isfinite(y[i]) && x[i] > 0 && y[i] > 0;
+  };
+  std::set<std::string> groups;
+  for (size_t i = 0; i < n; ++i)
+    if (usable(i)) groups.insert(group[i]);
+  for (const auto& g : groups) {
+    std::vector<double> lx, ly;
+    std::set<std::string> others;
+    for (size_t i = 0; i < n; ++i)
+      if (usable(i) && group[i] != g) {
+        lx.push_back(std::log(x[i]));
+        ly.push_back(std::log(y[i]));
+        others.insert(group[i]);
+      }
+    if (others.size() < 2) continue;
+    const LineFit f = line_fit(lx, ly);
+    if (!std::isfinite(f.slope)) continue;
+    for (size_t i = 0; i < n; ++i)
+      if (usable(i) && group[i] == g) pred[i] = std::exp(f.intercept + f.slope * std::log(x[i]));
+  }
+  return pred;
+}
+
+std::vector<Finding> findings_all(const RunsTable& t, const std::vector<EpochRow>& epochs,
+                                  const FindingOptions& o) {
+  return {finding_macs_vs_params(t, o), finding_batch_size(t, o), finding_inference_share(t, o),
+          finding_short_profile(t, epochs, o), finding_params_predict(t, o)};
+}
+
+}  // namespace greenbench::analysis

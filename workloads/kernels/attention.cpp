@@ -1,0 +1,349 @@
+// Multi-head self-attention: per (batch, head) two sgemms forward and four backward over
+// strided views of qkv, with the scale, mask and softmax fused into one pass over each score
+// row; the KV-cache step in plain loops; and the double-precision references. See attention.hpp.
+#include "kernels/attention.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+namespace greenbench::kernels {
+
+namespace {
+
+// exp(x) for x <= 0 (softmax after the max shift), in branch-free float arithmetic that
+// vectorises: x = n ln2 + r, |r| <= ln2/2, exp(r) by Cephes' degree-6 polynomial (relative
+// error ~2e-7), 2^n by building the exponent bits. x is clamped at -87 (exp ~1.6e-38, far
+// below what a softmax row can resolve; masked entries are zeroed by the callers).
+inline float exp_nonpositive(float x) {
+  const float xc = std::max(x, -87.0f);
+  // n = round(xc / ln2) by the 1.5 * 2^23 trick (float to int conversion and floor stop GCC
+  // from vectorising the loop); k, the same integer, from the sum's low mantissa bits.
+  const float big = xc * 1.44269504088896341f + 12582912.0f;
+  const float n = big - 12582912.0f;
+  const std::int32_t k = std::bit_cast<std::int32_t>(big) - 0x4B400000;
+  const float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float y = p * r * r + r + 1.0f;
+  return y * std::bit_cast<float>((k + 127) << 23);
+}
+
+// p (n) = softmax(s (n)) in place, with s already scaled; row of a probability matrix.
+inline void softmax_inplace(float* s, int n) {
+  float mx16[16];
+  for (int j = 0; j < 16; j++) mx16[j] = -std::numeric_limits<float>::infinity();
+  int j = 0;
+  for (; j + 16 <= n; j += 16)
+    for (int l = 0; l < 16; l++) mx16[l] = std::max(mx16[l], s[j + l]);
+  float mx = -std::numeric_limits<float>::infinity();
+  for (; j < n; j++) mx = std::max(mx, s[j]);
+  for (int l = 0; l < 16; l++) mx = std::max(mx, mx16[l]);
+  for (int i = 0; i < n; i++) s[i] = exp_nonpositive(s[i] - mx);
+  const float inv = 1.0f / detail::sum_floats(s, n);
+  for (int i = 0; i < n; i++) s[i] *= inv;
+}
+
+// Dot product of a (n) and b (n) with 8 partial sums, so it vectorises without -ffast-math
+// (one running sum is a chain of dependent adds: the KV-cache step's cost per cached key).
+inline float dot8(const float* a, const float* b, int n) {
+  float acc[8] = {};
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; j++) acc[j] += a[i + j] * b[i + j];
+  float s = 0.0f;
+  for (; i < n; i++) s += a[i] * b[i];
+  for (int j = 0; j < 8; j++) s += acc[j];
+  return s;
+}
+
+// Sequences up to this many tokens (and heads up to kLoopMaxHS wide) take the loop path: per
+// (batch, head) the products are T x T x HS with T, HS ~ 16 (vit), where five BLAS calls per
+// head cost more in call overhead than the arithmetic. Longer sequences take the sgemm path.
+constexpr int kLoopMaxT = 48, kLoopMaxHS = 128;
+
+// xT (HS, T) = x (T, HS, row stride ld): keys or values of one head, transposed so that a
+// query's scores against all T of them are one contiguous vector loop.
+template <int kHS>
+inline void transpose_head(float* xT, const float* x, int ld, int T, int hs) {
+  const int HS = kHS > 0 ? kHS : hs;
+  for (int d = 0; d < HS; d++)
+    for (int j = 0; j < T; j++) xT[std::int64_t(d) * T + j] = x[std::int64_t(j) * ld + d];
+}
+
+// row (T) = scale * sum_d a[d] * xT[d, :], 16 columns at a time in registers (a running row
+// in memory would chain every update through a store and a reload).
+template <int kHS>
+inline void scores_row(float* row, const float* a, const float* xT, int T, int hs, float scale) {
+  const int HS = kHS > 0 ? kHS : hs;
+  int j0 = 0;
+  for (; j0 + 16 <= T; j0 += 16) {
+    float acc[16] = {};
+    for (int d = 0; d < HS; d++) {
+      const float ad = a[d];
+      const float* x = xT + std::int64_t(d) * T + j0;
+      for (int l = 0; l < 16; l++) acc[l] += ad * x[l];
+    }
+    for (int l = 0; l < 16; l++) row[j0 + l] = scale * acc[l];
+  }
+  for (int j = j0; j < T; j++) {
+    float acc = 0.0f;
+    for (int d = 0; d < HS; d++) acc += a[d] * xT[std::int64_t(d) * T + j];
+    row[j] = scale * acc;
+  }
+}
+
+// y[r] (HS floats, row stride ldy) += sum_j a(r, j) x[j] (row stride ldx) for r < R, j < J,
+// where a(r, j) = a[r * a_row + j * a_col]: the p v, p^T dO, ds k and ds^T q products of one
+// head. Four rows at a time with their sums in registers (kHS > 0 unrolls the head), so each
+// row of y is read and written once rather than once per j.
+template <int kHS>
+inline void accumulate_rows(float* y, int ldy, const float* a, std::int64_t a_row,
+                            std::int64_t a_col, int R, int J, const float* x, int ldx, int hs) {
+  constexpr int W = kHS > 0 ? kHS : kLoopMaxHS;
+  const int HS = kHS > 0 ? kHS : hs;
+  for (int r0 = 0; r0 < R; r0 += 4) {
+    const int rows = std::min(4, R - r0);
+    float acc[4][W] = {};
+    for (int j = 0; j < J; j++) {
+      const float* xj = x + std::int64_t(j) * ldx;
+      for (int r = 0; r < 4; r++) {
+        const float arj = r < rows ? a[(r0 + r) * a_row + j * a_col] : 0.0f;
+        for (int d = 0; d < HS; d++) acc[r][d] += arj * xj[d];
+      }
+    }
+    for (int r = 0; r < rows; r++) {
+      float* yr = y + std::int64_t(r0 + r) * ldy;
+      for (int d = 0; d < HS; d++) yr[d] += acc[r][d];
+    }
+  }
+}
+
+// One head's forward over strided q, k, v (row stride ld) into p (T, T) and o (row stride ldo).
+template <int kHS>
+void head_forward_loops(float* o, int ldo, float* p, const float* q, const float* k, const float* v,
+                        int ld, int T, int hs, float scale, bool causal) {
+  const int HS = kHS > 0 ? kHS : hs;
+  float kT[kLoopMaxT * kLoopMaxHS];
+  transpose_head<kHS>(kT, k, ld, T, HS);
+  for (int i = 0; i < T; i++) {
+    float* row = p + std::int64_t(i) * T;
+    const int n = causal ? i + 1 : T;
+    scores_row<kHS>(row, q + std::int64_t(i) * ld, kT, T, HS, scale);
+    softmax_inplace(row, n);
+    for (int j = n; j < T; j++) row[j] = 0.0f;
+    float* oi = o + std::int64_t(i) * ldo;
+    for (int d = 0; d < HS; d++) oi[d] = 0.0f;
+  }
+  accumulate_rows<kHS>(o, ldo, p, T, 1, T, T, v, ld, HS);  // o = p v
+}
+
+void head_forward_blas(float* o, int ldo, float* p, const float* q, const float* k, const float* v,
+                       int ld, int T, int HS, float scale, bool causal) {
+  // p = scale * q k^T; causal: rows in blocks of 32 against the keys they can see.
+  if (!causal) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, HS, scale, q, ld, k, ld, 0.0f, p, T);
+  } else {
+    for (int r0 = 0; r0 < T; r0 += 32) {
+      const int rows = std::min(32, T - r0), keys = r0 + rows;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, keys, HS, scale,
+                  q + std::int64_t(r0) * ld, ld, k, ld, 0.0f, p + std::int64_t(r0) * T, T);
+    }
+  }
+  for (int i = 0; i < T; i++) {
+    float* row = p + std::int64_t(i) * T;
+    const int n = causal ? i + 1 : T;
+    softmax_inplace(row, n);
+    for (int j = n; j < T; j++) row[j] = 0.0f;
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, HS, T, 1.0f, p, T, v, ld, 0.0f, o, ldo);
+}
+
+// One head's backward: dq, dk, dv (row stride ld) from dO (row stride ldo) and p (T, T).
+// ds: T*T scratch. beta 0 overwrites dq, dk, dv; 1 accumulates.
+template <int kHS>
+void head_backward_loops(float* dq, float* dk, float* dv, float* ds, const float* dO, int ldo,
+                         const float* p, const float* q, const float* k, const float* v, int ld,
+                         int T, int hs, float scale, float beta) {
+  const int HS = kHS > 0 ? kHS : hs;
+  if (beta == 0.0f) {
+    for (int j = 0; j < T; j++)
+      for (int d = 0; d < HS; d++) {
+        dq[std::int64_t(j) * ld + d] = 0.0f;
+        dk[std::int64_t(j) * ld + d] = 0.0f;
+        dv[std::int64_t(j) * ld + d] = 0.0f;
+      }
+  }
+  float vT[kLoopMaxT * kLoopMaxHS];
+  transpose_head<kHS>(vT, v, ld, T, HS);
+  for (int i = 0; i < T; i++) {
+    const float* pi = p + std::int64_t(i) * T;
+    float* dsi = ds + std::int64_t(i) * T;
+    scores_row<kHS>(dsi, dO + std::int64_t(i) * ldo, vT, T, HS, 1.0f);  // dp_i = dO_i v^T
+    float dot = 0.0f;
+    for (int j = 0; j < T; j++) dot += pi[j] * dsi[j];
+    for (int j = 0; j < T; j++) dsi[j] = scale * pi[j] * (dsi[j] - dot);  // scaled score grad
+  }
+  accumulate_rows<kHS>(dv, ld, p, 1, T, T, T, dO, ldo, HS);  // dv = p^T dO
+  accumulate_rows<kHS>(dk, ld, ds, 1, T, T, T, q, ld, HS);   // dk = ds^T q
+  accumulate_rows<kHS>(dq, ld, ds, T, 1, T, T, k, ld, HS);   // dq = ds k
+}
+
+void head_backward_blas(float* dq, float* dk, float* dv, float* ds, const float* dO, int ldo,
+                        const float* p, const float* q, const float* k, const float* v, int ld,
+                        int T, int HS, float scale, float beta) {
+  // dv = p^T dO; dp = dO v^T
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, HS, T, 1.0f, p, T, dO, ldo, beta, dv, ld);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, HS, 1.0f, dO, ldo, v, ld, 0.0f, ds, T);
+  // ds = p * (dp - sum_j p dp): the softmax backward, fused per row (masked p are 0).
+  for (int i = 0; i < T; i++) {
+    const float* pr = p + std::int64_t(i) * T;
+    float* dr = ds + std::int64_t(i) * T;
+    const float dot = detail::sum_centered_products(pr, 0.0f, dr, 0.0f, T);
+    for (int j = 0; j < T; j++) dr[j] = pr[j] * (dr[j] - dot);
+  }
+  // dq = scale ds k; dk = scale ds^T q
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, HS, T, scale, ds, T, k, ld, beta, dq,
+              ld);
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, HS, T, scale, ds, T, q, ld, beta, dk, ld);
+}
+
+}  // namespace
+
+void attention_forward(float* out, float* att, const float* qkv, int B, int T, int C, int NH,
+                       bool causal) {
+  const int HS = C / NH, C3 = 3 * C;
+  const float scale = 1.0f / std::sqrt(float(HS));
+  auto head = head_forward_blas;
+  if (T <= kLoopMaxT && HS <= kLoopMaxHS)  // head sizes of common models unrolled
+    head = HS == 8    ? head_forward_loops<8>
+           : HS == 16 ? head_forward_loops<16>
+           : HS == 32 ? head_forward_loops<32>
+           : HS == 64 ? head_forward_loops<64>
+                      : head_forward_loops<0>;
+  for (int b = 0; b < B; b++) {
+    const float* base = qkv + std::int64_t(b) * T * C3;
+    for (int h = 0; h < NH; h++)
+      head(out + std::int64_t(b) * T * C + h * HS, C, att + (std::int64_t(b) * NH + h) * T * T,
+           base + h * HS, base + C + h * HS, base + 2 * C + h * HS, C3, T, HS, scale, causal);
+  }
+}
+
+void attention_backward(float* dqkv, float* scratch, const float* dout, const float* qkv,
+                        const float* att, int B, int T, int C, int NH, Grad mode) {
+  const int HS = C / NH, C3 = 3 * C;
+  const float scale = 1.0f / std::sqrt(float(HS));
+  const float beta = mode == Grad::accumulate ? 1.0f : 0.0f;
+  auto head = head_backward_blas;
+  if (T <= kLoopMaxT && HS <= kLoopMaxHS)
+    head = HS == 8    ? head_backward_loops<8>
+           : HS == 16 ? head_backward_loops<16>
+           : HS == 32 ? head_backward_loops<32>
+           : HS == 64 ? head_backward_loops<64>
+                      : head_backward_loops<0>;
+  for (int b = 0; b < B; b++) {
+    const float* base = qkv + std::int64_t(b) * T * C3;
+    float* dbase = dqkv + std::int64_t(b) * T * C3;
+    for (int h = 0; h < NH; h++)
+      head(dbase + h * HS, dbase + C + h * HS, dbase + 2 * C + h * HS, scratch,
+           dout + std::int64_t(b) * T * C + h * HS, C, att + (std::int64_t(b) * NH + h) * T * T,
+           base + h * HS, base + C + h * HS, base + 2 * C + h * HS, C3, T, HS, scale, beta);
+  }
+}
+
+void attention_decode(float* out, const float* q, int ld_q, const float* kcache,
+                      const float* vcache, int B, int L, int Tmax, int C, int NH, float* scratch) {
+  const int HS = C / NH;
+  const float scale = 1.0f / std::sqrt(float(HS));
+  for (int b = 0; b < B; b++) {
+    const float* kb = kcache + std::int64_t(b) * Tmax * C;
+    const float* vb = vcache + std::int64_t(b) * Tmax * C;
+    for (int h = 0; h < NH; h++) {
+      const float* qh = q + std::int64_t(b) * ld_q + h * HS;
+      for (int j = 0; j < L; j++)
+        scratch[j] = scale * dot8(qh, kb + std::int64_t(j) * C + h * HS, HS);
+      softmax_inplace(scratch, L);
+      float* o = out + std::int64_t(b) * C + h * HS;
+      for (int d = 0; d < HS; d++) o[d] = 0.0f;
+      for (int j = 0; j < L; j++) {
+        const float* vj = vb + std::int64_t(j) * C + h * HS;
+        const float pj = scratch[j];
+        for (int d = 0; d < HS; d++) o[d] += pj * vj[d];
+      }
+    }
+  }
+}
+
+void attention_forward_naive(float* out, float* att, const float* qkv, int B, int T, int C, int NH,
+                             bool causal) {
+  const int HS = C / NH, C3 = 3 * C;
+  const double scale = 1.0 / std::sqrt(double(HS));
+  std::vector<double> s(static_cast<std::size_t>(T));
+  for (int b = 0; b < B; b++)
+    for (int h = 0; h < NH; h++)
+      for (int i = 0; i < T; i++) {
+        const float* q = qkv + (std::int64_t(b) * T + i) * C3 + h * HS;
+        double mx = -1e300;
+        for (int j = 0; j < T; j++) {
+          const float* k = qkv + (std::int64_t(b) * T + j) * C3 + C + h * HS;
+          double d = 0;
+          for (int e = 0; e < HS; e++) d += double(q[e]) * k[e];
+          s[j] = (causal && j > i) ? -INFINITY : d * scale;
+          mx = std::max(mx, s[j]);
+        }
+        double sum = 0;
+        for (int j = 0; j < T; j++) sum += (s[j] = std::exp(s[j] - mx));
+        float* p = att + ((std::int64_t(b) * NH + h) * T + i) * T;
+        for (int j = 0; j < T; j++) p[j] = float(s[j] / sum);
+        for (int e = 0; e < HS; e++) {
+          double o = 0;
+          for (int j = 0; j < T; j++)
+            o += s[j] / sum * qkv[(std::int64_t(b) * T + j) * C3 + 2 * C + h * HS + e];
+          out[(std::int64_t(b) * T + i) * C + h * HS + e] = float(o);
+        }
+      }
+}
+
+void attention_backward_naive(float* dqkv, const float* dout, const float* qkv, const float* att,
+                              int B, int T, int C, int NH, Grad mode) {
+  const int HS = C / NH, C3 = 3 * C;
+  const double scale = 1.0 / std::sqrt(double(HS));
+  std::vector<double> g(std::size_t(B) * T * C3, 0.0), dp(static_cast<std::size_t>(T));
+  auto at = [&](int b, int t, int col) { return (std::int64_t(b) * T + t) * C3 + col; };
+  for (int b = 0; b < B; b++)
+    for (int h = 0; h < NH; h++)
+      for (int i = 0; i < T; i++) {
+        const float* p = att + ((std::int64_t(b) * NH + h) * T + i) * T;
+        const float* dO = dout + (std::int64_t(b) * T + i) * C + h * HS;
+        double dot = 0;
+        for (int j = 0; j < T; j++) {
+          double d = 0;
+          for (int e = 0; e < HS; e++) {
+            d += double(dO[e]) * qkv[at(b, j, 2 * C + h * HS + e)];
+            g[at(b, j, 2 * C + h * HS + e)] += double(p[j]) * dO[e];  // dv
+          }
+          dp[j] = d;
+          dot += d * p[j];
+        }
+        for (int j = 0; j < T; j++) {
+          const double ds = p[j] * (dp[j] - dot) * scale;
+          for (int e = 0; e < HS; e++) {
+            g[at(b, i, h * HS + e)] += ds * qkv[at(b, j, C + h * HS + e)];  // dq
+            g[at(b, j, C + h * HS + e)] += ds * qkv[at(b, i, h * HS + e)];  // dk
+          }
+        }
+      }
+  const bool acc = mode == Grad::accumulate;
+  for (std::size_t i = 0; i < g.size(); i++) dqkv[i] = float(acc ? dqkv[i] + g[i] : g[i]);
+}
+
+}  // namespace greenbench::kernels

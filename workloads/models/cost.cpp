@@ -1,0 +1,145 @@
+// net_cost: walks the node list and adds each node's forward and backward FLOPs, activation
+// bytes and calls to its op kind. See cost.hpp; the conventions are in docs/estimate.md.
+// Not the MAC count of the SPEC (Net::macs_per_sample), which counts conv and dense only.
+#include "models/cost.hpp"
+
+#include "kernels/conv2d.hpp"
+#include "kernels/dense.hpp"
+#include "kernels/depthwise_conv2d.hpp"
+
+namespace greenbench::models {
+
+namespace {
+
+constexpr double kFloatBytes = 4;
+
+// FLOPs per element of the element-wise and normalisation ops (forward, backward).
+constexpr double kReluFwd = 1, kReluBwd = 1;
+constexpr double kGeluFwd = 8, kGeluBwd = 12;
+constexpr double kTanhFwd = 4, kTanhBwd = 3;
+constexpr double kAddFwd = 1, kAddBwd = 1;
+constexpr double kNormFwd = 6, kNormBwd = 10;  // batch norm: stats, normalise, affine
+constexpr double kLossFwd = 5, kLossBwd = 2;   // softmax cross-entropy, per logit
+
+}  // namespace
+
+CostBreakdown net_cost(const std::vector<Node>& nodes, kernels::Optimizer optimizer) {
+  CostBreakdown cost;
+  auto add = [&cost](const char* kind, double fwd, double bwd, double act_elems) {
+    OpKindCost& k = cost.kinds[kind];
+    k.fwd_flops += fwd;
+    k.bwd_flops += bwd;
+    k.act_bytes += act_elems * kFloatBytes;
+    k.calls += 1;
+  };
+  const Node& input = nodes.at(0);
+  cost.input_bytes_per_sample = double(input.C) * input.H * input.W * kFloatBytes;
+  for (std::size_t i = 1; i < nodes.size(); i++) {
+    const Node& n = nodes[i];
+    const double out = double(n.C) * n.H * n.W;  // output elements of one sample
+    const bool first = n.in0 == 0;               // no input gradient into the data
+    std::int64_t weights = 0, biases = 0;
+    switch (n.kind) {
+      case NodeKind::dense: {
+        const double f = 2.0 * double(kernels::dense_macs(n.in_features, n.C));
+        add("dense", f, first ? f : 2 * f, out);
+        weights = std::int64_t(n.in_features) * n.C, biases = n.C;
+        break;
+      }
+      case NodeKind::conv:
+      case NodeKind::conv_pool: {
+        const double f = 2.0 * double(kernels::conv2d_macs(n.s, n.C));
+        const double conv_out = double(n.C) * n.s.OH() * n.s.OW();
+        add("conv", f, first ? f : 2 * f, n.kind == NodeKind::conv ? out : 0);
+        // im2col: (C K K, OH OW) floats per sample, unless a 1x1 stride-1 conv reads its input.
+        if (!(n.s.K == 1 && n.s.stride == 1 && n.s.pad == 0))
+          cost.kinds["conv"].scratch_bytes +=
+              double(n.s.C) * n.s.K * n.s.K * n.s.OH() * n.s.OW() * kFloatBytes;
+        if (n.kind == NodeKind::conv_pool) {  // ReLU on the conv output, then the 2x2 pool
+          add("elementwise", kReluFwd * conv_out, kReluBwd * conv_out, 0);
+          add("pooling", 4 * out, conv_out, out);
+        }
+        weights = std::int64_t(n.C) * n.s.C * n.s.K * n.s.K, biases = n.bias ? n.C : 0;
+        break;
+      }
+      case NodeKind::dwconv: {
+        const double f = 2.0 * double(kernels::depthwise_conv2d_macs(n.s));
+        add("depthwise", f, first ? f : 2 * f, out);
+        weights = std::int64_t(n.C) * n.s.K * n.s.K, biases = n.bias ? n.C : 0;
+        break;
+      }
+      case NodeKind::batchnorm:
+        add("norm", kNormFwd * out, kNormBwd * out, out);
+        weights = biases = n.C;
+        break;
+      case NodeKind::relu:
+        add("elementwise", kReluFwd * out, kReluBwd * out, out);
+        break;
+      case NodeKind::gelu:
+        add("transcendental", kGeluFwd * out, kGeluBwd * out, out);
+        break;
+      case NodeKind::tanh:
+        add("transcendental", kTanhFwd * out, kTanhBwd * out, out);
+        break;
+      case NodeKind::add:
+        add("elementwise", kAddFwd * out, kAddBwd * out, out);
+        break;
+      case NodeKind::maxpool: {
+        const double in = double(n.s.C) * n.s.H * n.s.W;
+        add("pooling", double(n.s.K) * n.s.K * out, in, out);
+        break;
+      }
+      case NodeKind::gap: {
+        const Node& p = nodes.at(std::size_t(n.in0));
+        const double in = double(p.C) * p.H * p.W;
+        add("pooling", in, in, out);
+        break;
+      }
+      case NodeKind::input:
+        break;
+    }
+    cost.params += weights + biases;
+  }
+  const double classes = nodes.back().C;
+  add("loss", kLossFwd * classes, kLossBwd * classes, classes);
+  cost.weight_bytes = double(cost.params) * kFloatBytes;
+  cost.grad_bytes = cost.weight_bytes;
+  cost.optimizer_state_bytes =
+      double(kernels::optim_state_floats(optimizer, std::size_t(cost.params))) * kFloatBytes;
+  return cost;
+}
+
+}  // namespace greenbench::models
+
+namespace greenbench {
+
+double CostBreakdown::act_bytes_per_sample() const {
+  double sum = 0;
+  for (const auto& [kind, k] : kinds) sum += k.act_bytes;
+  return sum;
+}
+
+double CostBreakdown::scratch_bytes_per_sample() const {
+  double sum = 0;
+  for (const auto& [kind, k] : kinds) sum += k.scratch_bytes;
+  return sum;
+}
+
+nlohmann::json CostBreakdown::to_json() const {
+  nlohmann::json j = {{"params", params},
+                      {"weight_bytes", weight_bytes},
+                      {"grad_bytes", grad_bytes},
+                      {"optimizer_state_bytes", optimizer_state_bytes},
+                      {"input_bytes_per_sample", input_bytes_per_sample},
+                      {"act_bytes_per_sample", act_bytes_per_sample()},
+                      {"param_bytes_per_train_step", param_bytes_per_train_step()}};
+  for (const auto& [kind, k] : kinds)
+    j["kinds"][kind] = {{"fwd_flops", k.fwd_flops},
+                        {"bwd_flops", k.bwd_flops},
+                        {"act_bytes", k.act_bytes},
+                        {"scratch_bytes", k.scratch_bytes},
+                        {"calls", k.calls}};
+  return j;
+}
+
+}  // namespace greenbench
