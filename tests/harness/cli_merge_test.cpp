@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -198,6 +199,54 @@ TEST_F(CliMerge, AFailureWhileWritingLeavesNothingBehind) {
   auto r = testing::cli_run({"merge", dir_ + "/s1", dir_ + "/s2", "-o", dir_ + "/parent/m"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_TRUE(fs::is_empty(dir_ + "/parent")) << "a half-made folder was left";
+}
+
+// The "shards + merge equal the whole grid": a grid run whole and as shards 0/2 and
+// 1/2 (run --shard), merged, holds the same runs with the same configuration columns.
+TEST(CliMergeGrid, ShardsOfAGridMergeToTheWholeGrid) {
+  const std::string dir = testing::temp_dir_make("gb_merge_grid");
+  const std::string grid = dir + "/g.yaml";
+  std::ofstream(grid)
+      << "name: tiny\nmeter: estimate\nrepeats: 1\nidle_baseline_s: 0\npause_s: 0\n"
+         "defaults: {dataset: synthetic, train_samples: 100, test_samples: 50, epochs: 1}\n"
+         "experiments:\n  - workload: mlp\n    grid:\n      hidden: [[8], [16], [24]]\n"
+         "      batch_size: [16, 32]\n";
+  auto whole = testing::cli_run({"run", grid, "--out", dir + "/whole"});
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  for (const char* shard : {"0/2", "1/2"}) {
+    auto r = testing::cli_run(
+        {"run", grid, "--shard", shard, "--out", dir + "/s" + std::string(1, shard[0])});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  auto only_one = testing::cli_run({"merge", dir + "/s0", "-o", dir + "/part"});
+  ASSERT_EQ(only_one.exit_code, 0) << only_one.err;
+  EXPECT_NE(only_one.err.find("shards 1 of 2 are not among the inputs"), std::string::npos)
+      << only_one.err;
+  auto m = testing::cli_run({"merge", dir + "/s0", dir + "/s1", "-o", dir + "/merged"});
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_EQ(m.err.find("note"), std::string::npos) << m.err;
+  std::map<std::string, nlohmann::json> want, got;
+  for (const auto& r : jsonl_of(dir + "/whole/runs.jsonl"))
+    want[r["run_id"].get<std::string>()] = r;
+  for (const auto& r : jsonl_of(dir + "/merged/runs.jsonl"))
+    got[r["run_id"].get<std::string>()] = r;
+  ASSERT_EQ(want.size(), 6u);
+  ASSERT_EQ(got.size(), want.size());
+  for (const auto& [id, r] : want) {
+    ASSERT_TRUE(got.count(id)) << id;
+    for (const char* key :
+         {"config_id", "hidden", "batch_size", "params", "macs_per_sample", "status"})
+      EXPECT_EQ(got[id][key], r[key]) << id << " " << key;
+    EXPECT_TRUE(fs::exists(dir + "/merged/traces/" + id + ".csv"));
+  }
+  EXPECT_EQ(lines_of(dir + "/merged/runs.csv")[0], lines_of(dir + "/whole/runs.csv")[0]);
+  EXPECT_EQ(lines_of(dir + "/merged/epochs.csv").size(),
+            lines_of(dir + "/whole/epochs.csv").size());
+  auto meta = nlohmann::json::parse(std::ifstream(dir + "/merged/meta.json"));
+  EXPECT_EQ(meta["shards"].size(), 2u);
+  EXPECT_EQ(meta["grid_name"], "tiny");
+  EXPECT_TRUE(meta.contains("grid_id"));
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -232,18 +232,22 @@ TEST(ResultsMerge, MissingShardsAreNotedAndGridIdsCompared) {
     auto m = meta_of("g", "", "", 1);
     m["grid_id"] = "abc";
     m["shard"] = {{"index", i}, {"count", 4}};
-    in.push_back(results_folder_read(folder_make(f.dir + "/s" + std::to_string(i), m, {}, kHeader)));
+    in.push_back(
+        results_folder_read(folder_make(f.dir + "/s" + std::to_string(i), m, {}, kHeader)));
   }
   const auto m = results_merge(in, "now");
   ASSERT_EQ(m.notes.size(), 1u);
-  EXPECT_EQ(m.notes[0], "shards 1, 3 of 4 are not among the inputs: the merged folder holds part of the grid");
-  EXPECT_EQ(m.meta["shards"], nlohmann::json::parse(R"([{"index":0,"count":4},{"index":2,"count":4}])"));
+  EXPECT_EQ(m.notes[0],
+            "shards 1, 3 of 4 are not among the inputs: the merged folder holds part of the grid");
+  EXPECT_EQ(m.meta["shards"],
+            nlohmann::json::parse(R"([{"index":0,"count":4},{"index":2,"count":4}])"));
   in[1].meta["grid_id"] = "abd";  // same name and text, different runs (e.g. other --set overrides)
   try {
     results_merge(in, "now");
     ADD_FAILURE();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("grid_id is \"abc\" vs \"abd\""), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("grid_id is \"abc\" vs \"abd\""), std::string::npos)
+        << e.what();
   }
 }
 
@@ -338,12 +342,15 @@ TEST(ResultsMerge, DamageBeforeTheLastLineIsAnErrorWithItsLine) {
   }
   // Found by tests/fuzz/results_folder_fuzz.cpp: a header name with a control character
   // became a runs.jsonl field name that merge could not read back.
-  spit(a + "/runs.csv", "run_id,st\x16" "atus\nx-r0,ok\n");
+  spit(a + "/runs.csv",
+       "run_id,st\x16"
+       "atus\nx-r0,ok\n");
   try {
     results_folder_read(a);
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("runs.csv:1: bad header: column name \"st\\u0016atus\" is holding control"),
+    EXPECT_NE(std::string(e.what()).find(
+                  "runs.csv:1: bad header: column name \"st\\u0016atus\" is holding control"),
               std::string::npos)
         << e.what();
   }
