@@ -2,9 +2,9 @@
 // values the way harness/results_writer.cpp writes them. Not folder reading or merging.
 #include "results_csv.hpp"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 namespace greenbench {
 
@@ -44,7 +44,7 @@ bool csv_split(std::string_view line, std::vector<std::string>* cells, int* bad_
     }
     cells->push_back(std::move(cell));
     if (i >= line.size()) return true;
-    ++i;  // the comma
+    ++i;                     // the comma
     if (i == line.size()) {  // a trailing comma: one more, empty cell
       cells->emplace_back();
       return true;
@@ -71,13 +71,16 @@ std::string csv_join(const std::vector<std::string>& cells) {
 std::string csv_cell_text(const nlohmann::json& v) {
   std::string s;
   if (v.is_null()) return "";
-  if (v.is_string()) s = v.get<std::string>();
-  else if (v.is_boolean()) s = v.get<bool>() ? "true" : "false";
+  if (v.is_string())
+    s = v.get<std::string>();
+  else if (v.is_boolean())
+    s = v.get<bool>() ? "true" : "false";
   else if (v.is_number_float()) {
     const double d = v.get<double>();
     if (!std::isfinite(d)) return "";
     s = fmt::format("{}", d);
-  } else s = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  } else
+    s = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   for (char& c : s)
     if (c == '\n' || c == '\r') c = ' ';
   return s;

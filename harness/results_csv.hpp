@@ -3,11 +3,10 @@
 // cell, so one row is one line). Not the reading of whole folders (results_read.hpp).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace greenbench {
 

@@ -4,11 +4,11 @@
 // meta.json listing the sources. Not file access (cmd_merge.cpp).
 #include "results_merge.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
@@ -44,7 +44,8 @@ std::string first_difference(const nlohmann::json& a, const nlohmann::json& b) {
   for (const auto& [k, v] : a.items()) keys.insert(k);
   for (const auto& [k, v] : b.items()) keys.insert(k);
   for (const auto& k : keys) {
-    const nlohmann::json va = a.contains(k) ? a[k] : nlohmann::json(), vb = b.contains(k) ? b[k] : nlohmann::json();
+    const nlohmann::json va = a.contains(k) ? a[k] : nlohmann::json(),
+                         vb = b.contains(k) ? b[k] : nlohmann::json();
     if (va != vb) return fmt::format("{}: {} vs {}", k, json_short(va), json_short(vb));
   }
   return "";
@@ -55,7 +56,8 @@ std::string grid_text_difference(const std::string& a, const std::string& b) {
   std::string ta, tb;
   const auto la = text_lines(a + "\n", &ta), lb = text_lines(b + "\n", &tb);
   for (size_t i = 0; i < std::max(la.size(), lb.size()); ++i) {
-    const std::string x = i < la.size() ? la[i] : "(end of file)", y = i < lb.size() ? lb[i] : "(end of file)";
+    const std::string x = i < la.size() ? la[i] : "(end of file)",
+                      y = i < lb.size() ? lb[i] : "(end of file)";
     if (x != y) return fmt::format("the grid files differ at line {}: '{}' vs '{}'", i + 1, x, y);
   }
   return "the grid files differ";
@@ -67,28 +69,33 @@ void grids_check(const std::vector<ResultsFolder>& inputs) {
   for (size_t i = 0; i < inputs.size(); ++i) {
     const nlohmann::json& m = inputs[i].meta;
     const auto version = m.find("schema_version");
-    if (version != m.end() && version->is_number_integer() && version->get<int64_t>() > kResultsSchemaVersion)
-      problems.push_back(fmt::format("{} was written by a newer greenbench (schema_version {}; this build reads up "
-                                     "to {})",
-                                     inputs[i].dir, version->get<int64_t>(), kResultsSchemaVersion));
+    if (version != m.end() && version->is_number_integer() &&
+        version->get<int64_t>() > kResultsSchemaVersion)
+      problems.push_back(fmt::format(
+          "{} was written by a newer greenbench (schema_version {}; this build reads up "
+          "to {})",
+          inputs[i].dir, version->get<int64_t>(), kResultsSchemaVersion));
     if (i == 0) continue;
     for (const auto& field : merge_grid_fields()) {
       const nlohmann::json a = ref.contains(field) ? ref[field] : nlohmann::json();
       const nlohmann::json b = m.contains(field) ? m[field] : nlohmann::json();
       if (a == b) continue;
-      const std::string what = field == "grid" && a.is_string() && b.is_string()
-                                   ? grid_text_difference(a.get<std::string>(), b.get<std::string>())
-                                   : fmt::format("{} is {} vs {}", field, json_short(a), json_short(b));
-      problems.push_back(fmt::format("{} and {} hold different grids: {}", inputs[0].dir, inputs[i].dir, what));
+      const std::string what =
+          field == "grid" && a.is_string() && b.is_string()
+              ? grid_text_difference(a.get<std::string>(), b.get<std::string>())
+              : fmt::format("{} is {} vs {}", field, json_short(a), json_short(b));
+      problems.push_back(
+          fmt::format("{} and {} hold different grids: {}", inputs[0].dir, inputs[i].dir, what));
       break;
     }
   }
   if (problems.empty()) return;
   std::string msg = "merge: cannot merge these folders";
   for (const auto& p : problems) msg += "\n  " + p;
-  throw InputError(msg, "", 0, 0,
-                   "\n  merge joins the shard folders of one grid (same grid_name, grid file and schema_version "
-                   "in meta.json); merge each grid's folders separately");
+  throw InputError(
+      msg, "", 0, 0,
+      "\n  merge joins the shard folders of one grid (same grid_name, grid file and schema_version "
+      "in meta.json); merge each grid's folders separately");
 }
 
 struct Kept {
@@ -99,7 +106,8 @@ struct Kept {
 
 // Column order of runs.csv: SPEC's fixed columns, then the workload keys in the order the
 // inputs' headers give them (then keys only the JSONL rows carry), then unknown extra columns.
-std::vector<std::string> runs_header_union(const std::vector<ResultsFolder>& inputs, const std::vector<Kept>& kept) {
+std::vector<std::string> runs_header_union(const std::vector<ResultsFolder>& inputs,
+                                           const std::vector<Kept>& kept) {
   const auto& before = runs_columns_before_keys();
   const auto& after = runs_columns_after_keys();
   std::set<std::string> fixed(before.begin(), before.end());
@@ -124,9 +132,12 @@ std::vector<std::string> runs_header_union(const std::vector<ResultsFolder>& inp
   return header;
 }
 
-std::string header_line(const std::vector<std::string>& header) { return csv_join(header) + "\n"; }
+std::string header_line(const std::vector<std::string>& header) {
+  return csv_join(header) + "\n";
+}
 
-void epochs_write(const std::vector<ResultsFolder>& inputs, const std::vector<Kept>& kept, MergeOutput* out) {
+void epochs_write(const std::vector<ResultsFolder>& inputs, const std::vector<Kept>& kept,
+                  MergeOutput* out) {
   std::vector<std::string> header = epochs_columns();
   std::set<std::string> seen(header.begin(), header.end());
   for (const auto& in : inputs)
@@ -159,10 +170,10 @@ void epochs_write(const std::vector<ResultsFolder>& inputs, const std::vector<Ke
   }
 }
 
-nlohmann::json meta_merge(const std::vector<ResultsFolder>& inputs, const std::vector<size_t>& kept_per_source,
-                          const std::string& now_iso) {
-  static const std::set<std::string> per_source = {"start_time", "end_time", "idle_power_w", "interrupted",
-                                                   "runs_planned", "shard"};
+nlohmann::json meta_merge(const std::vector<ResultsFolder>& inputs,
+                          const std::vector<size_t>& kept_per_source, const std::string& now_iso) {
+  static const std::set<std::string> per_source = {"start_time",  "end_time",     "idle_power_w",
+                                                   "interrupted", "runs_planned", "shard"};
   nlohmann::json meta = nlohmann::json::object();
   for (const auto& [key, value] : inputs[0].meta.items()) {
     if (per_source.count(key)) continue;
@@ -185,8 +196,10 @@ nlohmann::json meta_merge(const std::vector<ResultsFolder>& inputs, const std::v
     const auto st = m.find("start_time"), en = m.find("end_time");
     if (st != m.end() && st->is_string() && (start.empty() || st->get<std::string>() < start))
       start = st->get<std::string>();
-    if (en != m.end() && en->is_string() && en->get<std::string>() > end) end = en->get<std::string>();
-    if (en == m.end() || (m.contains("interrupted") && m["interrupted"] == true)) interrupted = true;
+    if (en != m.end() && en->is_string() && en->get<std::string>() > end)
+      end = en->get<std::string>();
+    if (en == m.end() || (m.contains("interrupted") && m["interrupted"] == true))
+      interrupted = true;
   }
   meta["start_time"] = start.empty() ? nlohmann::json() : nlohmann::json(start);
   meta["end_time"] = end.empty() ? nlohmann::json() : nlohmann::json(end);
@@ -197,15 +210,40 @@ nlohmann::json meta_merge(const std::vector<ResultsFolder>& inputs, const std::v
   return meta;
 }
 
+// With `run --shard I/N` folders ({"shard": {"index": I, "count": N}} in meta.json), says
+// which of the N shards none of the inputs holds: the merged folder is then not the whole grid.
+void shards_note(const std::vector<ResultsFolder>& inputs, std::vector<std::string>* notes) {
+  std::set<int64_t> have;
+  int64_t count = 0;
+  for (const auto& in : inputs) {
+    const auto s = in.meta.find("shard");
+    if (s == in.meta.end() || !s->is_object()) return;
+    const auto i = s->find("index"), n = s->find("count");
+    if (i == s->end() || n == s->end() || !i->is_number_integer() || !n->is_number_integer()) return;
+    if (count != 0 && n->get<int64_t>() != count) return;
+    count = n->get<int64_t>();
+    have.insert(i->get<int64_t>());
+  }
+  if (count <= 1 || count > 100000) return;
+  std::string missing;
+  for (int64_t i = 0; i < count; ++i)
+    if (!have.count(i)) missing += (missing.empty() ? "" : ", ") + std::to_string(i);
+  if (!missing.empty())
+    notes->push_back(fmt::format("shards {} of {} are not among the inputs: the merged folder holds part "
+                                 "of the grid",
+                                 missing, count));
+}
+
 }  // namespace
 
 const std::vector<std::string>& merge_grid_fields() {
-  static const std::vector<std::string> f = {"schema_version", "grid_name", "grid"};
+  static const std::vector<std::string> f = {"schema_version", "grid_name", "grid", "grid_id"};
   return f;
 }
 
 MergeOutput results_merge(const std::vector<ResultsFolder>& inputs, const std::string& now_iso) {
-  if (inputs.empty()) throw InputError("merge: no input folders", "", 0, 0, "give at least one results folder");
+  if (inputs.empty())
+    throw InputError("merge: no input folders", "", 0, 0, "give at least one results folder");
   grids_check(inputs);
   MergeOutput out;
   std::vector<Kept> kept;
@@ -231,15 +269,17 @@ MergeOutput results_merge(const std::vector<ResultsFolder>& inputs, const std::s
       if (have != got) {
         ++out.duplicates_resolved;
         const bool replace = got > have;
-        out.notes.push_back(fmt::format("run {}: kept the {} row of {}, dropped the {} row of {}", id,
-                                        status_of(replace ? row : k.row), replace ? origin : k.origin,
-                                        status_of(replace ? k.row : row), replace ? k.origin : origin));
+        out.notes.push_back(
+            fmt::format("run {}: kept the {} row of {}, dropped the {} row of {}", id,
+                        status_of(replace ? row : k.row), replace ? origin : k.origin,
+                        status_of(replace ? k.row : row), replace ? k.origin : origin));
         if (replace) k = {row, i, origin};
         continue;
       }
       ++out.conflicts;
-      out.notes.push_back(fmt::format("run {}: CONFLICT: {} and {} hold different {} rows ({}); kept the first", id,
-                                      k.origin, origin, status_of(row), first_difference(k.row, row)));
+      out.notes.push_back(
+          fmt::format("run {}: CONFLICT: {} and {} hold different {} rows ({}); kept the first", id,
+                      k.origin, origin, status_of(row), first_difference(k.row, row)));
     }
   }
 
@@ -259,6 +299,7 @@ MergeOutput results_merge(const std::vector<ResultsFolder>& inputs, const std::s
   }
   epochs_write(inputs, kept, &out);
   out.meta = meta_merge(inputs, kept_per_source, now_iso);
+  shards_note(inputs, &out.notes);
   return out;
 }
 

@@ -3,10 +3,9 @@
 // Not file access (cmd_merge.cpp) and not reading (results_read.hpp).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "results_read.hpp"
 

@@ -4,11 +4,10 @@
 // Anything else malformed is an InputError naming file:line:column. Not merging (results_merge).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace greenbench {
 
@@ -35,7 +34,8 @@ std::vector<std::string> text_lines(const std::string& text, std::string* torn);
 
 // Parses a CSV file's text. `path` names it in messages. Rows whose cell count differs from
 // the header's, or with bad quoting, are InputError (file:line:column).
-CsvTable csv_table_parse(const std::string& text, const std::string& path, std::vector<std::string>* notes);
+CsvTable csv_table_parse(const std::string& text, const std::string& path,
+                         std::vector<std::string>* notes);
 
 // Parses runs.jsonl's text: each line one JSON object with a string run_id.
 std::vector<nlohmann::json> runs_jsonl_parse(const std::string& text, const std::string& path,

@@ -93,6 +93,14 @@ nlohmann::json sets_parse(const std::vector<std::string>& sets) {
     } catch (const YAML::Exception& e) {
       throw InputError(fmt::format("--set {}: the value is not valid YAML ({})", kv, e.msg));
     }
+    // yaml-cpp reads a value that starts with NUL bytes as UTF-16/32 and can decode it to text
+    // that is not UTF-8 (found by tests/fuzz/set_args_fuzz.cpp).
+    try {
+      (void)config[key].dump();
+    } catch (const nlohmann::json::type_error&) {
+      throw InputError(fmt::format("--set {}: the value does not read as UTF-8 text", key), "", 0,
+                       0, "write the value as plain UTF-8 text");
+    }
   }
   return config;
 }

@@ -21,7 +21,8 @@ nlohmann::json yaml_to_json(const YAML::Node& node);
 // JSON (results, ids) holds only UTF-8, so inputs are checked before they become values.
 size_t utf8_invalid_at(const std::string& text);
 
-// {"KEY": VALUE, ...} from KEY=VALUE strings. Throws InputError naming the bad argument.
+// {"KEY": VALUE, ...} from KEY=VALUE strings. Throws InputError naming the bad argument
+// (no '=', an empty key, invalid YAML, or text that is not UTF-8).
 nlohmann::json sets_parse(const std::vector<std::string>& sets);
 
 }  // namespace greenbench

@@ -14,13 +14,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t flags = data[0];
   const auto parts = fuzz::parts_split(data + 2, size - 2, 4);
   const std::string dir = fuzz::scratch_dir();
-  const char* names[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-                          "t10k-labels-idx1-ubyte"};
-  bool raw_gzip = false;  // a plain part that is itself (possibly corrupt) gzip: check cannot see all of it
+  const char* names[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                          "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+  bool raw_gzip =
+      false;  // a plain part that is itself (possibly corrupt) gzip: check cannot see all of it
   for (size_t i = 0; i < parts.size(); ++i) {
     const bool gz = (flags >> i) & 1;
     fuzz::file_write(dir + "/" + names[i] + (gz ? ".gz" : ""), parts[i], gz);
-    raw_gzip |= !gz && parts[i].size() >= 2 && uint8_t(parts[i][0]) == 0x1f && uint8_t(parts[i][1]) == 0x8b;
+    raw_gzip |=
+        !gz && parts[i].size() >= 2 && uint8_t(parts[i][0]) == 0x1f && uint8_t(parts[i][1]) == 0x8b;
   }
   greenbench::DatasetSpec spec;
   spec.name = "fashion-mnist";
@@ -39,16 +41,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const greenbench::DatasetSplits s = greenbench::dataset_load(spec);
     for (const greenbench::Dataset* d : {&s.train, &s.test}) {
       FUZZ_CHECK(d->n > 0 && d->channels == 1 && d->height > 0 && d->width > 0, "bad shape");
-      FUZZ_CHECK(int64_t(d->pixels.size()) == d->n * d->sample_size(), "pixels %zu", d->pixels.size());
+      FUZZ_CHECK(int64_t(d->pixels.size()) == d->n * d->sample_size(), "pixels %zu",
+                 d->pixels.size());
       FUZZ_CHECK(int64_t(d->labels.size()) == d->n, "labels %zu", d->labels.size());
       for (int32_t l : d->labels) FUZZ_CHECK(l >= 0 && l < d->classes, "label %d", l);
     }
     if (checked)
-      FUZZ_CHECK(info.train_samples == s.train.n && info.test_samples == s.test.n && info.height == s.train.height &&
-                     info.width == s.train.width,
+      FUZZ_CHECK(info.train_samples == s.train.n && info.test_samples == s.test.n &&
+                     info.height == s.train.height && info.width == s.train.width,
                  "dataset_check and dataset_load disagree");
   } catch (const greenbench::InputError& e) {
-    FUZZ_CHECK(!checked || raw_gzip, "dataset_check accepted what dataset_load refused: %s", e.what());
+    FUZZ_CHECK(!checked || raw_gzip, "dataset_check accepted what dataset_load refused: %s",
+               e.what());
   }
   return 0;
 }

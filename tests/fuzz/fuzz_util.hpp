@@ -51,7 +51,8 @@ inline std::string scratch_dir() {
 // Writes `bytes` to `path`, gzip-compressed when `gzip`.
 inline void file_write(const std::string& path, const std::string& bytes, bool gzip) {
   if (!gzip) {
-    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     return;
   }
   gzFile gz = gzopen(path.c_str(), "wb1");
@@ -62,13 +63,12 @@ inline void file_write(const std::string& path, const std::string& bytes, bool g
 }  // namespace fuzz
 
 // A property that must hold for every input; its failure is a finding like a crash.
-#define FUZZ_CHECK(cond, ...)                                                   \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      std::fprintf(stderr, "FUZZ_CHECK failed at %s:%d: %s\n  ", __FILE__,      \
-                   __LINE__, #cond);                                            \
-      std::fprintf(stderr, __VA_ARGS__);                                        \
-      std::fprintf(stderr, "\n");                                               \
-      std::abort();                                                             \
-    }                                                                           \
+#define FUZZ_CHECK(cond, ...)                                                                \
+  do {                                                                                       \
+    if (!(cond)) {                                                                           \
+      std::fprintf(stderr, "FUZZ_CHECK failed at %s:%d: %s\n  ", __FILE__, __LINE__, #cond); \
+      std::fprintf(stderr, __VA_ARGS__);                                                     \
+      std::fprintf(stderr, "\n");                                                            \
+      std::abort();                                                                          \
+    }                                                                                        \
   } while (0)

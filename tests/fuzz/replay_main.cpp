@@ -28,13 +28,16 @@ int main(int argc, char** argv) {
     }
   }
   if (files.empty()) {
-    std::fprintf(stderr, "replay: no inputs (usage: %s CORPUS_DIR_OR_FILE...); a target needs a corpus\n", argv[0]);
+    std::fprintf(stderr,
+                 "replay: no inputs (usage: %s CORPUS_DIR_OR_FILE...); a target needs a corpus\n",
+                 argv[0]);
     return 2;
   }
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
     std::ifstream in(f, std::ios::binary);
-    const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
     std::fprintf(stderr, "replay: %s (%zu bytes)\n", f.c_str(), bytes.size());
     LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   }

@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(!cells.empty(), "no cells");
   const std::string joined = greenbench::csv_join(cells);
   FUZZ_CHECK(greenbench::csv_split(joined, &again, &bad), "cannot split the joined line");
-  FUZZ_CHECK(again == cells, "round trip changed the cells (%zu vs %zu)", again.size(), cells.size());
+  FUZZ_CHECK(again == cells, "round trip changed the cells (%zu vs %zu)", again.size(),
+             cells.size());
   for (const auto& c : cells) {
     const nlohmann::json v = greenbench::csv_cell_value(c);
     (void)greenbench::csv_cell_text(v);

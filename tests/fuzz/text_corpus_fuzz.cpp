@@ -34,11 +34,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     const greenbench::TextCorpus c = greenbench::text_corpus_load(path, test_fraction);
     FUZZ_CHECK(test_fraction >= 0 && test_fraction < 1, "accepted test_fraction %g", test_fraction);
-    const std::string got = std::string(c.train.begin(), c.train.end()) + std::string(c.test.begin(), c.test.end());
+    const std::string got =
+        std::string(c.train.begin(), c.train.end()) + std::string(c.test.begin(), c.test.end());
     FUZZ_CHECK(got == all, "bytes differ: %zu read, %zu written", got.size(), all.size());
-    FUZZ_CHECK(int64_t(c.test.size()) == int64_t(std::floor(double(all.size()) * test_fraction)), "test split %zu",
-               c.test.size());
-    FUZZ_CHECK(greenbench::text_corpus_check(path, test_fraction) == int64_t(all.size()), "check disagrees");
+    FUZZ_CHECK(int64_t(c.test.size()) == int64_t(std::floor(double(all.size()) * test_fraction)),
+               "test split %zu", c.test.size());
+    FUZZ_CHECK(greenbench::text_corpus_check(path, test_fraction) == int64_t(all.size()),
+               "check disagrees");
   } catch (const greenbench::InputError&) {
     FUZZ_CHECK(all.empty() || !(test_fraction >= 0 && test_fraction < 1), "refused a good corpus");
   }

@@ -7,9 +7,9 @@
 
 #include <filesystem>
 #include <fstream>
-#include <set>
-
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "run_cli.hpp"
 
@@ -32,11 +32,28 @@ std::vector<nlohmann::json> jsonl_of(const std::string& path) {
 }
 
 // A tiny mlp run (no idle baseline, no pauses) of one hidden width into `out`.
-testing::CliResult tiny_run(const std::string& out, const std::string& hidden, const std::string& workload = "mlp",
+testing::CliResult tiny_run(const std::string& out, const std::string& hidden,
+                            const std::string& workload = "mlp",
                             std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"run", "--workload", workload, "--out", out, "--idle-baseline-s", "0",
-                                   "--pause-s", "0", "--meter", "estimate", "--set", "dataset=synthetic",
-                                   "--set", "train_samples=200", "--set", "test_samples=100", "--set", "epochs=2"};
+  std::vector<std::string> args = {"run",
+                                   "--workload",
+                                   workload,
+                                   "--out",
+                                   out,
+                                   "--idle-baseline-s",
+                                   "0",
+                                   "--pause-s",
+                                   "0",
+                                   "--meter",
+                                   "estimate",
+                                   "--set",
+                                   "dataset=synthetic",
+                                   "--set",
+                                   "train_samples=200",
+                                   "--set",
+                                   "test_samples=100",
+                                   "--set",
+                                   "epochs=2"};
   if (!hidden.empty()) args.insert(args.end(), {"--set", "hidden=" + hidden});
   args.insert(args.end(), extra.begin(), extra.end());
   return testing::cli_run(args);
@@ -51,13 +68,15 @@ class CliMerge : public ::testing::Test {
       auto r = tiny_run(root_ + "/" + dir, hidden);
       ASSERT_EQ(r.exit_code, 0) << r.err;
     }
-    auto r = tiny_run(root_ + "/whole", "[24]", "mlp", {"--resume"});  // the whole grid in one folder
+    auto r =
+        tiny_run(root_ + "/whole", "[24]", "mlp", {"--resume"});  // the whole grid in one folder
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
   void SetUp() override {
     dir_ = testing::temp_dir_make("gb_merge_case");
-    for (const char* d : {"s1", "s2", "whole"}) fs::copy(root_ + "/" + d, dir_ + "/" + d, fs::copy_options::recursive);
+    for (const char* d : {"s1", "s2", "whole"})
+      fs::copy(root_ + "/" + d, dir_ + "/" + d, fs::copy_options::recursive);
   }
   void TearDown() override { fs::remove_all(dir_); }
   static std::string root_;
@@ -75,12 +94,13 @@ TEST_F(CliMerge, ShardsMergeToWhatOneFolderHolds) {
   ASSERT_EQ(whole.size(), 2u);
   for (size_t i = 0; i < 2; ++i) {
     EXPECT_EQ(merged[i]["run_id"], whole[i]["run_id"]);
-    for (const char* key : {"config_id", "hidden", "params", "macs_per_sample", "train_samples", "status"})
+    for (const char* key :
+         {"config_id", "hidden", "params", "macs_per_sample", "train_samples", "status"})
       EXPECT_EQ(merged[i][key], whole[i][key]) << key;
     EXPECT_TRUE(fs::exists(out + "/traces/" + merged[i]["run_id"].get<std::string>() + ".csv"));
     EXPECT_EQ(lines_of(out + "/traces/" + merged[i]["run_id"].get<std::string>() + ".csv"),
-              lines_of(dir_ + "/s" + std::to_string(i + 1) + "/traces/" + merged[i]["run_id"].get<std::string>() +
-                       ".csv"));
+              lines_of(dir_ + "/s" + std::to_string(i + 1) + "/traces/" +
+                       merged[i]["run_id"].get<std::string>() + ".csv"));
   }
   // The merged CSV's header is the writer's header; its rows are the shards' rows.
   const auto csv = lines_of(out + "/runs.csv");
@@ -101,7 +121,8 @@ TEST_F(CliMerge, ShardsMergeToWhatOneFolderHolds) {
 
 TEST_F(CliMerge, IdenticalOverlapIsSilentAndGivesOneRowPerRun) {
   fs::copy(dir_ + "/s1", dir_ + "/s1b", fs::copy_options::recursive);
-  auto r = testing::cli_run({"merge", dir_ + "/s1", dir_ + "/s1b", dir_ + "/s2", "-o", dir_ + "/m"});
+  auto r =
+      testing::cli_run({"merge", dir_ + "/s1", dir_ + "/s1b", dir_ + "/s2", "-o", dir_ + "/m"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err.find("note"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("2 runs from 3 rows (1 identical duplicates"), std::string::npos) << r.out;
@@ -121,7 +142,8 @@ TEST_F(CliMerge, DifferentGridsAreRefusedNamingTheFolders) {
   ASSERT_EQ(c.exit_code, 0) << c.err;
   auto r = testing::cli_run({"merge", dir_ + "/s1", dir_ + "/cnn", "-o", dir_ + "/m"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find(dir_ + "/s1 and " + dir_ + "/cnn hold different grids: grid_name is \"mlp\" vs \"cnn\""),
+  EXPECT_NE(r.err.find(dir_ + "/s1 and " + dir_ +
+                       "/cnn hold different grids: grid_name is \"mlp\" vs \"cnn\""),
             std::string::npos)
       << r.err;
   EXPECT_FALSE(fs::exists(dir_ + "/m"));
@@ -130,7 +152,8 @@ TEST_F(CliMerge, DifferentGridsAreRefusedNamingTheFolders) {
 TEST_F(CliMerge, UnsafeOutputFoldersAreRefused) {
   auto into_input = testing::cli_run({"merge", dir_ + "/s1", dir_ + "/s2", "-o", dir_ + "/s2"});
   EXPECT_EQ(into_input.exit_code, 2);
-  EXPECT_NE(into_input.err.find("is one of the input folders"), std::string::npos) << into_input.err;
+  EXPECT_NE(into_input.err.find("is one of the input folders"), std::string::npos)
+      << into_input.err;
   EXPECT_EQ(lines_of(dir_ + "/s2/runs.csv"), lines_of(root_ + "/s2/runs.csv"));
   fs::create_directories(dir_ + "/full");
   std::ofstream(dir_ + "/full/keep.txt") << "mine";
@@ -151,14 +174,20 @@ TEST_F(CliMerge, UnsafeOutputFoldersAreRefused) {
 }
 
 TEST_F(CliMerge, TornLastLineOfAnInputIsDroppedWithANote) {
-  std::ofstream(dir_ + "/s2/runs.jsonl", std::ios::app) << R"({"run_id":"feedfeedfeedfeed-r0","sta)";
+  std::ofstream(dir_ + "/s2/runs.jsonl", std::ios::app)
+      << R"({"run_id":"feedfeedfeedfeed-r0","sta)";
   std::ofstream(dir_ + "/s2/epochs.csv", std::ios::app) << "feedfeedfeedfeed-r0,1,tr";
   auto r = testing::cli_run({"merge", dir_ + "/s1", dir_ + "/s2", "-o", dir_ + "/m"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find(dir_ + "/s2/runs.jsonl:2: dropped a half-written last line"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find(dir_ + "/s2/epochs.csv:6: dropped a half-written last line"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(dir_ + "/s2/runs.jsonl:2: dropped a half-written last line"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find(dir_ + "/s2/epochs.csv:6: dropped a half-written last line"),
+            std::string::npos)
+      << r.err;
   EXPECT_EQ(jsonl_of(dir_ + "/m/runs.jsonl").size(), 2u);
-  for (const auto& l : lines_of(dir_ + "/m/epochs.csv")) EXPECT_EQ(l.find("feedfeed"), std::string::npos);
+  for (const auto& l : lines_of(dir_ + "/m/epochs.csv"))
+    EXPECT_EQ(l.find("feedfeed"), std::string::npos);
 }
 
 TEST_F(CliMerge, AFailureWhileWritingLeavesNothingBehind) {
@@ -170,6 +199,54 @@ TEST_F(CliMerge, AFailureWhileWritingLeavesNothingBehind) {
   auto r = testing::cli_run({"merge", dir_ + "/s1", dir_ + "/s2", "-o", dir_ + "/parent/m"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_TRUE(fs::is_empty(dir_ + "/parent")) << "a half-made folder was left";
+}
+
+// The issue's "shards + merge equal the whole grid": a grid run whole and as shards 0/2 and
+// 1/2 (run --shard), merged, holds the same runs with the same configuration columns.
+TEST(CliMergeGrid, ShardsOfAGridMergeToTheWholeGrid) {
+  const std::string dir = testing::temp_dir_make("gb_merge_grid");
+  const std::string grid = dir + "/g.yaml";
+  std::ofstream(grid)
+      << "name: tiny\nmeter: estimate\nrepeats: 1\nidle_baseline_s: 0\npause_s: 0\n"
+         "defaults: {dataset: synthetic, train_samples: 100, test_samples: 50, epochs: 1}\n"
+         "experiments:\n  - workload: mlp\n    grid:\n      hidden: [[8], [16], [24]]\n"
+         "      batch_size: [16, 32]\n";
+  auto whole = testing::cli_run({"run", grid, "--out", dir + "/whole"});
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  for (const char* shard : {"0/2", "1/2"}) {
+    auto r = testing::cli_run(
+        {"run", grid, "--shard", shard, "--out", dir + "/s" + std::string(1, shard[0])});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  auto only_one = testing::cli_run({"merge", dir + "/s0", "-o", dir + "/part"});
+  ASSERT_EQ(only_one.exit_code, 0) << only_one.err;
+  EXPECT_NE(only_one.err.find("shards 1 of 2 are not among the inputs"), std::string::npos)
+      << only_one.err;
+  auto m = testing::cli_run({"merge", dir + "/s0", dir + "/s1", "-o", dir + "/merged"});
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_EQ(m.err.find("note"), std::string::npos) << m.err;
+  std::map<std::string, nlohmann::json> want, got;
+  for (const auto& r : jsonl_of(dir + "/whole/runs.jsonl"))
+    want[r["run_id"].get<std::string>()] = r;
+  for (const auto& r : jsonl_of(dir + "/merged/runs.jsonl"))
+    got[r["run_id"].get<std::string>()] = r;
+  ASSERT_EQ(want.size(), 6u);
+  ASSERT_EQ(got.size(), want.size());
+  for (const auto& [id, r] : want) {
+    ASSERT_TRUE(got.count(id)) << id;
+    for (const char* key :
+         {"config_id", "hidden", "batch_size", "params", "macs_per_sample", "status"})
+      EXPECT_EQ(got[id][key], r[key]) << id << " " << key;
+    EXPECT_TRUE(fs::exists(dir + "/merged/traces/" + id + ".csv"));
+  }
+  EXPECT_EQ(lines_of(dir + "/merged/runs.csv")[0], lines_of(dir + "/whole/runs.csv")[0]);
+  EXPECT_EQ(lines_of(dir + "/merged/epochs.csv").size(),
+            lines_of(dir + "/whole/epochs.csv").size());
+  auto meta = nlohmann::json::parse(std::ifstream(dir + "/merged/meta.json"));
+  EXPECT_EQ(meta["shards"].size(), 2u);
+  EXPECT_EQ(meta["grid_name"], "tiny");
+  EXPECT_TRUE(meta.contains("grid_id"));
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 
 #include "data_test_util.hpp"
 #include "greenbench/dataset.hpp"
@@ -143,6 +144,25 @@ TEST_F(CifarFiles, EmptyBatchIsAnError) {
   write_all(dir.str());
   test::write_plain(dir.file("data_batch_5.bin"), {});
   expect_input_error([&] { dataset_check(spec()); }, {dir.file("data_batch_5.bin"), "empty file"});
+}
+
+// A gzip batch whose trailer claims 4 GiB (1397000 records) but holds one record: the reader
+// grows its buffers as records arrive, so this is a quick corrupt-data error, not a 4 GiB
+// allocation up front (the count comes from the trailer; see docs/fuzzing.md).
+TEST_F(CifarFiles, GzipTrailerClaimingGigabytesIsTruncatedNotAllocated) {
+  write_all(dir.str());
+  std::vector<uint8_t> one;
+  append_record(one, 1, 0);
+  const std::string file = dir.file("test_batch.bin");
+  test::write_gz(file, one);
+  {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-4, std::ios::end);
+    const uint32_t isize = 3073u * 1397000u;  // < 2^32, a whole number of records
+    for (int b = 0; b < 4; ++b) f.put(static_cast<char>((isize >> (8 * b)) & 0xff));
+  }
+  expect_input_error([&] { dataset_load(spec()); },
+                     {file, "corrupt gzip data"});  // zlib: "incorrect length check"
 }
 
 }  // namespace

@@ -225,6 +225,31 @@ TEST_F(IdxFiles, MissingDirectoryIsAnError) {
                      {dir.file("nowhere"), "data directory not found", "dataset-fashion-mnist"});
 }
 
+// Found by tests/fuzz/fashion_mnist_fuzz.cpp: sizes of up to 2^30 each overflowed int64 when
+// multiplied (undefined behaviour); now a header describing more than 2^40 bytes is refused.
+TEST_F(IdxFiles, HeaderSizesWhoseProductOverflowsAreAnError) {
+  write_all(false);
+  write("train-images-idx3-ubyte", idx_images(1u << 30, 1u << 30, 1u << 30, {}), false);
+  const std::string file = dir.file("train-images-idx3-ubyte");
+  for (auto fn : {+[](const DatasetSpec& s) { dataset_load(s); },
+                  +[](const DatasetSpec& s) { dataset_check(s); }})
+    expect_input_error(
+        [&] { fn(spec()); },
+        {file,
+         "bad IDX header: sizes 1073741824 x 1073741824 x 1073741824 make more than 2^40 bytes"});
+}
+
+// A header claiming 2^40 bytes in a file of 16: loading reads what is there and reports the
+// truncation instead of first allocating a terabyte (which threw std::bad_alloc, exit 1).
+TEST_F(IdxFiles, HeaderClaimingATerabyteIsTruncatedNotAllocated) {
+  write_all(true);
+  write("train-images-idx3-ubyte", idx_images(1u << 20, 1u << 10, 1u << 10, {}), true);
+  write("train-labels-idx1-ubyte", idx_labels(1u << 20, {}), true);
+  expect_input_error([&] { dataset_load(spec()); },
+                     {dir.file("train-images-idx3-ubyte.gz"),
+                      "truncated: expected 1099511627776 bytes of pixel data, got 0"});
+}
+
 TEST(DatasetName, UnknownNameIsAnError) {
   DatasetSpec s;
   s.name = "mnist";

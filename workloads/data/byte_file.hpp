@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace greenbench::detail {
 
@@ -25,6 +26,10 @@ class ByteFile {
   // Reads exactly n bytes of `what` ("pixel data"); otherwise throws
   // InputError "truncated: expected n bytes of <what>, got m".
   void read_exact(uint8_t* dst, int64_t n, const char* what);
+  // Like read_exact into `out` (resized to n), but grows `out` only as bytes arrive (doubling
+  // from 1 MiB), so a header that claims more than the file holds cannot make it allocate more
+  // than about twice what the file holds.
+  void read_exact_into(std::vector<uint8_t>& out, int64_t n, const char* what);
   // Counts the bytes left (reads them); 0 at end of file.
   int64_t count_rest();
   const std::string& path() const { return path_; }

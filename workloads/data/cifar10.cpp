@@ -2,6 +2,7 @@
 // record is 1 label byte + 3072 pixel bytes (3x32x32, R then G then B planes, rows in order).
 // A file may hold any whole number of records (the real ones hold 10000; tests write fewer).
 // Not the python or matlab versions of CIFAR-10.
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <vector>
@@ -83,8 +84,11 @@ Dataset load_split(const std::string& dir, bool train, int64_t requested) {
   d.classes = kClasses;
   d.mean.assign(kMean.begin(), kMean.end());
   d.std.assign(kStd.begin(), kStd.end());
-  d.pixels.resize(static_cast<size_t>(d.n * kPixelBytes));
-  d.labels.resize(static_cast<size_t>(d.n));
+  // Record counts come from sizes a gzip trailer can misstate (up to 4 GiB): reserve at most
+  // 256 MiB up front (all of the real train split) and grow only as records arrive.
+  const int64_t reserve_records = std::min<int64_t>(d.n, (int64_t{256} << 20) / kPixelBytes);
+  d.pixels.reserve(static_cast<size_t>(reserve_records * kPixelBytes));
+  d.labels.reserve(static_cast<size_t>(reserve_records));
 
   std::vector<uint8_t> record(kRecordBytes);
   int64_t i = 0;
@@ -98,8 +102,8 @@ Dataset load_split(const std::string& dir, bool train, int64_t requested) {
                               " is out of range [0, 10)",
                           files[f], kCorruptFix);
       }
-      d.labels[static_cast<size_t>(i)] = record[0];
-      std::copy(record.begin() + 1, record.end(), d.pixels.begin() + i * kPixelBytes);
+      d.labels.push_back(record[0]);
+      d.pixels.insert(d.pixels.end(), record.begin() + 1, record.end());
     }
   }
   return d;

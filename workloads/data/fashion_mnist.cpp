@@ -86,10 +86,10 @@ Dataset load_split(const std::string& dir, const std::string& prefix, const std:
   d.mean = {kMean};
   d.std = {kStd};
 
-  d.pixels.resize(static_cast<size_t>(d.n * d.sample_size()));
-  images.read_exact(d.pixels.data(), d.n * d.sample_size(), "pixel data");
-  std::vector<uint8_t> raw(static_cast<size_t>(d.n));
-  labels.read_exact(raw.data(), d.n, "label data");
+  // Buffers grow as bytes arrive: a header may claim far more than the file holds.
+  images.read_exact_into(d.pixels, d.n * d.sample_size(), "pixel data");
+  std::vector<uint8_t> raw;
+  labels.read_exact_into(raw, d.n, "label data");
   if (d.n == hi.dims[0]) {  // a subset reads only its prefix; dataset_check sizes the rest
     check_trailing(images, hi.data_bytes(), "pixel data");
     check_trailing(labels, hl.data_bytes(), "label data");
@@ -130,8 +130,8 @@ DatasetInfo fashion_mnist_check(const DatasetSpec& spec) {
     check_counts(hi, hl, files);
     ByteFile labels(files.labels, kFix);  // labels are small (60 KB): check them all
     idx_read_header(labels, idx_magic_labels, kCorruptFix);
-    std::vector<uint8_t> raw(static_cast<size_t>(hl.dims[0]));
-    labels.read_exact(raw.data(), hl.dims[0], "label data");
+    std::vector<uint8_t> raw;
+    labels.read_exact_into(raw, hl.dims[0], "label data");
     check_labels(raw.data(), hl.dims[0], files.labels);
     const int h = static_cast<int>(hi.dims[1]), w = static_cast<int>(hi.dims[2]);
     if (s == 0) {

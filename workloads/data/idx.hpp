@@ -13,6 +13,9 @@ namespace greenbench::detail {
 inline constexpr uint32_t idx_magic_images = 0x00000803;  // ubyte, 3 dims: (N, H, W)
 inline constexpr uint32_t idx_magic_labels = 0x00000801;  // ubyte, 1 dim: (N)
 
+// The most content bytes a header may describe (1 TiB): keeps every size product in int64.
+inline constexpr int64_t idx_max_data_bytes = int64_t{1} << 40;
+
 struct IdxHeader {
   std::vector<int64_t> dims;   // dims[0] = N items
   int64_t header_bytes = 0;    // 4 + 4 * ndims
@@ -20,7 +23,8 @@ struct IdxHeader {
   int64_t data_bytes() const { return dims.empty() ? 0 : dims[0] * item_bytes(); }
 };
 
-// Reads and validates the header at the start of `file` (magic, then nonzero sizes).
+// Reads and validates the header at the start of `file` (magic, then sizes in 1..2^30 whose
+// product is at most idx_max_data_bytes).
 // Throws InputError naming the file.
 IdxHeader idx_read_header(ByteFile& file, uint32_t magic, const std::string& fix);
 
