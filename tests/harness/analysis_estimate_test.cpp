@@ -185,6 +185,39 @@ TEST(Cost, EveryCnnArchHasConsistentCounts) {
   }
 }
 
+TEST(Cost, TransformerKindsWithoutAFeatureGoToFlopsOther) {
+  // vit and lm give a breakdown; attention, softmax and embedding have no feature of their
+  // own, so their FLOPs (E (N_tr (fwd + bwd) + N_te fwd)) are flops_other.
+  const CacheSizes caches{48e3, 1e6, 32e6, "test"};
+  const auto& names = base_feature_names();
+  const auto col = [&](const char* n) {
+    return std::size_t(std::find(names.begin(), names.end(), n) - names.begin());
+  };
+  for (const char* workload : {"vit", "lm"}) {
+    nlohmann::json in = {{"dataset", "synthetic"}, {"train_samples", 40}, {"test_samples", 10},
+                         {"epochs", 2},            {"batch_size", 8},    {"dim", 16},
+                         {"heads", 2}};
+    if (std::string(workload) == "vit")
+      in["input_shape"] = {1, 8, 8}, in["patch"] = 4;
+    else
+      in["context"] = 8;
+    const auto config = workload_config_complete(workload, in);
+    const auto c = workload_cost_breakdown(workload, config);
+    double other = 0, dense = 0;
+    for (const char* k : {"attention", "softmax", "embedding"})
+      if (c.kinds.count(k))
+        other += 2 * (40 * (c.kinds.at(k).fwd_flops + c.kinds.at(k).bwd_flops) +
+                      10 * c.kinds.at(k).fwd_flops);
+    dense = 2 * (40 * (c.kinds.at("dense").fwd_flops + c.kinds.at("dense").bwd_flops) +
+                 10 * c.kinds.at("dense").fwd_flops);
+    const RunFeatures f = features_of(workload, config, caches);
+    EXPECT_GT(other, 0) << workload;
+    EXPECT_DOUBLE_EQ(f.base.at(col("flops_other")), other) << workload;
+    EXPECT_DOUBLE_EQ(f.base.at(col("flops_dense")), dense) << workload;
+    EXPECT_EQ(f.params, c.params);
+  }
+}
+
 TEST(Caches, ReadFromSysfs) {
   const std::string root = testing::temp_dir_make("gb_cache");
   auto put = [&](int i, const char* level, const char* type, const char* size) {

@@ -9,19 +9,7 @@
 
 namespace greenbench::models {
 
-namespace {
-
-constexpr double kFloatBytes = 4;
-
-// FLOPs per element of the element-wise and normalisation ops (forward, backward).
-constexpr double kReluFwd = 1, kReluBwd = 1;
-constexpr double kGeluFwd = 8, kGeluBwd = 12;
-constexpr double kTanhFwd = 4, kTanhBwd = 3;
-constexpr double kAddFwd = 1, kAddBwd = 1;
-constexpr double kNormFwd = 6, kNormBwd = 10;  // batch norm: stats, normalise, affine
-constexpr double kLossFwd = 5, kLossBwd = 2;   // softmax cross-entropy, per logit
-
-}  // namespace
+using namespace cost_flops;
 
 CostBreakdown net_cost(const std::vector<Node>& nodes, kernels::Optimizer optimizer) {
   CostBreakdown cost;

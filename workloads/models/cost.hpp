@@ -11,6 +11,18 @@
 
 namespace greenbench::models {
 
+// FLOPs per element of the element-wise and normalisation ops (forward, backward), shared by
+// net_cost and transformer_cost. Dense and conv count 2 per MAC (bias adds not counted).
+namespace cost_flops {
+constexpr double kFloatBytes = 4;
+constexpr double kReluFwd = 1, kReluBwd = 1;
+constexpr double kGeluFwd = 8, kGeluBwd = 12;
+constexpr double kTanhFwd = 4, kTanhBwd = 3;
+constexpr double kAddFwd = 1, kAddBwd = 1;
+constexpr double kNormFwd = 6, kNormBwd = 10;  // batch or layer norm: stats, normalise, affine
+constexpr double kLossFwd = 5, kLossBwd = 2;   // softmax cross-entropy, per logit
+}  // namespace cost_flops
+
 // The cost of `nodes` (as built, or as fused by nodes_fuse_conv_pool: a conv_pool node counts
 // as its conv, ReLU and pooling) with `classes` logits, a softmax cross-entropy loss, and
 // `optimizer`'s state.

@@ -18,6 +18,7 @@
 #include "models/config.hpp"
 #include "models/input_error.hpp"
 #include "models/transformer_archs.hpp"
+#include "models/transformer_cost.hpp"
 
 namespace greenbench::models {
 
@@ -124,6 +125,10 @@ class LmWorkload final : public LanguageModel {
   }
   double bench_train_flops() const override { return model_.train_flops(common_.batch_size); }
   double bench_infer_flops() const override { return model_.infer_flops(common_.infer_batch_size); }
+  // Per training window of `context` tokens (the unit of train_samples and `samples`).
+  CostBreakdown cost_breakdown() const override {
+    return transformer_cost(model_.shape(), optim_.kind);
+  }
 
  private:
   // Row b of tokens()/targets(): bytes [s, s + T) and their successors.

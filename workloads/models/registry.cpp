@@ -12,6 +12,7 @@
 #include "models/cost.hpp"
 #include "models/input_error.hpp"
 #include "models/transformer_archs.hpp"
+#include "models/transformer_cost.hpp"
 
 namespace greenbench {
 
@@ -159,10 +160,13 @@ std::unique_ptr<Workload> workload_make(const std::string& name, const WorkloadC
 namespace greenbench {
 
 CostBreakdown workload_cost_breakdown(const std::string& name, const WorkloadConfig& config) {
-  // mlp and cnn: the fused node list Net would run, without loading data or allocating.
+  // mlp and cnn: the fused node list Net would run; vit and lm: the transformer's shape;
+  // neither loads data or allocates. A workload without either is built and asked.
   const Entry& e = entry(name);
-  if (!e.build) return e.make(config)->cost_breakdown();  // vit, lm: built and asked
   const auto optimizer = kernels::optimizer_parse(config.at("optimizer").get<std::string>());
+  if (name == "vit") return models::transformer_cost(models::vit_shape(config), optimizer);
+  if (name == "lm") return models::transformer_cost(models::lm_shape(config), optimizer);
+  if (!e.build) return e.make(config)->cost_breakdown();
   return models::net_cost(models::nodes_fuse_conv_pool(build(e, config)), optimizer);
 }
 

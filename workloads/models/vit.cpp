@@ -9,6 +9,7 @@
 #include "models/config.hpp"
 #include "models/input_error.hpp"
 #include "models/transformer_archs.hpp"
+#include "models/transformer_cost.hpp"
 
 namespace greenbench::models {
 
@@ -28,6 +29,9 @@ class VitModel final : public ClassifierModel {
   void update(const kernels::OptimConfig& c, int step) override { t_.update(c, step); }
   double train_flops(int B) const override { return t_.train_flops(B); }
   double infer_flops(int B) const override { return t_.infer_flops(B); }
+  CostBreakdown cost_breakdown(kernels::Optimizer optimizer) const override {
+    return transformer_cost(t_.shape(), optimizer);
+  }
 
  private:
   Transformer t_;
