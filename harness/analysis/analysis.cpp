@@ -112,6 +112,42 @@ nlohmann::json workloads_of(const ResultsFolder& folder, const RunsTable& t) {
   return out;
 }
 
+// The energy-accuracy front of each data set's trained runs (accuracy compares only within one
+// task, and an inference-only run's accuracy is an untrained model's), data sets in order of
+// first appearance, each front by rising energy.
+nlohmann::json pareto_by_dataset(const RunsTable& t) {
+  const auto e = t.column("energy_j"), acc = t.column("test_accuracy");
+  const auto train_s = t.column("train_s");
+  std::vector<std::string> datasets;
+  for (const auto& row : t.rows) {
+    const std::string d = field_text(row, "dataset");
+    if (std::find(datasets.begin(), datasets.end(), d) == datasets.end()) datasets.push_back(d);
+  }
+  nlohmann::json front = nlohmann::json::array();
+  for (const auto& d : datasets) {
+    std::vector<size_t> index;
+    std::vector<double> de, dacc;
+    for (size_t i = 0; i < t.rows.size(); ++i)
+      if (field_text(t.rows[i], "dataset") == d && train_s[i] > 0) {
+        index.push_back(i);
+        de.push_back(e[i]);
+        dacc.push_back(acc[i]);
+      }
+    for (size_t k : pareto_front(de, dacc)) {
+      const size_t i = index[k];
+      front.push_back({{"run_id", field_text(t.rows[i], "run_id")},
+                       {"dataset", d},
+                       {"workload", field_text(t.rows[i], "workload")},
+                       {"architecture", architecture_of(t.rows[i])},
+                       {"batch_size", field_number(t.rows[i], "batch_size")},
+                       {"epochs", field_number(t.rows[i], "epochs")},
+                       {"energy_j", e[i]},
+                       {"test_accuracy", acc[i]}});
+    }
+  }
+  return front;
+}
+
 }  // namespace
 
 bool column_is_input(const std::string& c) {
@@ -144,17 +180,7 @@ nlohmann::json analysis_compute(const ResultsFolder& folder, const FindingOption
   a["spearman"] = matrix_of(t, true);
   a["drivers"] = {{"energy_j", drivers_of(t, "energy_j")},
                   {"energy_per_train_sample_j", drivers_of(t, "energy_per_train_sample_j")}};
-  const auto e = t.column("energy_j"), acc = t.column("test_accuracy");
-  nlohmann::json front = nlohmann::json::array();
-  for (size_t i : pareto_front(e, acc))
-    front.push_back({{"run_id", field_text(t.rows[i], "run_id")},
-                     {"workload", field_text(t.rows[i], "workload")},
-                     {"architecture", architecture_of(t.rows[i])},
-                     {"batch_size", field_number(t.rows[i], "batch_size")},
-                     {"epochs", field_number(t.rows[i], "epochs")},
-                     {"energy_j", e[i]},
-                     {"test_accuracy", acc[i]}});
-  a["pareto"] = front;
+  a["pareto"] = pareto_by_dataset(t);
   a["workloads"] = workloads_of(folder, t);
   a["served_inferences"] = options.served_inferences;
   nlohmann::json fs = nlohmann::json::array();
@@ -233,16 +259,19 @@ std::string analysis_text(const nlohmann::json& a) {
     out += table_format(header, rows);
   }
 
-  out += "\nEnergy-accuracy Pareto front (less energy, higher test accuracy)\n";
+  out += "\nEnergy-accuracy Pareto front per data set (trained runs; less energy, higher test "
+         "accuracy)\n";
   rows.clear();
   for (const auto& p : a["pareto"])
-    rows.push_back({p["run_id"].get<std::string>(), p["architecture"].get<std::string>(),
+    rows.push_back({p["run_id"].get<std::string>(), p.value("dataset", std::string()),
+                    p["architecture"].get<std::string>(),
                     cell_number(num(p["batch_size"])), cell_number(num(p["energy_j"])),
                     cell_percent(num(p["test_accuracy"]))});
   if (rows.empty())
     out += "  not enough data (no run with both energy and test accuracy)\n";
   else
-    out += table_format({"run_id", "architecture", "batch", "energy J", "accuracy"}, rows);
+    out += table_format({"run_id", "dataset", "architecture", "batch", "energy J", "accuracy"},
+                        rows);
 
   out += fmt::format("\nFindings (the study's claims on this data{})\n",
                      src["estimated"].get<bool>() ? "; ESTIMATED energy" : "");

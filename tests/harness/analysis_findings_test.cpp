@@ -203,5 +203,31 @@ TEST(AnalysisFindings, TooLittleDataSaysSo) {
   EXPECT_NE(analysis_text(a).find("not enough data"), std::string::npos);
 }
 
+TEST(AnalysisPareto, OneFrontPerDataSetOfTrainedRunsOnly) {
+  // Two tasks: a cheaper run on one data set must not hide the other's front, and an
+  // inference-only run (an untrained model's accuracy, no training time) is on no front.
+  Folder f;
+  auto put = [&](const char* id, const char* dataset, double j, double acc, double train_s) {
+    f.run(id, {8}, 32, 100, 100)
+        .update({{"dataset", dataset}, {"energy_j", j}, {"test_accuracy", acc},
+                 {"train_s", train_s}});
+  };
+  put("fm_cheap", "fashion-mnist", 10, 0.80, 1);
+  put("fm_best", "fashion-mnist", 30, 0.90, 3);
+  put("fm_dominated", "fashion-mnist", 40, 0.85, 4);
+  put("c10_cheap", "cifar10", 50, 0.40, 5);
+  put("c10_best", "cifar10", 90, 0.60, 9);
+  put("untrained", "fashion-mnist", 1, 0.95, 0);
+  const auto a = analysis_compute(f.write_and_read(), FindingOptions{});
+  std::vector<std::string> ids, datasets;
+  for (const auto& p : a["pareto"]) {
+    ids.push_back(p["run_id"].get<std::string>());
+    datasets.push_back(p["dataset"].get<std::string>());
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"fm_cheap", "fm_best", "c10_cheap", "c10_best"}));
+  EXPECT_EQ(datasets, (std::vector<std::string>{"fashion-mnist", "fashion-mnist", "cifar10",
+                                                "cifar10"}));
+}
+
 }  // namespace
 }  // namespace greenbench::analysis
