@@ -283,14 +283,7 @@ void lm_complete(const WorkloadConfig& in, WorkloadConfig& out) {
   out["dataset"] = dataset;
   const auto context = key_int(in, "context", 2, 1 << 16, 128);
   out["context"] = context;
-  const auto dim = key_int(in, "dim", 1, 1 << 16, 128);
-  const auto heads = key_int(in, "heads", 1, 4096, 4);
-  if (dim % heads != 0)
-    throw InputError(fmt::format("heads: {} does not divide dim {}", heads, dim), "", 0, 0,
-                     "choose heads so that dim / heads is a whole head size");
-  out["dim"] = dim;
-  out["heads"] = heads;
-  out["depth"] = key_int(in, "depth", 1, 1024, 2);
+  transformer_width_complete(in, out, /*default_dim=*/128);
   if (dataset == "text") {
     if (in.contains("corpus") && !in["corpus"].is_string())
       throw InputError(

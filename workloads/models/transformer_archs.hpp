@@ -12,6 +12,10 @@
 
 namespace greenbench::models {
 
+// dim, heads (must divide dim; default 4) and depth (default 2), shared by vit and lm.
+void transformer_width_complete(const WorkloadConfig& in, WorkloadConfig& out,
+                                std::int64_t default_dim);
+
 // vit: patch, dim, depth, heads, mlp_ratio (defaults 7, 64, 2, 4, 2).
 std::vector<std::string> vit_keys();
 void vit_complete(const WorkloadConfig& in, WorkloadConfig& out);

@@ -52,14 +52,8 @@ void vit_complete(const WorkloadConfig& in, WorkloadConfig& out) {
     throw InputError(fmt::format("patch: {} is larger than the {}x{} images", patch, H, W), "", 0,
                      0, "use a patch of at most the image's height and width");
   out["patch"] = patch;
-  const auto dim = key_int(in, "dim", 1, 1 << 16, 64);
-  const auto heads = key_int(in, "heads", 1, 4096, 4);
-  if (dim % heads != 0)
-    throw InputError(fmt::format("heads: {} does not divide dim {}", heads, dim), "", 0, 0,
-                     "choose heads so that dim / heads is a whole head size");
-  out["dim"] = dim;
-  out["heads"] = heads;
-  out["depth"] = key_int(in, "depth", 1, 1024, 2);
+  transformer_width_complete(in, out, /*default_dim=*/64);
+  const auto dim = out["dim"].get<std::int64_t>();
   const double ratio = key_number(in, "mlp_ratio", 0, 1024, true, 2.0);
   if (std::lround(double(dim) * ratio) < 1)
     throw InputError(fmt::format("mlp_ratio: {} gives an MLP width below 1 at dim {}", ratio, dim),
