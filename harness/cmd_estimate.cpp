@@ -239,7 +239,8 @@ int predict_main(const PredictArgs& a) {
   nlohmann::json out = {{"runs", nlohmann::json::array()}};
   double total = 0, total_lo = 0, total_hi = 0;
   for (const auto& p : plans) {
-    const RunFeatures f = analysis::features_of(p.workload, p.config, model.caches);
+    const RunFeatures f = analysis::features_of(p.workload, p.config, model.caches,
+                                                analysis::run_phases_of(p.phases));
     const double j = model.predict_j(f);
     const double lo = j * std::exp(model.log_resid_lo), hi = j * std::exp(model.log_resid_hi);
     total += j, total_lo += lo, total_hi += hi;

@@ -102,7 +102,8 @@ void dry_run_print(const GridFile& g, const GridExpansion& ex, const std::vector
     if (model) {
       try {
         const double j =
-            model->predict_j(analysis::features_of(p.workload, p.config, model->caches));
+            model->predict_j(analysis::features_of(p.workload, p.config, model->caches,
+                                                   analysis::run_phases_of(p.phases)));
         const double lo = j * std::exp(model->log_resid_lo), hi = j * std::exp(model->log_resid_hi);
         total_j += j, total_lo += lo, total_hi += hi;
         predicted = fmt::format("{:>10.1f} [{:.1f}, {:.1f}]", j, lo, hi);

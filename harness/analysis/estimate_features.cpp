@@ -157,8 +157,13 @@ std::string arch_id_of(const std::string& workload, const WorkloadConfig& config
   return workload + id.dump();
 }
 
+RunPhases run_phases_of(const std::vector<std::string>& phases) {
+  auto has = [&](const char* p) { return std::find(phases.begin(), phases.end(), p) != phases.end(); };
+  return {has("train"), has("infer")};
+}
+
 RunFeatures features_of(const std::string& workload, const WorkloadConfig& c,
-                        const CacheSizes& caches) {
+                        const CacheSizes& caches, RunPhases phases) {
   const CostBreakdown cost = workload_cost_breakdown(workload, c);
   if (cost.empty())
     throw InputError(fmt::format("workload '{}' gives no cost breakdown, so it cannot be "
@@ -175,18 +180,29 @@ RunFeatures features_of(const std::string& workload, const WorkloadConfig& c,
   const double threads = c.value("threads", 1);
   const double n_tr = double(split_size(c, "train_samples"));
   const double n_te = double(split_size(c, "test_samples"));
-  const double steps_tr = E * ceil_div(n_tr, B), steps_te = E * ceil_div(n_te, Bi);
-  f.samples_seen = E * (n_tr + n_te);
+  // Training passes and inference passes (runner.cpp: one inference after each epoch; once
+  // when the run only infers).
+  const double E_tr = phases.train ? E : 0;
+  const double E_te = phases.infer ? (phases.train ? E : 1) : 0;
+  const double steps_tr = E_tr * ceil_div(n_tr, B), steps_te = E_te * ceil_div(n_te, Bi);
+  f.samples_seen = E_tr * n_tr + E_te * n_te;
 
   std::map<std::string, double> flops;
   double fwd_per_sample = 0, calls_fwd = 0;
   for (const auto& [kind, k] : cost.kinds) {
     const bool own =
         std::find(flop_kinds().begin(), flop_kinds().end(), kind) != flop_kinds().end();
-    flops[own ? kind : "other"] += E * (n_tr * (k.fwd_flops + k.bwd_flops) + n_te * k.fwd_flops);
+    flops[own ? kind : "other"] += E_tr * n_tr * (k.fwd_flops + k.bwd_flops) + E_te * n_te * k.fwd_flops;
     fwd_per_sample += k.fwd_flops;
     calls_fwd += double(k.calls);
   }
+  // Generation (lm): per inference pass, its own forwards, each reading every weight.
+  for (const auto& [kind, v] : cost.infer_pass_flops) {
+    const bool own =
+        std::find(flop_kinds().begin(), flop_kinds().end(), kind) != flop_kinds().end();
+    flops[own ? kind : "other"] += E_te * v;
+  }
+  const double gen_forwards = E_te * cost.infer_pass_forwards;
   for (const auto& [kind, v] : flops) f.flops_total += v;
 
   const double act = cost.act_bytes_per_sample();
@@ -197,10 +213,11 @@ RunFeatures features_of(const std::string& workload, const WorkloadConfig& c,
   // Scratch (im2col) is written and read forward, and again by both backward GEMMs.
   const double scratch = cost.scratch_bytes_per_sample();
   const double bytes_tr =
-      steps_tr * cost.param_bytes_per_train_step() + E * n_tr * (3 * act + 4 * scratch);
-  const double bytes_te = steps_te * cost.weight_bytes + E * n_te * (act + 2 * scratch);
+      steps_tr * cost.param_bytes_per_train_step() + E_tr * n_tr * (3 * act + 4 * scratch);
+  const double bytes_te = (steps_te + gen_forwards) * cost.weight_bytes +
+                          E_te * n_te * (act + 2 * scratch);
   const double out_tr = beyond(ws_tr, caches.l2), out_te = beyond(ws_te, caches.l2);
-  const double calls = steps_tr * 2 * calls_fwd + steps_te * calls_fwd;
+  const double calls = steps_tr * 2 * calls_fwd + (steps_te + gen_forwards) * calls_fwd;
 
   for (const auto& k : flop_kinds()) f.base.push_back(flops.count(k) ? flops[k] : 0.0);
   f.base.push_back(flops.count("other") ? flops["other"] : 0.0);
@@ -212,7 +229,7 @@ RunFeatures features_of(const std::string& workload, const WorkloadConfig& c,
   f.base.push_back(bytes_tr * (1 - out_tr) + bytes_te * (1 - out_te));
   f.base.push_back(bytes_tr * out_tr + bytes_te * out_te);
   f.base.push_back(calls);
-  f.base.push_back(steps_tr + steps_te);
+  f.base.push_back(steps_tr + steps_te + gen_forwards);
   f.base.push_back(f.samples_seen);
 
   auto share = [&](std::initializer_list<const char*> kinds) {
@@ -265,7 +282,12 @@ std::vector<RunFeatures> runs_load(const std::string& dir, const CacheSizes& cac
     const std::string workload = row.at("workload").get<std::string>();
     RunFeatures f;
     try {
-      f = features_of(workload, workload_config_complete(workload, config), caches);
+      // The phases a finished run had: those that took time or energy.
+      auto took = [&](const char* s, const char* j) {
+        return row.value(s, 0.0) > 0 || row.value(j, 0.0) > 0;
+      };
+      const RunPhases phases{took("train_s", "energy_train_j"), took("infer_s", "energy_infer_j")};
+      f = features_of(workload, workload_config_complete(workload, config), caches, phases);
     } catch (const InputError& e) {
       throw InputError(fmt::format("run {}: {}", row.value("run_id", "?"), e.what()), path, line_no,
                        1, "");

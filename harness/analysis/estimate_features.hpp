@@ -44,10 +44,17 @@ struct RunFeatures {
 // held out together.
 std::string arch_id_of(const std::string& workload, const WorkloadConfig& config);
 
+// Which phases a run has (a grid experiment's `phases`): with training, `epochs` training
+// passes each followed by an inference pass; inference alone, one inference pass.
+struct RunPhases {
+  bool train = true, infer = true;
+};
+RunPhases run_phases_of(const std::vector<std::string>& phases);
+
 // Features of a completed configuration. Throws InputError when the workload gives no cost
 // breakdown (then it cannot be estimated yet).
 RunFeatures features_of(const std::string& workload, const WorkloadConfig& config,
-                        const CacheSizes& caches);
+                        const CacheSizes& caches, RunPhases phases = {});
 
 // Every `ok` run of a results folder (runs.jsonl), with its features and measured energy.
 // Throws InputError naming the file and line for an unreadable row.

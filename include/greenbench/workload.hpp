@@ -59,6 +59,10 @@ struct CostBreakdown {
   double grad_bytes = 0;             // parameter gradients
   double optimizer_state_bytes = 0;  // momentum / Adam moments
   double input_bytes_per_sample = 0; // one input sample as the model reads it
+  // Work of one inference pass beyond test_samples x the forward above (lm: generation):
+  // FLOPs by op kind, and the forward calls it makes (each reads every weight once).
+  std::map<std::string, double> infer_pass_flops;
+  double infer_pass_forwards = 0;
   // Bytes moved per training step for the parameters: read forward and backward, gradients
   // written and read, the optimizer's read-modify-write of params and state.
   double param_bytes_per_train_step() const {

@@ -187,7 +187,8 @@ TEST(Cost, EveryCnnArchHasConsistentCounts) {
 
 TEST(Cost, TransformerKindsWithoutAFeatureGoToFlopsOther) {
   // vit and lm give a breakdown; attention, softmax and embedding have no feature of their
-  // own, so their FLOPs (E (N_tr (fwd + bwd) + N_te fwd)) are flops_other.
+  // own, so their FLOPs (E (N_tr (fwd + bwd) + N_te fwd), plus lm's generation in each of
+  // the E inference passes) are flops_other.
   const CacheSizes caches{48e3, 1e6, 32e6, "test"};
   const auto& names = base_feature_names();
   const auto col = [&](const char* n) {
@@ -210,12 +211,38 @@ TEST(Cost, TransformerKindsWithoutAFeatureGoToFlopsOther) {
                       10 * c.kinds.at(k).fwd_flops);
     dense = 2 * (40 * (c.kinds.at("dense").fwd_flops + c.kinds.at("dense").bwd_flops) +
                  10 * c.kinds.at("dense").fwd_flops);
+    for (const auto& [k, v] : c.infer_pass_flops) {
+      if (k == "dense") dense += 2 * v;
+      if (k == "attention" || k == "softmax" || k == "embedding") other += 2 * v;
+    }
+    EXPECT_EQ(c.infer_pass_flops.empty(), std::string(workload) == "vit");
     const RunFeatures f = features_of(workload, config, caches);
     EXPECT_GT(other, 0) << workload;
     EXPECT_DOUBLE_EQ(f.base.at(col("flops_other")), other) << workload;
     EXPECT_DOUBLE_EQ(f.base.at(col("flops_dense")), dense) << workload;
     EXPECT_EQ(f.params, c.params);
   }
+}
+
+TEST(Features, PhasesCountTheirPassesOnly) {
+  // Training: E passes over N_tr (forward + backward), each followed by an inference pass over
+  // N_te; inference alone: one pass. Differences of flops_total isolate each term.
+  const CacheSizes caches{48e3, 1e6, 32e6, "test"};
+  const auto config = mlp_config("[32]", 16, 3);
+  const auto c = workload_cost_breakdown("mlp", config);
+  double fwd = 0, bwd = 0;
+  for (const auto& [k, v] : c.kinds) fwd += v.fwd_flops, bwd += v.bwd_flops;
+  const double n_tr = config.at("train_samples").get<double>();
+  const double n_te = config.at("test_samples").get<double>();
+  const auto both = features_of("mlp", config, caches, {true, true});
+  const auto train = features_of("mlp", config, caches, {true, false});
+  const auto infer = features_of("mlp", config, caches, {false, true});
+  EXPECT_NEAR(train.flops_total, 3 * n_tr * (fwd + bwd), 1e-9 * train.flops_total);
+  EXPECT_NEAR(infer.flops_total, n_te * fwd, 1e-9 * infer.flops_total);
+  EXPECT_NEAR(both.flops_total, 3 * n_tr * (fwd + bwd) + 3 * n_te * fwd, 1e-9 * both.flops_total);
+  EXPECT_DOUBLE_EQ(infer.samples_seen, n_te);
+  EXPECT_EQ(run_phases_of({"infer"}).train, false);
+  EXPECT_EQ(run_phases_of({"train", "infer"}).infer, true);
 }
 
 TEST(Caches, ReadFromSysfs) {

@@ -127,6 +127,10 @@ nlohmann::json CostBreakdown::to_json() const {
                         {"act_bytes", k.act_bytes},
                         {"scratch_bytes", k.scratch_bytes},
                         {"calls", k.calls}};
+  if (infer_pass_forwards > 0) {
+    j["infer_pass_forwards"] = infer_pass_forwards;
+    j["infer_pass_flops"] = infer_pass_flops;
+  }
   return j;
 }
 

@@ -125,9 +125,12 @@ class LmWorkload final : public LanguageModel {
   }
   double bench_train_flops() const override { return model_.train_flops(common_.batch_size); }
   double bench_infer_flops() const override { return model_.infer_flops(common_.infer_batch_size); }
-  // Per training window of `context` tokens (the unit of train_samples and `samples`).
+  // Per training window of `context` tokens (the unit of train_samples and `samples`), and
+  // the generation of each inference pass.
   CostBreakdown cost_breakdown() const override {
-    return transformer_cost(model_.shape(), optim_.kind);
+    CostBreakdown cost = transformer_cost(model_.shape(), optim_.kind);
+    lm_generation_cost(model_.shape(), common_.infer_batch_size, P_, G_, kv_cache_, cost);
+    return cost;
   }
 
  private:

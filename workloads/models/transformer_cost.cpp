@@ -101,4 +101,28 @@ CostBreakdown transformer_cost(const TransformerShape& s, kernels::Optimizer opt
   return cost;
 }
 
+void lm_generation_cost(const TransformerShape& s, int B, int prompt, int gen, bool kv_cache,
+                        CostBreakdown& cost) {
+  // Per-token forward FLOPs of every kind but attention, softmax and loss, from the window's
+  // breakdown (those kinds cost the same at every position).
+  const CostBreakdown window = transformer_cost(s, kernels::Optimizer::sgd);
+  std::map<std::string, double> per_token;
+  for (const auto& [kind, k] : window.kinds)
+    if (kind != "attention" && kind != "softmax" && kind != "loss")
+      per_token[kind] = k.fwd_flops / s.tokens();
+  // A forward of `n` new tokens of B sequences whose queries see `keys` keys each (the full
+  // T x T products of a forward over `keys` tokens when n == keys).
+  auto forward = [&](double n, double keys) {
+    for (const auto& [kind, f] : per_token) cost.infer_pass_flops[kind] += B * n * f;
+    cost.infer_pass_flops["attention"] += B * s.depth * 2.0 * 2.0 * n * keys * s.dim;
+    cost.infer_pass_flops["softmax"] += B * s.depth * kSoftmaxFwd * s.heads * n * keys;
+    cost.infer_pass_forwards += 1;
+  };
+  forward(prompt, prompt);  // prefill
+  for (int i = 1; i < gen; i++) {
+    const double L = prompt + i;
+    kv_cache ? forward(1, L) : forward(L, L);
+  }
+}
+
 }  // namespace greenbench::models
