@@ -158,7 +158,9 @@ std::string arch_id_of(const std::string& workload, const WorkloadConfig& config
 }
 
 RunPhases run_phases_of(const std::vector<std::string>& phases) {
-  auto has = [&](const char* p) { return std::find(phases.begin(), phases.end(), p) != phases.end(); };
+  auto has = [&](const char* p) {
+    return std::find(phases.begin(), phases.end(), p) != phases.end();
+  };
   return {has("train"), has("infer")};
 }
 
@@ -192,7 +194,8 @@ RunFeatures features_of(const std::string& workload, const WorkloadConfig& c,
   for (const auto& [kind, k] : cost.kinds) {
     const bool own =
         std::find(flop_kinds().begin(), flop_kinds().end(), kind) != flop_kinds().end();
-    flops[own ? kind : "other"] += E_tr * n_tr * (k.fwd_flops + k.bwd_flops) + E_te * n_te * k.fwd_flops;
+    flops[own ? kind : "other"] +=
+        E_tr * n_tr * (k.fwd_flops + k.bwd_flops) + E_te * n_te * k.fwd_flops;
     fwd_per_sample += k.fwd_flops;
     calls_fwd += double(k.calls);
   }

@@ -55,12 +55,12 @@ TEST(TransformerCost, TinyVitByHand) {
   EXPECT_DOUBLE_EQ(bwd(c, "dense"), 128 + 2.0 * (384 + 128 + 256 + 256 + 80));
   // q k^T and att v: 2 x (4 tokens x 4 tokens x dim 4) MACs.
   EXPECT_DOUBLE_EQ(fwd(c, "attention"), 2.0 * 2 * 4 * 4 * 4);
-  EXPECT_DOUBLE_EQ(fwd(c, "softmax"), 5.0 * 2 * 4 * 4);          // heads x T x T scores
+  EXPECT_DOUBLE_EQ(fwd(c, "softmax"), 5.0 * 2 * 4 * 4);  // heads x T x T scores
   EXPECT_DOUBLE_EQ(c.kinds.at("softmax").act_bytes, 4.0 * 2 * 4 * 4);
-  EXPECT_DOUBLE_EQ(fwd(c, "norm"), 3 * 6.0 * 4 * 4);              // ln1, ln2, final
-  EXPECT_DOUBLE_EQ(fwd(c, "transcendental"), 8.0 * 4 * 8);        // GELU over T x MLP
-  EXPECT_DOUBLE_EQ(fwd(c, "elementwise"), 3.0 * 4 * 4);           // position add, 2 residuals
-  EXPECT_DOUBLE_EQ(fwd(c, "pooling"), 4.0 * 4);                   // token mean
+  EXPECT_DOUBLE_EQ(fwd(c, "norm"), 3 * 6.0 * 4 * 4);        // ln1, ln2, final
+  EXPECT_DOUBLE_EQ(fwd(c, "transcendental"), 8.0 * 4 * 8);  // GELU over T x MLP
+  EXPECT_DOUBLE_EQ(fwd(c, "elementwise"), 3.0 * 4 * 4);     // position add, 2 residuals
+  EXPECT_DOUBLE_EQ(fwd(c, "pooling"), 4.0 * 4);             // token mean
   EXPECT_DOUBLE_EQ(fwd(c, "loss"), 5.0 * 10);
   EXPECT_EQ(c.kinds.count("embedding"), 0u);
   EXPECT_EQ(c.kinds.at("dense").calls, 6);
@@ -81,19 +81,22 @@ TEST(TransformerCost, TinyLmByHand) {
   EXPECT_DOUBLE_EQ(bwd(c, "dense"), 2.0 * (384 + 128 + 512 + 512 + 8192));
   EXPECT_DOUBLE_EQ(fwd(c, "attention"), 2.0 * 2 * 4 * 4 * 4);
   EXPECT_DOUBLE_EQ(bwd(c, "attention"), 4.0 * 2 * 4 * 4 * 4);
-  EXPECT_DOUBLE_EQ(fwd(c, "embedding"), 4.0 * 4);  // wte[byte] + wpe[pos] per element
+  EXPECT_DOUBLE_EQ(fwd(c, "embedding"), 4.0 * 4);   // wte[byte] + wpe[pos] per element
   EXPECT_DOUBLE_EQ(fwd(c, "loss"), 5.0 * 4 * 256);  // every position's 256 logits
   EXPECT_DOUBLE_EQ(fwd(c, "elementwise"), 2.0 * 4 * 4);
   EXPECT_EQ(c.kinds.count("pooling"), 0u);
   // wte 256*4 + wpe 4*4; block qkv 60, proj 20, fc1 64+16, fc2 64+4, norms 16; norm 8;
   // head 1024+256.
   EXPECT_EQ(c.params, 1040 + 244 + 8 + 1280);
-  EXPECT_DOUBLE_EQ(c.input_bytes_per_sample, 4);  // one byte per token
+  EXPECT_DOUBLE_EQ(c.input_bytes_per_sample, 4);                          // one byte per token
   EXPECT_DOUBLE_EQ(c.optimizer_state_bytes, 2.0 * 4 * double(c.params));  // AdamW: 2 moments
 }
 
 TEST(TransformerCost, VitShapesAgreeWithTheModel) {
-  struct Shape { int hw, patch, dim, depth, heads; double ratio; };
+  struct Shape {
+    int hw, patch, dim, depth, heads;
+    double ratio;
+  };
   for (const Shape& s : {Shape{4, 2, 4, 1, 2, 2.0}, Shape{12, 3, 24, 2, 3, 1.5},
                          Shape{10, 5, 16, 3, 4, 4.0}, Shape{8, 8, 8, 1, 1, 0.5}}) {
     const auto config = vit_config(s.hw, s.patch, s.dim, s.depth, s.heads, s.ratio);
@@ -108,7 +111,9 @@ TEST(TransformerCost, VitShapesAgreeWithTheModel) {
 }
 
 TEST(TransformerCost, LmShapesAgreeWithTheModel) {
-  struct Shape { int context, dim, depth, heads; };
+  struct Shape {
+    int context, dim, depth, heads;
+  };
   for (const Shape& s : {Shape{4, 4, 1, 2}, Shape{16, 8, 2, 2}, Shape{32, 12, 1, 3}}) {
     const auto config = lm_config(s.context, s.dim, s.depth, s.heads);
     auto w = workload_make("lm", config);
@@ -154,9 +159,9 @@ TEST(TransformerCost, LmGenerationByHand) {
 TEST(TransformerCost, OptimizerStateBytes) {
   for (const char* workload : {"vit", "lm"}) {
     for (auto [opt, floats] : {std::pair{"sgd", 0}, {"momentum", 1}, {"adam", 2}, {"adamw", 2}}) {
-      const auto c = workload_cost_breakdown(
-          workload, std::string(workload) == "vit" ? vit_config(4, 2, 4, 1, 2, 2.0, opt)
-                                                   : lm_config(4, 4, 1, 2, opt));
+      const auto c = workload_cost_breakdown(workload, std::string(workload) == "vit"
+                                                           ? vit_config(4, 2, 4, 1, 2, 2.0, opt)
+                                                           : lm_config(4, 4, 1, 2, opt));
       EXPECT_DOUBLE_EQ(c.optimizer_state_bytes, 4.0 * floats * double(c.params))
           << workload << " " << opt;
       EXPECT_DOUBLE_EQ(c.weight_bytes, 4.0 * double(c.params));
