@@ -59,8 +59,10 @@ kernels::OptimConfig optim_config(const CommonConfig& c) {
 // A Net as a ClassifierModel.
 class NetModel final : public ClassifierModel {
  public:
-  NetModel(std::vector<Node> nodes, int Bmax, kernels::Optimizer kind, std::uint64_t seed)
-      : net_(std::move(nodes), Bmax, kind, seed) {}
+  NetModel(std::vector<Node> nodes, int Bmax, kernels::Optimizer kind, std::uint64_t seed,
+           int threads)
+      : net_(std::move(nodes), Bmax, kind, seed, /*fuse=*/true, /*allocate=*/true, threads) {}
+  void threads_set(int threads) override { net_.threads_set(threads); }
   std::int64_t params() const override { return net_.params(); }
   std::int64_t macs_per_sample() const override { return net_.macs_per_sample(); }
   std::int64_t memory_bytes() const override { return net_.memory_bytes(); }
@@ -92,7 +94,7 @@ class Classifier final : public Workload {
         test_order_(static_cast<std::size_t>(data_.test.n)),
         bench_order_(
             static_cast<std::size_t>(std::max(common_.batch_size, common_.infer_batch_size))) {
-    kernels::threads_set(common_.threads);
+    model_->threads_set(common_.threads);
     for (std::size_t i = 0; i < test_order_.size(); i++) test_order_[i] = static_cast<int>(i);
     for (std::size_t i = 0; i < bench_order_.size(); i++)
       bench_order_[i] = static_cast<int>(i % static_cast<std::size_t>(data_.train.n));
@@ -109,7 +111,7 @@ class Classifier final : public Workload {
   }
 
   void train_epoch(int epoch, PhaseObserver& observer) override {
-    kernels::threads_set(common_.threads);
+    model_->threads_set(common_.threads);
     const std::vector<int> order =
         dataset_permutation(static_cast<int>(data_.train.n), common_.seed, epoch);
     PhaseResult r;
@@ -140,7 +142,7 @@ class Classifier final : public Workload {
   }
 
   void infer(PhaseObserver& observer) override {
-    kernels::threads_set(common_.threads);
+    model_->threads_set(common_.threads);
     PhaseResult r;
     r.phase = "infer";
     observer.phase_begin("infer");
@@ -199,7 +201,7 @@ std::unique_ptr<Workload> classifier_make(const std::string& name, const Workloa
   const CommonConfig c = common_read(config);
   auto model =
       std::make_unique<NetModel>(std::move(nodes), std::max(c.batch_size, c.infer_batch_size),
-                                 kernels::optimizer_parse(c.optimizer), c.seed);
+                                 kernels::optimizer_parse(c.optimizer), c.seed, c.threads);
   return std::make_unique<Classifier>(name, config, std::move(data), std::move(model));
 }
 

@@ -10,6 +10,7 @@
 
 #include "greenbench/dataset.hpp"
 #include "greenbench/workload.hpp"
+#include "kernels/threads.hpp"
 #include "models/net.hpp"
 
 namespace greenbench::models {
@@ -34,6 +35,8 @@ class ClassifierModel {
   virtual void update(const kernels::OptimConfig& config, int step) = 0;
   virtual double train_flops(int B) const = 0;
   virtual double infer_flops(int B) const = 0;
+  // The run's thread budget, BLAS included (how it is spent is the model's choice).
+  virtual void threads_set(int threads) { kernels::threads_set(threads); }
   // Per-op cost from shapes (Workload::cost_breakdown); empty where the model does not say.
   virtual CostBreakdown cost_breakdown(kernels::Optimizer optimizer) const {
     (void)optimizer;

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/parallel.hpp"
+
 namespace greenbench::models {
 
 namespace {
@@ -118,6 +120,10 @@ std::size_t ConvPool::scratch_floats() const {
   return (std::size_t(s.C) * s.K * s.K + std::size_t(OC)) * cols + 2 * pooled + pooled / 2 + 1;
 }
 
+std::size_t ConvPool::worker_floats() const {
+  return scratch_floats() + std::size_t(OC) * s.C * s.K * s.K + std::size_t(OC);
+}
+
 int conv_pool_chunk(const kernels::Shape2d& s, int OC, int Bmax) {
   const std::int64_t ohw = std::int64_t(s.OH()) * s.OW();
   const std::int64_t per_image = (std::int64_t(s.C) * s.K * s.K + OC) * ohw;      // floats
@@ -126,13 +132,17 @@ int conv_pool_chunk(const kernels::Shape2d& s, int OC, int Bmax) {
   return static_cast<int>(std::clamp<std::int64_t>(std::min(want, fits), 1, Bmax));
 }
 
-void conv_pool_forward(float* out, std::uint8_t* arg, float* scratch, const float* inp,
-                       const float* weight, const float* bias, const ConvPool& p, int B) {
+void conv_pool_forward(float* out, std::uint8_t* arg, float* scratch_all, const float* inp,
+                       const float* weight, const float* bias, const ConvPool& p, int B,
+                       int workers, std::size_t slot) {
   const kernels::Shape2d& s = p.s;
   const int OC = p.OC, OW = p.OW(), PH = p.PH(), PW = p.PW(), CKK = s.C * s.K * s.K;
   const std::int64_t OHW = std::int64_t(p.OH()) * OW, PHW = std::int64_t(PH) * PW;
   const std::int64_t in_stride = std::int64_t(s.C) * s.H * s.W;
-  for (int b0 = 0; b0 < B; b0 += p.G) {
+  const int chunks = (B + p.G - 1) / p.G;
+  kernels::parallel_for(workers, chunks, [&](int chunk, int w) {
+    float* scratch = scratch_all + std::size_t(w) * slot;
+    const int b0 = chunk * p.G;
     const int G = std::min(p.G, B - b0);
     const std::int64_t N = G * OHW;
     float* col = scratch;                           // (CKK, N)
@@ -149,7 +159,7 @@ void conv_pool_forward(float* out, std::uint8_t* arg, float* scratch, const floa
                    vm, vk);
       }
     }
-  }
+  });
 }
 
 namespace {
@@ -158,14 +168,15 @@ namespace {
 // dweight += dconv * im2col^T (the im2col is recomputed into `col`), and dinp from
 // weight^T * dconv through col2im.
 void chunk_backward(float* dinp, float* dweight, float* col, const float* dconv, const float* inp,
-                    const float* weight, const ConvPool& p, int b0, int G, bool acc) {
+                    const float* weight, const ConvPool& p, int b0, int G, bool acc,
+                    bool dweight_fresh) {
   const kernels::Shape2d& s = p.s;
   const int OC = p.OC, CKK = s.C * s.K * s.K;
   const std::int64_t OHW = std::int64_t(p.OH()) * p.OW(), N = G * OHW;
   const std::int64_t in_stride = std::int64_t(s.C) * s.H * s.W;
   for (int g = 0; g < G; g++) im2col_ld(col + g * OHW, N, inp + (b0 + g) * in_stride, s);
   // dweight (OC, CKK) += dconv (OC, N) * col^T (N, CKK)
-  const float beta = (b0 == 0 && !acc) ? 0.0f : 1.0f;
+  const float beta = dweight_fresh ? 0.0f : 1.0f;
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, CKK, int(N), 1.0f, dconv, int(N), col,
               int(N), beta, dweight, CKK);
   if (dinp) {
@@ -182,15 +193,38 @@ void chunk_backward(float* dinp, float* dweight, float* col, const float* dconv,
 
 }  // namespace
 
-void conv_pool_backward(float* dinp, float* dweight, float* dbias, float* scratch,
+void conv_pool_backward(float* dinp, float* dweight, float* dbias, float* scratch_all,
                         const float* dout, const std::uint8_t* arg, const float* inp,
-                        const float* weight, const ConvPool& p, int B, kernels::Grad mode) {
+                        const float* weight, const ConvPool& p, int B, kernels::Grad mode,
+                        int workers, std::size_t slot) {
   const kernels::Shape2d& s = p.s;
   const int OC = p.OC, OW = p.OW(), PW = p.PW(), CKK = s.C * s.K * s.K;
   const std::int64_t OHW = std::int64_t(p.OH()) * OW, PHW = std::int64_t(p.PH()) * PW;
   const bool acc = mode == kernels::Grad::accumulate;
+  const int chunks = (B + p.G - 1) / p.G;
+  workers = std::max(1, std::min(workers, chunks));
+  // Worker 0 sums into dweight / dbias (as the mode says); worker w > 0 into its own buffers
+  // at the end of its slot, zeroed by its first chunk, added in worker order below.
+  auto grads_of = [&](int w, float*& dw, float*& db) {
+    if (w == 0) {
+      dw = dweight, db = dbias;
+    } else {
+      dw = scratch_all + std::size_t(w) * slot + p.scratch_floats();
+      db = dw + std::size_t(OC) * CKK;
+    }
+  };
   if (dbias && !acc) std::memset(dbias, 0, sizeof(float) * OC);
-  for (int b0 = 0; b0 < B; b0 += p.G) {
+  for (int w = 1; w < workers; w++) {
+    float *dw, *db;
+    grads_of(w, dw, db);
+    std::memset(db, 0, sizeof(float) * OC);
+  }
+  kernels::parallel_for(workers, chunks, [&](int chunk, int w) {
+    float* scratch = scratch_all + std::size_t(w) * slot;
+    float *dw, *db_sum;
+    grads_of(w, dw, db_sum);
+    const bool first = chunk < workers;  // this worker's first chunk
+    const int b0 = chunk * p.G;
     const int G = std::min(p.G, B - b0);
     const std::int64_t N = G * OHW;
     float* col = scratch;                            // (CKK, N)
@@ -213,10 +247,18 @@ void conv_pool_backward(float* dinp, float* dweight, float* dbias, float* scratc
             db += d;
           }
         }
-        if (dbias) dbias[o] += db;
+        if (dbias) db_sum[o] += db;
       }
     }
-    chunk_backward(dinp, dweight, col, dconv, inp, weight, p, b0, G, acc);
+    const bool fresh = first && (w > 0 || !acc);
+    chunk_backward(dinp, dw, col, dconv, inp, weight, p, b0, G, acc, fresh);
+  });
+  for (int w = 1; w < workers; w++) {
+    float *dw, *db;
+    grads_of(w, dw, db);
+    for (std::int64_t i = 0; i < std::int64_t(OC) * CKK; i++) dweight[i] += dw[i];
+    if (dbias)
+      for (int o = 0; o < OC; o++) dbias[o] += db[o];
   }
 }
 

@@ -16,6 +16,7 @@
 #include "kernels/global_avg_pool.hpp"
 #include "kernels/pool.hpp"
 #include "kernels/residual.hpp"
+#include "kernels/threads.hpp"
 #include "models/input_error.hpp"
 
 namespace greenbench::models {
@@ -172,10 +173,11 @@ int NetBuilder::add(int a, int b) {
 // Net
 
 Net::Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::uint64_t seed,
-         bool fuse, bool allocate)
+         bool fuse, bool allocate, int threads)
     : nodes_(fuse ? nodes_fuse_conv_pool(std::move(nodes)) : std::move(nodes)),
       Bmax_(Bmax),
-      optimizer_(optimizer) {
+      optimizer_(optimizer),
+      threads_max_(std::max(1, threads)) {
   const std::size_t N = nodes_.size();
   conv_pool_.assign(N, ConvPool{});
   pool_arg_.assign(N, nullptr);
@@ -206,7 +208,7 @@ Net::Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::u
         bc = n.bias ? n.C : 0;
         macs = kernels::conv2d_macs(n.s, n.C);
         conv_pool_[i] = ConvPool{n.s, n.C, conv_pool_chunk(n.s, n.C, Bmax_)};
-        scratch_floats_ = std::max(scratch_floats_, conv_pool_[i].scratch_floats());
+        slot_floats_ = std::max(slot_floats_, conv_pool_[i].worker_floats());
         break;
       case NodeKind::dwconv:
         fan_in = n.s.K * n.s.K;
@@ -285,6 +287,10 @@ void Net::layout(bool a) {
     plan_bytes_ += kernels::Arena::padded_bytes(B, sizeof(int));
   }
   probs_ = take("probs", B * nodes_.back().C, a);
+  if (slot_floats_ > 0) {
+    slot_floats_ = (slot_floats_ + 15) / 16 * 16;  // each worker's slot on its own cache lines
+    scratch_floats_ = std::max(scratch_floats_, slot_floats_ * std::size_t(threads_max_));
+  }
   scratch_ = take("conv_scratch", scratch_floats_, a);
   for (std::size_t i = 1; i < nodes_.size(); i++) {
     const Node& n = nodes_[i];
@@ -333,6 +339,17 @@ void Net::init(std::uint64_t seed) {
   }
 }
 
+void Net::threads_set(int threads) {
+  threads = std::max(1, threads);
+  if (slot_floats_ > 0 && threads > 1) {
+    workers_ = std::min(threads, threads_max_);
+    kernels::threads_set(1);
+  } else {
+    workers_ = 1;
+    kernels::threads_set(threads);
+  }
+}
+
 kernels::CrossEntropyResult Net::forward(int B, bool train) {
   for (std::size_t i = 1; i < nodes_.size(); i++) {
     const Node& n = nodes_[i];
@@ -348,7 +365,8 @@ kernels::CrossEntropyResult Net::forward(int B, bool train) {
         kernels::conv2d_forward(out, scratch_, in, w, b, s, n.C);
         break;
       case NodeKind::conv_pool:
-        conv_pool_forward(out, pool_arg_[i], scratch_, in, w, b, conv_pool_[i], B);
+        conv_pool_forward(out, pool_arg_[i], scratch_, in, w, b, conv_pool_[i], B, workers_,
+                          slot_floats_);
         break;
       case NodeKind::dwconv:
         kernels::depthwise_conv2d_forward(out, in, w, b, s);
@@ -421,7 +439,7 @@ void Net::backward(int B) {
         break;
       case NodeKind::conv_pool:
         conv_pool_backward(dinp, dw, db, scratch_, dout, pool_arg_[i], in, w, conv_pool_[i], B,
-                           mode);
+                           mode, workers_, slot_floats_);
         break;
       case NodeKind::dwconv:
         kernels::depthwise_conv2d_backward(dinp, dw, db, dout, in, w, s, mode);

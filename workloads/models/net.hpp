@@ -87,8 +87,14 @@ class Net {
   // max-pool chains whose inner outputs feed nothing else become one conv_pool node (same
   // results, less memory traffic); false keeps every node as built (for tests). allocate false
   // only sizes the net (params, MACs, memory_bytes) without allocating or initialising anything.
+  // threads: the most threads_set will be given (sizes the conv_pool workers' scratch).
   Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::uint64_t seed,
-      bool fuse = true, bool allocate = true);
+      bool fuse = true, bool allocate = true, int threads = 1);
+
+  // The run's thread budget, BLAS included. A net with conv_pool nodes splits their image
+  // chunks over `threads` workers with OpenBLAS at one thread (its GEMMs are too small for
+  // OpenBLAS to split well, measured: bench/); any other net gives OpenBLAS all `threads`.
+  void threads_set(int threads);
 
   std::int64_t params() const { return n_params_; }
   // Conv, depthwise conv and dense MACs of one sample (BN, pooling, activations not counted,
@@ -149,8 +155,11 @@ class Net {
   float* x_ = nullptr;                        // (Bmax, C, H, W)
   int* y_ = nullptr;                          // (Bmax)
   float* probs_ = nullptr;                    // (Bmax, classes)
-  float* scratch_ = nullptr;                  // conv im2col of one image, the largest over convs
+  float* scratch_ = nullptr;  // conv im2col of one image, or a conv_pool slot per worker
   std::size_t scratch_floats_ = 0;
+  std::size_t slot_floats_ = 0;  // one conv_pool worker's scratch (max over nodes)
+  int threads_max_ = 1;          // workers the scratch has slots for
+  int workers_ = 1;              // conv_pool workers now (threads_set)
 };
 
 }  // namespace greenbench::models

@@ -133,7 +133,8 @@ WorkloadSize workload_size(const std::string& name, const WorkloadConfig& config
   if (!e.build) return workload_size_built(e, config);
   const models::CommonConfig c = models::common_read(config);
   const models::Net net(build(e, config), std::max(c.batch_size, c.infer_batch_size),
-                        kernels::optimizer_parse(c.optimizer), c.seed, true, /*allocate=*/false);
+                        kernels::optimizer_parse(c.optimizer), c.seed, true, /*allocate=*/false,
+                        c.threads);
   const DatasetInfo& info = classifier_data_info(config);
   WorkloadSize s;
   s.params = net.params();
