@@ -68,14 +68,21 @@ class DenseCase : public KernelCase {
 
 class Conv2dCase : public KernelCase {
  public:
-  Conv2dCase(Shape2d s, int OC) : s_(s), OC_(OC), scratch_(conv2d_scratch_floats(s) + 1) {
+  // workers > 1: images split over that many workers (kernels/parallel.hpp), BLAS at one thread.
+  Conv2dCase(Shape2d s, int OC, int workers = 1)
+      : s_(s),
+        OC_(OC),
+        workers_(workers),
+        slot_(conv2d_worker_floats(s, OC) + 1),
+        scratch_(workers == 1 ? conv2d_scratch_floats(s) + 1 : slot_ * std::size_t(workers)) {
     in = {{"x", std::vector<float>(s.B * s.C * s.H * s.W)},
           {"w", std::vector<float>(OC * s.C * s.K * s.K)},
           {"b", std::vector<float>(OC)}};
     out_size = s.B * OC * s.OH() * s.OW();
   }
   std::string name() const override {
-    return shape_name("conv2d", s_) + "OC" + std::to_string(OC_);
+    return shape_name("conv2d", s_) + "OC" + std::to_string(OC_) +
+           (workers_ > 1 ? "_workers" + std::to_string(workers_) : "");
   }
   double flops() const override { return conv2d_flops(s_, OC_); }
   void forward(bool naive, float* out) override {
@@ -83,7 +90,7 @@ class Conv2dCase : public KernelCase {
       conv2d_forward_naive(out, in[0].data.data(), in[1].data.data(), in[2].data.data(), s_, OC_);
     else
       conv2d_forward(out, scratch_.data(), in[0].data.data(), in[1].data.data(), in[2].data.data(),
-                     s_, OC_);
+                     s_, OC_, workers_, slot_);
   }
   void backward(bool naive, const float* dout, const std::vector<float*>& din, Grad mode) override {
     if (naive)
@@ -91,36 +98,55 @@ class Conv2dCase : public KernelCase {
                             OC_, mode);
     else
       conv2d_backward(din[0], din[1], din[2], scratch_.data(), dout, in[0].data.data(),
-                      in[1].data.data(), s_, OC_, mode);
+                      in[1].data.data(), s_, OC_, mode, workers_, slot_);
   }
 
  private:
   Shape2d s_;
-  int OC_;
+  int OC_, workers_;
+  std::size_t slot_;
   std::vector<float> scratch_;
 };
 
 class DepthwiseConv2dCase : public KernelCase {
  public:
-  explicit DepthwiseConv2dCase(Shape2d s) : s_(s) {
+  explicit DepthwiseConv2dCase(Shape2d s, int workers = 1)
+      : s_(s),
+        workers_(workers),
+        slot_(depthwise_conv2d_worker_floats(s) + 1),
+        scratch_(slot_ * std::size_t(workers)) {
     in = {{"x", std::vector<float>(s.B * s.C * s.H * s.W)},
           {"w", std::vector<float>(s.C * s.K * s.K)},
           {"b", std::vector<float>(s.C)}};
     out_size = s.B * s.C * s.OH() * s.OW();
   }
-  std::string name() const override { return shape_name("dwconv2d", s_); }
+  std::string name() const override {
+    return shape_name("dwconv2d", s_) +
+           (workers_ > 1 ? "_workers" + std::to_string(workers_) : "");
+  }
   double flops() const override { return depthwise_conv2d_flops(s_); }
   void forward(bool naive, float* out) override {
-    (naive ? depthwise_conv2d_forward_naive : depthwise_conv2d_forward)(
-        out, in[0].data.data(), in[1].data.data(), in[2].data.data(), s_);
+    if (naive)
+      depthwise_conv2d_forward_naive(out, in[0].data.data(), in[1].data.data(),
+                                     in[2].data.data(), s_);
+    else
+      depthwise_conv2d_forward(out, in[0].data.data(), in[1].data.data(), in[2].data.data(), s_,
+                               workers_);
   }
   void backward(bool naive, const float* dout, const std::vector<float*>& din, Grad mode) override {
-    (naive ? depthwise_conv2d_backward_naive : depthwise_conv2d_backward)(
-        din[0], din[1], din[2], dout, in[0].data.data(), in[1].data.data(), s_, mode);
+    if (naive)
+      depthwise_conv2d_backward_naive(din[0], din[1], din[2], dout, in[0].data.data(),
+                                      in[1].data.data(), s_, mode);
+    else
+      depthwise_conv2d_backward(din[0], din[1], din[2], dout, in[0].data.data(),
+                                in[1].data.data(), s_, mode, workers_, scratch_.data(), slot_);
   }
 
  private:
   Shape2d s_;
+  int workers_;
+  std::size_t slot_;
+  std::vector<float> scratch_;
 };
 
 class PoolCase : public KernelCase {
@@ -380,6 +406,11 @@ std::vector<Factory> all_cases() {
       make<Conv2dCase>(S(1, 3, 5, 5, 5, 1, 0), 2),  // output 1x1
       make<Conv2dCase>(S(2, 2, 6, 9, 5, 1, 2), 3),  // "same" K = 5: flat im2col path
       make<Conv2dCase>(S(1, 1, 1, 7, 3, 1, 1), 2),  // one row: every tap row but one is padding
+      make<Conv2dCase>(S(5, 3, 7, 9, 3, 1, 1), 5, 2),  // images over 2 and 3 workers
+      make<Conv2dCase>(S(7, 3, 11, 8, 5, 2, 2), 2, 3),
+      make<Conv2dCase>(S(4, 5, 4, 3, 1, 1, 0), 6, 3),  // 1x1: no im2col
+      make<DepthwiseConv2dCase>(S(5, 3, 7, 9, 3, 1, 1), 2),
+      make<DepthwiseConv2dCase>(S(7, 4, 6, 7, 3, 2, 0), 3),
       make<DepthwiseConv2dCase>(S(1, 1, 5, 5, 3, 1, 1)),
       make<DepthwiseConv2dCase>(S(2, 3, 7, 9, 3, 1, 1)),
       make<DepthwiseConv2dCase>(S(2, 3, 11, 8, 5, 2, 2)),

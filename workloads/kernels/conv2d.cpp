@@ -3,7 +3,10 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <cstring>
+
+#include "kernels/parallel.hpp"
 
 namespace greenbench::kernels {
 
@@ -156,11 +159,16 @@ std::size_t conv2d_scratch_floats(const Shape2d& s) {
   return std::size_t(s.C) * s.K * s.K * s.OH() * s.OW();
 }
 
-void conv2d_forward(float* out, float* scratch, const float* inp, const float* weight,
-                    const float* bias, const Shape2d& s, int OC) {
+std::size_t conv2d_worker_floats(const Shape2d& s, int OC) {
+  return conv2d_scratch_floats(s) + std::size_t(OC) * s.C * s.K * s.K;
+}
+
+void conv2d_forward(float* out, float* scratch_all, const float* inp, const float* weight,
+                    const float* bias, const Shape2d& s, int OC, int workers, std::size_t slot) {
   const int CKK = s.C * s.K * s.K, OHW = s.OH() * s.OW();
   const std::int64_t in_stride = (std::int64_t)s.C * s.H * s.W, out_stride = (std::int64_t)OC * OHW;
-  for (int b = 0; b < s.B; b++) {
+  parallel_for(workers, s.B, [&](int b, int w) {
+    float* scratch = scratch_all + std::size_t(w) * slot;
     const float* inp_b = inp + b * in_stride;  // (C, H, W)
     float* out_b = out + b * out_stride;       // (OC, OH, OW)
     const float* col = inp_b;                  // (C*K*K, OH*OW)
@@ -179,15 +187,17 @@ void conv2d_forward(float* out, float* scratch, const float* inp, const float* w
     // out_b (OC, OHW) = weight (OC, CKK) * col (CKK, OHW)
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, OHW, CKK, 1.0f, weight, CKK, col,
                 OHW, beta, out_b, OHW);
-  }
+  });
 }
 
-void conv2d_backward(float* dinp, float* dweight, float* dbias, float* scratch, const float* dout,
-                     const float* inp, const float* weight, const Shape2d& s, int OC, Grad mode) {
+void conv2d_backward(float* dinp, float* dweight, float* dbias, float* scratch_all,
+                     const float* dout, const float* inp, const float* weight, const Shape2d& s,
+                     int OC, Grad mode, int workers, std::size_t slot) {
   const int CKK = s.C * s.K * s.K, OHW = s.OH() * s.OW();
   const std::int64_t in_stride = (std::int64_t)s.C * s.H * s.W, out_stride = (std::int64_t)OC * OHW;
   const bool acc = mode == Grad::accumulate;
   const bool pointwise = is_pointwise(s);
+  workers = std::max(1, std::min(workers, s.B));
   if (dbias != nullptr) {
     for (int o = 0; o < OC; o++) {
       float g = 0.0f;
@@ -200,7 +210,12 @@ void conv2d_backward(float* dinp, float* dweight, float* dbias, float* scratch, 
   if (dinp != nullptr && !acc && !pointwise) {
     std::memset(dinp, 0, sizeof(float) * s.B * in_stride);
   }
-  for (int b = 0; b < s.B; b++) {
+  // Worker 0 sums into dweight (as the mode says); worker w > 0 into its slot's tail.
+  auto dweight_of = [&](int w) {
+    return w == 0 ? dweight : scratch_all + std::size_t(w) * slot + conv2d_scratch_floats(s);
+  };
+  parallel_for(workers, s.B, [&](int b, int w) {
+    float* scratch = scratch_all + std::size_t(w) * slot;
     const float* inp_b = inp + b * in_stride;
     const float* dout_b = dout + b * out_stride;  // (OC, OHW)
     if (dweight != nullptr) {
@@ -209,10 +224,11 @@ void conv2d_backward(float* dinp, float* dweight, float* dbias, float* scratch, 
         detail::im2col(scratch, inp_b, s);
         col = scratch;
       }
-      // dweight (OC, CKK) += dout_b (OC, OHW) * col^T (OHW, CKK)
-      float beta = (b == 0 && !acc) ? 0.0f : 1.0f;
+      // dweight (OC, CKK) += dout_b (OC, OHW) * col^T (OHW, CKK); fresh on the worker's first
+      // image unless worker 0 accumulates into the caller's gradient.
+      const bool fresh = b < workers && (w > 0 || !acc);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, CKK, OHW, 1.0f, dout_b, OHW, col,
-                  OHW, beta, dweight, CKK);
+                  OHW, fresh ? 0.0f : 1.0f, dweight_of(w), CKK);
     }
     if (dinp != nullptr) {
       float* dinp_b = dinp + b * in_stride;
@@ -227,7 +243,12 @@ void conv2d_backward(float* dinp, float* dweight, float* dbias, float* scratch, 
         detail::col2im_add(dinp_b, scratch, s);
       }
     }
-  }
+  });
+  if (dweight != nullptr)
+    for (int w = 1; w < workers; w++) {
+      const float* dw = dweight_of(w);
+      for (std::int64_t i = 0; i < std::int64_t(OC) * CKK; i++) dweight[i] += dw[i];
+    }
 }
 
 void conv2d_forward_naive(float* out, const float* inp, const float* weight, const float* bias,

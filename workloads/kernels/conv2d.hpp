@@ -13,16 +13,25 @@ namespace greenbench::kernels {
 // Floats of scratch conv2d_forward / conv2d_backward need for shape `s` (one im2col image:
 // C*K*K x OH*OW). Allocate once (e.g. in the model's arena); never allocated inside a step.
 std::size_t conv2d_scratch_floats(const Shape2d& s);
+// Floats one of several workers needs: its im2col scratch and its own weight gradient.
+std::size_t conv2d_worker_floats(const Shape2d& s, int OC);
+
+// Images go to `workers` threads (kernels/parallel.hpp; OpenBLAS must be at one thread when
+// workers > 1); worker w uses scratch + w * slot. workers 1: slot unused, scratch needs
+// conv2d_scratch_floats(s) floats; more: slot >= conv2d_worker_floats(s, OC).
 
 // out (B, OC, OH, OW) = conv(inp (B, C, H, W), weight (OC, C, K, K)) + bias (OC).
-// bias may be nullptr. scratch: conv2d_scratch_floats(s) floats.
+// bias may be nullptr.
 void conv2d_forward(float* out, float* scratch, const float* inp, const float* weight,
-                    const float* bias, const Shape2d& s, int OC);
+                    const float* bias, const Shape2d& s, int OC, int workers = 1,
+                    std::size_t slot = 0);
 // dinp (B, C, H, W), dweight (OC, C, K, K), dbias (OC) from dout (B, OC, OH, OW).
 // Any gradient output may be nullptr (dinp of the first layer: skips the dX GEMM and col2im).
-// `mode` applies to all three. scratch: conv2d_scratch_floats(s) floats.
+// `mode` applies to all three. With workers, each sums its images' weight gradient in its own
+// buffer; the buffers are added in worker order after.
 void conv2d_backward(float* dinp, float* dweight, float* dbias, float* scratch, const float* dout,
-                     const float* inp, const float* weight, const Shape2d& s, int OC, Grad mode);
+                     const float* inp, const float* weight, const Shape2d& s, int OC, Grad mode,
+                     int workers = 1, std::size_t slot = 0);
 
 void conv2d_forward_naive(float* out, const float* inp, const float* weight, const float* bias,
                           const Shape2d& s, int OC);

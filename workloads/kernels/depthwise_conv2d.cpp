@@ -1,7 +1,10 @@
 // Depthwise conv2d: direct loops and the plain-loop reference. See depthwise_conv2d.hpp.
 #include "kernels/depthwise_conv2d.hpp"
 
+#include <algorithm>
 #include <cstring>
+
+#include "kernels/parallel.hpp"
 
 namespace greenbench::kernels {
 
@@ -19,9 +22,9 @@ void tap_range(const Shape2d& s, int kw, int* lo, int* hi) {
 }  // namespace
 
 void depthwise_conv2d_forward(float* out, const float* inp, const float* weight, const float* bias,
-                              const Shape2d& s) {
+                              const Shape2d& s, int workers) {
   const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride;
-  for (int b = 0; b < s.B; b++) {
+  parallel_for(workers, s.B, [&](int b, int) {
     for (int c = 0; c < s.C; c++) {
       const float* x = inp + ((std::int64_t)b * s.C + c) * H * W;  // (H, W)
       float* y = out + ((std::int64_t)b * s.C + c) * OH * OW;      // (OH, OW)
@@ -48,11 +51,12 @@ void depthwise_conv2d_forward(float* out, const float* inp, const float* weight,
         }
       }
     }
-  }
+  });
 }
 
 void depthwise_conv2d_backward(float* dinp, float* dweight, float* dbias, const float* dout,
-                               const float* inp, const float* weight, const Shape2d& s, Grad mode) {
+                               const float* inp, const float* weight, const Shape2d& s, Grad mode,
+                               int workers, float* scratch, std::size_t slot) {
   const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride;
   const bool acc = mode == Grad::accumulate;
   if (!acc) {
@@ -60,14 +64,25 @@ void depthwise_conv2d_backward(float* dinp, float* dweight, float* dbias, const 
     if (dweight != nullptr) std::memset(dweight, 0, sizeof(float) * s.C * K * K);
     if (dbias != nullptr) std::memset(dbias, 0, sizeof(float) * s.C);
   }
-  for (int b = 0; b < s.B; b++) {
+  workers = scratch == nullptr ? 1 : std::max(1, std::min(workers, s.B));
+  const std::size_t KK = std::size_t(K) * K;
+  // Worker 0 sums into dweight / dbias; worker w > 0 into its slot (weights, then biases).
+  auto grad_of = [&](int w, float* own, std::size_t at) -> float* {
+    if (own == nullptr) return nullptr;
+    return w == 0 ? own : scratch + std::size_t(w) * slot + at;
+  };
+  for (int w = 1; w < workers; w++)
+    std::memset(scratch + std::size_t(w) * slot, 0, sizeof(float) * (s.C * KK + s.C));
+  parallel_for(workers, s.B, [&](int b, int wk) {
+    float* dweight_w = grad_of(wk, dweight, 0);
+    float* dbias_w = grad_of(wk, dbias, s.C * KK);
     for (int c = 0; c < s.C; c++) {
       const float* x = inp + ((std::int64_t)b * s.C + c) * H * W;
       const float* dy = dout + ((std::int64_t)b * s.C + c) * OH * OW;
       float* dx = dinp != nullptr ? dinp + ((std::int64_t)b * s.C + c) * H * W : nullptr;
       const float* w = weight + (std::int64_t)c * K * K;
-      if (dbias != nullptr) {
-        dbias[c] += detail::sum_floats(dy, (std::int64_t)OH * OW);
+      if (dbias_w != nullptr) {
+        dbias_w[c] += detail::sum_floats(dy, (std::int64_t)OH * OW);
       }
       for (int kw = 0; kw < K; kw++) {
         int lo, hi;
@@ -95,10 +110,17 @@ void depthwise_conv2d_backward(float* dinp, float* dweight, float* dbias, const 
               }
             }
           }
-          if (dweight != nullptr) dweight[(std::int64_t)c * K * K + kh * K + kw] += gw;
+          if (dweight_w != nullptr) dweight_w[(std::int64_t)c * K * K + kh * K + kw] += gw;
         }
       }
     }
+  });
+  for (int w = 1; w < workers; w++) {
+    const float* buf = scratch + std::size_t(w) * slot;
+    if (dweight != nullptr)
+      for (std::size_t i = 0; i < s.C * KK; i++) dweight[i] += buf[i];
+    if (dbias != nullptr)
+      for (int c = 0; c < s.C; c++) dbias[c] += buf[s.C * KK + std::size_t(c)];
   }
 }
 

@@ -3,18 +3,27 @@
 // no BLAS. _naive: plain loops, for tests.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "kernels/common.hpp"
 
 namespace greenbench::kernels {
 
+// Images go to `workers` threads (kernels/parallel.hpp). Backward with workers > 1: worker
+// w > 0 sums its weight and bias gradients at scratch + w * slot (slot >=
+// depthwise_conv2d_worker_floats(s)); they are added in worker order after.
+inline std::size_t depthwise_conv2d_worker_floats(const Shape2d& s) {
+  return std::size_t(s.C) * s.K * s.K + std::size_t(s.C);
+}
+
 // out (B, C, OH, OW) = dwconv(inp (B, C, H, W), weight (C, K, K)) + bias (C); bias may be null.
 void depthwise_conv2d_forward(float* out, const float* inp, const float* weight, const float* bias,
-                              const Shape2d& s);
+                              const Shape2d& s, int workers = 1);
 // dinp (B, C, H, W), dweight (C, K, K), dbias (C) from dout (B, C, OH, OW); any may be nullptr.
 void depthwise_conv2d_backward(float* dinp, float* dweight, float* dbias, const float* dout,
-                               const float* inp, const float* weight, const Shape2d& s, Grad mode);
+                               const float* inp, const float* weight, const Shape2d& s, Grad mode,
+                               int workers = 1, float* scratch = nullptr, std::size_t slot = 0);
 
 void depthwise_conv2d_forward_naive(float* out, const float* inp, const float* weight,
                                     const float* bias, const Shape2d& s);

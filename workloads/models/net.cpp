@@ -200,7 +200,7 @@ Net::Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::u
         wc = std::int64_t(n.C) * fan_in;
         bc = n.bias ? n.C : 0;
         macs = kernels::conv2d_macs(n.s, n.C);
-        scratch_floats_ = std::max(scratch_floats_, kernels::conv2d_scratch_floats(n.s));
+        slot_floats_ = std::max(slot_floats_, kernels::conv2d_worker_floats(n.s, n.C));
         break;
       case NodeKind::conv_pool:
         fan_in = n.s.C * n.s.K * n.s.K;
@@ -215,6 +215,7 @@ Net::Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::u
         wc = std::int64_t(n.C) * fan_in;
         bc = n.bias ? n.C : 0;
         macs = kernels::depthwise_conv2d_macs(n.s);
+        slot_floats_ = std::max(slot_floats_, kernels::depthwise_conv2d_worker_floats(n.s));
         break;
       case NodeKind::dense:
         fan_in = n.in_features;
@@ -362,14 +363,14 @@ kernels::CrossEntropyResult Net::forward(int B, bool train) {
     s.B = B;
     switch (n.kind) {
       case NodeKind::conv:
-        kernels::conv2d_forward(out, scratch_, in, w, b, s, n.C);
+        kernels::conv2d_forward(out, scratch_, in, w, b, s, n.C, workers_, slot_floats_);
         break;
       case NodeKind::conv_pool:
         conv_pool_forward(out, pool_arg_[i], scratch_, in, w, b, conv_pool_[i], B, workers_,
                           slot_floats_);
         break;
       case NodeKind::dwconv:
-        kernels::depthwise_conv2d_forward(out, in, w, b, s);
+        kernels::depthwise_conv2d_forward(out, in, w, b, s, workers_);
         break;
       case NodeKind::dense:
         kernels::dense_forward(out, in, w, b, B, n.in_features, n.C);
@@ -435,14 +436,16 @@ void Net::backward(int B) {
     s.B = B;
     switch (n.kind) {
       case NodeKind::conv:
-        kernels::conv2d_backward(dinp, dw, db, scratch_, dout, in, w, s, n.C, mode);
+        kernels::conv2d_backward(dinp, dw, db, scratch_, dout, in, w, s, n.C, mode, workers_,
+                                 slot_floats_);
         break;
       case NodeKind::conv_pool:
         conv_pool_backward(dinp, dw, db, scratch_, dout, pool_arg_[i], in, w, conv_pool_[i], B,
                            mode, workers_, slot_floats_);
         break;
       case NodeKind::dwconv:
-        kernels::depthwise_conv2d_backward(dinp, dw, db, dout, in, w, s, mode);
+        kernels::depthwise_conv2d_backward(dinp, dw, db, dout, in, w, s, mode, workers_, scratch_,
+                                           slot_floats_);
         break;
       case NodeKind::dense:
         kernels::dense_backward(dinp, dw, db, dout, in, w, B, n.in_features, n.C, mode);

@@ -91,9 +91,10 @@ class Net {
   Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::uint64_t seed,
       bool fuse = true, bool allocate = true, int threads = 1);
 
-  // The run's thread budget, BLAS included. A net with conv_pool nodes splits their image
-  // chunks over `threads` workers with OpenBLAS at one thread (its GEMMs are too small for
-  // OpenBLAS to split well, measured: bench/); any other net gives OpenBLAS all `threads`.
+  // The run's thread budget, BLAS included. A net with convolutions (conv, conv_pool,
+  // depthwise) splits their images over `threads` workers with OpenBLAS at one thread (their
+  // per-image GEMMs are too small for OpenBLAS to split well: threads=2 ran slower than 1);
+  // its other layers then run on one thread. Any other net gives OpenBLAS all `threads`.
   void threads_set(int threads);
 
   std::int64_t params() const { return n_params_; }
@@ -157,7 +158,7 @@ class Net {
   float* probs_ = nullptr;                    // (Bmax, classes)
   float* scratch_ = nullptr;  // conv im2col of one image, or a conv_pool slot per worker
   std::size_t scratch_floats_ = 0;
-  std::size_t slot_floats_ = 0;  // one conv_pool worker's scratch (max over nodes)
+  std::size_t slot_floats_ = 0;  // one conv worker's scratch (max over conv nodes)
   int threads_max_ = 1;          // workers the scratch has slots for
   int workers_ = 1;              // conv_pool workers now (threads_set)
 };
