@@ -40,7 +40,8 @@ void fill_distinct(std::vector<float>& v, std::mt19937& rng) {
 
 class DenseCase : public KernelCase {
  public:
-  DenseCase(int B, int C, int OC, bool bias) : B_(B), C_(C), OC_(OC), bias_(bias) {
+  DenseCase(int B, int C, int OC, bool bias, int workers = 1)
+      : B_(B), C_(C), OC_(OC), workers_(workers), bias_(bias) {
     in = {{"x", std::vector<float>(B * C)},
           {"w", std::vector<float>(OC * C)},
           {"b", std::vector<float>(OC), bias}};
@@ -48,21 +49,27 @@ class DenseCase : public KernelCase {
   }
   std::string name() const override {
     return "dense_B" + std::to_string(B_) + "C" + std::to_string(C_) + "OC" + std::to_string(OC_) +
-           (bias_ ? "" : "_nobias");
+           (bias_ ? "" : "_nobias") + (workers_ > 1 ? "_workers" + std::to_string(workers_) : "");
   }
   double flops() const override { return dense_flops(B_, C_, OC_); }
   void forward(bool naive, float* out) override {
     const float* b = bias_ ? in[2].data.data() : nullptr;
-    (naive ? dense_forward_naive : dense_forward)(out, in[0].data.data(), in[1].data.data(), b, B_,
-                                                  C_, OC_);
+    if (naive)
+      dense_forward_naive(out, in[0].data.data(), in[1].data.data(), b, B_, C_, OC_);
+    else
+      dense_forward(out, in[0].data.data(), in[1].data.data(), b, B_, C_, OC_, workers_);
   }
   void backward(bool naive, const float* dout, const std::vector<float*>& din, Grad mode) override {
-    (naive ? dense_backward_naive : dense_backward)(din[0], din[1], din[2], dout, in[0].data.data(),
-                                                    in[1].data.data(), B_, C_, OC_, mode);
+    if (naive)
+      dense_backward_naive(din[0], din[1], din[2], dout, in[0].data.data(), in[1].data.data(), B_,
+                           C_, OC_, mode);
+    else
+      dense_backward(din[0], din[1], din[2], dout, in[0].data.data(), in[1].data.data(), B_, C_,
+                     OC_, mode, workers_);
   }
 
  private:
-  int B_, C_, OC_;
+  int B_, C_, OC_, workers_;
   bool bias_;
 };
 
@@ -396,6 +403,9 @@ std::vector<Factory> all_cases() {
       make<DenseCase>(3, 7, 5, true),
       make<DenseCase>(5, 33, 17, true),
       make<DenseCase>(2, 9, 1, false),
+      make<DenseCase>(7, 13, 5, true, 2),  // batch and output rows over workers
+      make<DenseCase>(5, 6, 11, false, 3),
+      make<DenseCase>(2, 4, 7, true, 3),  // more workers than batch rows
       make<Conv2dCase>(S(1, 1, 5, 5, 3, 1, 1), 4),
       make<Conv2dCase>(S(2, 3, 7, 9, 3, 1, 1), 5),
       make<Conv2dCase>(S(3, 3, 11, 8, 5, 2, 2), 2),

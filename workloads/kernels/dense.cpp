@@ -3,45 +3,73 @@
 
 #include <cblas.h>
 
+#include <algorithm>
+
+#include "kernels/parallel.hpp"
+
 namespace greenbench::kernels {
 
+namespace {
+// [lo, hi) of part t of n items split in `parts` contiguous blocks.
+inline void block_of(int n, int parts, int t, int* lo, int* hi) {
+  *lo = int(std::int64_t(n) * t / parts);
+  *hi = int(std::int64_t(n) * (t + 1) / parts);
+}
+}  // namespace
+
 void dense_forward(float* out, const float* inp, const float* weight, const float* bias, int B,
-                   int C, int OC) {
-  // out (B, OC): seed every row with the bias, then out += inp (B, C) * weight^T (C, OC).
-  float beta = 0.0f;
-  if (bias != nullptr) {
-    for (int b = 0; b < B; b++) {
-      float* out_b = out + (std::int64_t)b * OC;
-      for (int o = 0; o < OC; o++) out_b[o] = bias[o];
+                   int C, int OC, int workers) {
+  workers = std::max(1, std::min(workers, OC));
+  // Part t: output columns block t (its rows of weight), all batch rows; the parts share the
+  // input and each packs only its own weights.
+  parallel_for(workers, workers, [&](int t, int) {
+    int o0, o1;
+    block_of(OC, workers, t, &o0, &o1);
+    if (o1 == o0) return;
+    float beta = 0.0f;
+    if (bias != nullptr) {
+      for (int b = 0; b < B; b++) {
+        float* out_b = out + (std::int64_t)b * OC;
+        for (int o = o0; o < o1; o++) out_b[o] = bias[o];
+      }
+      beta = 1.0f;
     }
-    beta = 1.0f;
-  }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, inp, C, weight, C, beta, out,
-              OC);
+    // out[:, o0:o1] (B, outs) = inp (B, C) * weight[o0:o1]^T (C, outs)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, o1 - o0, C, 1.0f, inp, C,
+                weight + (std::int64_t)o0 * C, C, beta, out + o0, OC);
+  });
 }
 
 void dense_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
-                    const float* weight, int B, int C, int OC, Grad mode) {
-  float beta = mode == Grad::accumulate ? 1.0f : 0.0f;
-  if (dinp != nullptr) {
-    // dinp (B, C) = dout (B, OC) * weight (OC, C)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, OC, 1.0f, dout, OC, weight, C,
-                beta, dinp, C);
-  }
-  if (dweight != nullptr) {
-    // dweight (OC, C) = dout^T (OC, B) * inp (B, C)
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, B, 1.0f, dout, OC, inp, C, beta,
-                dweight, C);
-  }
-  if (dbias != nullptr) {
-    if (mode == Grad::overwrite) {
-      for (int o = 0; o < OC; o++) dbias[o] = 0.0f;
+                    const float* weight, int B, int C, int OC, Grad mode, int workers) {
+  const float beta = mode == Grad::accumulate ? 1.0f : 0.0f;
+  workers = std::max(1, std::min(workers, std::max(C, OC)));
+  // Part t: dinp's input columns block t, dweight / dbias's output rows block t; no two parts
+  // write one element, so nothing is reduced afterwards.
+  parallel_for(workers, workers, [&](int t, int) {
+    int c0, c1, o0, o1;
+    block_of(C, workers, t, &c0, &c1);
+    block_of(OC, workers, t, &o0, &o1);
+    if (dinp != nullptr && c1 > c0) {
+      // dinp[:, c0:c1] (B, cols) = dout (B, OC) * weight[:, c0:c1] (OC, cols)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, c1 - c0, OC, 1.0f, dout, OC,
+                  weight + c0, C, beta, dinp + c0, C);
     }
-    for (int b = 0; b < B; b++) {
-      const float* dout_b = dout + (std::int64_t)b * OC;
-      for (int o = 0; o < OC; o++) dbias[o] += dout_b[o];
+    if (dweight != nullptr && o1 > o0) {
+      // dweight[o0:o1] (outs, C) = dout[:, o0:o1]^T (outs, B) * inp (B, C)
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o1 - o0, C, B, 1.0f, dout + o0, OC, inp,
+                  C, beta, dweight + (std::int64_t)o0 * C, C);
     }
-  }
+    if (dbias != nullptr && o1 > o0) {
+      if (mode == Grad::overwrite) {
+        for (int o = o0; o < o1; o++) dbias[o] = 0.0f;
+      }
+      for (int b = 0; b < B; b++) {
+        const float* dout_b = dout + (std::int64_t)b * OC;
+        for (int o = o0; o < o1; o++) dbias[o] += dout_b[o];
+      }
+    }
+  });
 }
 
 void dense_forward_naive(float* out, const float* inp, const float* weight, const float* bias,

@@ -1,5 +1,7 @@
 // Dense (fully connected) layer: out = inp weight^T + bias, PyTorch's nn.Linear layout.
-// Fast path is one cblas_sgemm per call; the _naive pair is plain loops in double, for tests.
+// Fast path is one cblas_sgemm per call (per worker: `workers` > 1 splits the output columns,
+// and backward dinp's input columns, over kernels/parallel.hpp's workers, with OpenBLAS at one
+// thread); the _naive pair is plain loops in double, for tests.
 #pragma once
 
 #include <cstdint>
@@ -10,11 +12,11 @@ namespace greenbench::kernels {
 
 // out (B, OC) = inp (B, C) * weight (OC, C)^T + bias (OC); bias may be nullptr.
 void dense_forward(float* out, const float* inp, const float* weight, const float* bias, int B,
-                   int C, int OC);
+                   int C, int OC, int workers = 1);
 // dinp (B, C), dweight (OC, C), dbias (OC) from dout (B, OC); each output may be nullptr
 // (skipped, e.g. dinp of the first layer). `mode` applies to all three.
 void dense_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
-                    const float* weight, int B, int C, int OC, Grad mode);
+                    const float* weight, int B, int C, int OC, Grad mode, int workers = 1);
 
 void dense_forward_naive(float* out, const float* inp, const float* weight, const float* bias,
                          int B, int C, int OC);

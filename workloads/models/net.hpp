@@ -94,7 +94,8 @@ class Net {
   // The run's thread budget, BLAS included. A net with convolutions (conv, conv_pool,
   // depthwise) splits their images over `threads` workers with OpenBLAS at one thread (their
   // per-image GEMMs are too small for OpenBLAS to split well: threads=2 ran slower than 1);
-  // its other layers then run on one thread. Any other net gives OpenBLAS all `threads`.
+  // its dense layers split their output columns over the same workers, its other layers run
+  // on one thread. A dense-only net gives OpenBLAS all `threads` (faster here).
   void threads_set(int threads);
 
   std::int64_t params() const { return n_params_; }
