@@ -132,33 +132,42 @@ int conv_pool_chunk(const kernels::Shape2d& s, int OC, int Bmax) {
   return static_cast<int>(std::clamp<std::int64_t>(std::min(want, fits), 1, Bmax));
 }
 
-void conv_pool_forward(float* out, std::uint8_t* arg, float* scratch_all, const float* inp,
-                       const float* weight, const float* bias, const ConvPool& p, int B,
-                       int workers, std::size_t slot) {
+namespace {
+
+// Images [b0, b0 + G) of conv_pool_forward, with `scratch` this worker's.
+void chunk_forward(float* out, std::uint8_t* arg, float* scratch, const float* inp,
+                   const float* weight, const float* bias, const ConvPool& p, int b0, int G) {
   const kernels::Shape2d& s = p.s;
   const int OC = p.OC, OW = p.OW(), PH = p.PH(), PW = p.PW(), CKK = s.C * s.K * s.K;
   const std::int64_t OHW = std::int64_t(p.OH()) * OW, PHW = std::int64_t(PH) * PW;
   const std::int64_t in_stride = std::int64_t(s.C) * s.H * s.W;
+  const std::int64_t N = G * OHW;
+  float* col = scratch;                           // (CKK, N)
+  float* conv = scratch + std::int64_t(CKK) * N;  // (OC, N)
+  for (int g = 0; g < G; g++) im2col_ld(col + g * OHW, N, inp + (b0 + g) * in_stride, s);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, int(N), CKK, 1.0f, weight, CKK, col,
+              int(N), 0.0f, conv, int(N));
+  float* vm = conv + std::int64_t(OC) * N;                           // (PH, 2*PW)
+  std::uint8_t* vk = reinterpret_cast<std::uint8_t*>(vm + 2 * PHW);  // (PH, 2*PW)
+  for (int g = 0; g < G; g++) {
+    for (int o = 0; o < OC; o++) {
+      const std::int64_t off = ((std::int64_t(b0) + g) * OC + o) * PHW;
+      pool_plane(out + off, arg + off, conv + o * N + g * OHW, OW, PH, PW, bias ? bias[o] : 0.0f,
+                 vm, vk);
+    }
+  }
+}
+
+}  // namespace
+
+void conv_pool_forward(float* out, std::uint8_t* arg, float* scratch_all, const float* inp,
+                       const float* weight, const float* bias, const ConvPool& p, int B,
+                       int workers, std::size_t slot) {
   const int chunks = (B + p.G - 1) / p.G;
   kernels::parallel_for(workers, chunks, [&](int chunk, int w) {
-    float* scratch = scratch_all + std::size_t(w) * slot;
     const int b0 = chunk * p.G;
-    const int G = std::min(p.G, B - b0);
-    const std::int64_t N = G * OHW;
-    float* col = scratch;                           // (CKK, N)
-    float* conv = scratch + std::int64_t(CKK) * N;  // (OC, N)
-    for (int g = 0; g < G; g++) im2col_ld(col + g * OHW, N, inp + (b0 + g) * in_stride, s);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, int(N), CKK, 1.0f, weight, CKK, col,
-                int(N), 0.0f, conv, int(N));
-    float* vm = conv + std::int64_t(OC) * N;                           // (PH, 2*PW)
-    std::uint8_t* vk = reinterpret_cast<std::uint8_t*>(vm + 2 * PHW);  // (PH, 2*PW)
-    for (int g = 0; g < G; g++) {
-      for (int o = 0; o < OC; o++) {
-        const std::int64_t off = ((std::int64_t(b0) + g) * OC + o) * PHW;
-        pool_plane(out + off, arg + off, conv + o * N + g * OHW, OW, PH, PW, bias ? bias[o] : 0.0f,
-                   vm, vk);
-      }
-    }
+    chunk_forward(out, arg, scratch_all + std::size_t(w) * slot, inp, weight, bias, p, b0,
+                  std::min(p.G, B - b0));
   });
 }
 
@@ -191,6 +200,36 @@ void chunk_backward(float* dinp, float* dweight, float* col, const float* dconv,
   }
 }
 
+// dconv (OC, G*OH*OW) of images [b0, b0 + G) from dout through the pooling's argmax and the
+// ReLU; db_sum (OC) += the bias gradient (nullptr: skipped).
+void chunk_unpool(float* dconv, float* db_sum, const float* dout, const std::uint8_t* arg,
+                  const ConvPool& p, int b0, int G) {
+  const int OC = p.OC, OW = p.OW(), PH = p.PH(), PW = p.PW();
+  const std::int64_t OHW = std::int64_t(p.OH()) * OW, PHW = std::int64_t(PH) * PW;
+  const std::int64_t N = G * OHW;
+  std::memset(dconv, 0, sizeof(float) * OC * N);
+  for (int g = 0; g < G; g++) {
+    for (int o = 0; o < OC; o++) {
+      const std::int64_t off = ((std::int64_t(b0) + g) * OC + o) * PHW;
+      const float* dy = dout + off;  // (PH, PW)
+      const std::uint8_t* a = arg + off;
+      float* dz = dconv + o * N + g * OHW;  // (OH, OW)
+      float db = 0.0f;
+      // Branch-free scatter: a cell the ReLU zeroed (255) writes 0 into its window.
+      for (int py = 0, i = 0; py < PH; py++) {
+        float* row = dz + 2 * py * OW;
+        for (int px = 0; px < PW; px++, i++) {
+          const int k = a[i];
+          const float d = k == 255 ? 0.0f : dy[i];
+          row[((k >> 1) & 1) * OW + 2 * px + (k & 1)] = d;
+          db += d;
+        }
+      }
+      if (db_sum) db_sum[o] += db;
+    }
+  }
+}
+
 }  // namespace
 
 void conv_pool_backward(float* dinp, float* dweight, float* dbias, float* scratch_all,
@@ -198,8 +237,7 @@ void conv_pool_backward(float* dinp, float* dweight, float* dbias, float* scratc
                         const float* weight, const ConvPool& p, int B, kernels::Grad mode,
                         int workers, std::size_t slot) {
   const kernels::Shape2d& s = p.s;
-  const int OC = p.OC, OW = p.OW(), PW = p.PW(), CKK = s.C * s.K * s.K;
-  const std::int64_t OHW = std::int64_t(p.OH()) * OW, PHW = std::int64_t(p.PH()) * PW;
+  const int OC = p.OC, OW = p.OW(), CKK = s.C * s.K * s.K;
   const bool acc = mode == kernels::Grad::accumulate;
   const int chunks = (B + p.G - 1) / p.G;
   workers = std::max(1, std::min(workers, chunks));
@@ -223,34 +261,13 @@ void conv_pool_backward(float* dinp, float* dweight, float* dbias, float* scratc
     float* scratch = scratch_all + std::size_t(w) * slot;
     float *dw, *db_sum;
     grads_of(w, dw, db_sum);
-    const bool first = chunk < workers;  // this worker's first chunk
     const int b0 = chunk * p.G;
     const int G = std::min(p.G, B - b0);
-    const std::int64_t N = G * OHW;
-    float* col = scratch;                            // (CKK, N)
-    float* dconv = scratch + std::int64_t(CKK) * N;  // (OC, N)
-    std::memset(dconv, 0, sizeof(float) * OC * N);
-    for (int g = 0; g < G; g++) {
-      for (int o = 0; o < OC; o++) {
-        const std::int64_t off = ((std::int64_t(b0) + g) * OC + o) * PHW;
-        const float* dy = dout + off;  // (PH, PW)
-        const std::uint8_t* a = arg + off;
-        float* dz = dconv + o * N + g * OHW;  // (OH, OW)
-        float db = 0.0f;
-        // Branch-free scatter: a cell the ReLU zeroed (255) writes 0 into its window.
-        for (int py = 0, i = 0; py < p.PH(); py++) {
-          float* row = dz + 2 * py * OW;
-          for (int px = 0; px < PW; px++, i++) {
-            const int k = a[i];
-            const float d = k == 255 ? 0.0f : dy[i];
-            row[((k >> 1) & 1) * OW + 2 * px + (k & 1)] = d;
-            db += d;
-          }
-        }
-        if (dbias) db_sum[o] += db;
-      }
-    }
-    const bool fresh = first && (w > 0 || !acc);
+    float* col = scratch;                                           // (CKK, N)
+    float* dconv = scratch + std::int64_t(CKK) * G * p.OH() * OW;  // (OC, N)
+    chunk_unpool(dconv, db_sum, dout, arg, p, b0, G);
+    // Fresh on this worker's first chunk, unless worker 0 accumulates into the caller's.
+    const bool fresh = chunk < workers && (w > 0 || !acc);
     chunk_backward(dinp, dw, col, dconv, inp, weight, p, b0, G, acc, fresh);
   });
   for (int w = 1; w < workers; w++) {
