@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "kernels/denormals.hpp"
+
 namespace greenbench::kernels {
 
 namespace {
@@ -54,6 +56,7 @@ class Pool {
   }
 
   void loop(int w) {
+    denormals_flush();  // as the calling thread does (kernels/threads.hpp)
     std::uint64_t seen = 0;
     for (;;) {
       {
