@@ -24,6 +24,7 @@ struct ProfileArgs {
   std::string workload;
   std::vector<std::string> sets;
   double budget = 0.1;
+  double systematic = analysis::ProfileOptions{}.systematic;
   bool validate = false;
   bool json = false;
   std::string out;
@@ -50,6 +51,10 @@ int profile_main(const ProfileArgs& a) {
   if (!(a.budget > 0 && a.budget <= 1))
     throw InputError(fmt::format("--budget: expected a fraction in (0, 1], got {}", a.budget), "",
                      0, 0, "e.g. --budget 0.1");
+  if (!(a.systematic >= 0 && a.systematic < 1))
+    throw InputError(
+        fmt::format("--systematic: expected a fraction in [0, 1), got {}", a.systematic), "", 0,
+        0, "e.g. --systematic 0.015 (0: the blocks' spread alone)");
   if (a.repeats < 1) throw InputError("--repeats: expected an integer >= 1");
   const auto plans = plans_of(a);
   auto opened = sources_open(a.meter, SourcePaths::from_env());
@@ -59,6 +64,7 @@ int profile_main(const ProfileArgs& a) {
   meter.start();
   analysis::ProfileOptions opt;
   opt.budget = a.budget;
+  opt.systematic = a.systematic;
   opt.validate = a.validate;
   std::vector<analysis::ProfileRunResult> results;
   for (std::size_t i = 0; i < plans.size(); i++) {
@@ -78,6 +84,7 @@ int profile_main(const ProfileArgs& a) {
   report["meter_source"] = meter.source_name();
   report["estimated"] = meter.estimated();
   report["budget"] = a.budget;
+  report["systematic"] = a.systematic;
   if (!a.out.empty()) {
     std::filesystem::create_directories(a.out);
     file_write_atomic(a.out + "/profile.json", report.dump(2) + "\n");
@@ -107,6 +114,9 @@ void cmd_profile_add(CLI::App& app, CommandAction& action) {
   cmd->add_option("--workload", args->workload, "one configuration instead of a grid");
   cmd->add_option("--set", args->sets, "KEY=VALUE (YAML value), repeatable")->take_all();
   cmd->add_option("--budget", args->budget, "most of the planned steps to profile (default 0.1)");
+  cmd->add_option("--systematic", args->systematic,
+                  "relative sd of the projected energy beyond the profile's spread, in the "
+                  "interval (default 0.015; docs/profile.md)");
   cmd->add_flag("--validate", args->validate, "also run each to the end and report the error");
   cmd->add_flag("--json", args->json, "print the SPEC §1 JSON object");
   cmd->add_option("--out", args->out, "write profile.json into this folder");

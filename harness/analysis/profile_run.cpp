@@ -216,7 +216,7 @@ ProfileRunResult profile_run(const RunPlan& plan, Meter& meter, const ProfileOpt
     parts.push_back(
         project_remaining(p->blocks, p->state, double(p->total_samples - p->samples_metered)));
   }
-  const Projection pr = projection_combine(measured_j, parts);
+  const Projection pr = projection_combine(measured_j, parts, opt.systematic);
   res.predicted_j = pr.predicted_j;
   res.low_j = pr.low_j;
   res.high_j = pr.high_j;

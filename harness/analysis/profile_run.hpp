@@ -22,6 +22,9 @@ struct ProfileOptions {
   double block_s = 0.25;    // target seconds per metered block (the meter resolves ~10 ms)
   int target_blocks = 24;   // blocks the budget should hold at least, when steps allow
   double precision = 0.01;  // stop once steady and the 95% half-width is below this fraction
+  // Relative sd of the projected energy beyond the blocks' own spread (projection_combine):
+  // 1.5%, from bench/profile_validate.py on the development VM (docs/profile.md).
+  double systematic = 0.015;
   SteadyOptions steady;
 };
 

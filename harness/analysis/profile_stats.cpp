@@ -106,14 +106,17 @@ PartProjection project_remaining(const std::vector<Block>& blocks, const SteadyS
   return p;
 }
 
-Projection projection_combine(double measured_j, const std::vector<PartProjection>& parts) {
+Projection projection_combine(double measured_j, const std::vector<PartProjection>& parts,
+                              double systematic) {
   Projection pr;
-  double mean = measured_j, var = 0, denom = 0;
+  double mean = measured_j, var = 0, denom = 0, projected = 0;
   for (const auto& p : parts) {
     mean += p.mean_j;
+    projected += p.mean_j;
     var += p.var_j2;
     if (p.var_j2 > 0) denom += p.var_j2 * p.var_j2 / p.df;
   }
+  var += (systematic * projected) * (systematic * projected);  // df: infinite, adds to none
   pr.predicted_j = mean;
   if (!std::isfinite(var)) {
     pr.low_j = 0;

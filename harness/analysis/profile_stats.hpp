@@ -59,11 +59,16 @@ PartProjection project_remaining(const std::vector<Block>& blocks, const SteadyS
                                  double remaining_samples);
 
 // The whole run: energy already measured plus each part's projection, with the 95% interval
-// mean +- t_{0.975, df} sqrt(sum var) (df by Welch-Satterthwaite).
+// mean +- t_{0.975, df} sqrt(sum var + (systematic x projected)^2) (df by Welch-Satterthwaite
+// over the parts' variances; the systematic term, a relative standard deviation of the
+// projected, unmeasured energy, counts as known exactly). The blocks' spread cannot show how
+// later epochs differ from the profiled start of the first; `systematic` is that difference,
+// calibrated by bench/profile_validate.py (docs/profile.md).
 struct Projection {
   double predicted_j = 0, low_j = 0, high_j = 0;
   double rel_half_width() const { return predicted_j > 0 ? (high_j - low_j) / 2 / predicted_j : 0; }
 };
-Projection projection_combine(double measured_j, const std::vector<PartProjection>& parts);
+Projection projection_combine(double measured_j, const std::vector<PartProjection>& parts,
+                              double systematic = 0);
 
 }  // namespace greenbench::analysis

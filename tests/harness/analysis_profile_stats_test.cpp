@@ -67,6 +67,23 @@ TEST(Projection, VarianceGrowsWithTheRemainingBlocks) {
   EXPECT_NEAR(pr.high_j - pr.predicted_j, t_quantile_975(7) * std::sqrt(part.var_j2), 1e-9);
 }
 
+TEST(Projection, SystematicTermScalesWithTheProjectedEnergyOnly) {
+  // A spread-free part of 40 J projected after 20 J measured: the 95% half-width is
+  // z_{0.975} x systematic x 40 (the measured 20 J carries none of it).
+  PartProjection part;
+  part.mean_j = 40, part.var_j2 = 0, part.df = 7;
+  const Projection pr = projection_combine(20, {part}, 0.05);
+  EXPECT_NEAR(pr.predicted_j, 60, 1e-12);
+  EXPECT_NEAR(pr.high_j - pr.predicted_j, 1.959964 * 0.05 * 40, 1e-4);
+  // With spread too, the variances add (df by Welch-Satterthwaite over the spread alone).
+  part.var_j2 = 9;
+  const Projection both = projection_combine(20, {part}, 0.05);
+  const double var = 9 + (0.05 * 40) * (0.05 * 40);
+  EXPECT_NEAR(both.high_j - both.predicted_j,
+              t_quantile_975(var * var / (9.0 * 9.0 / 7)) * std::sqrt(var), 1e-9);
+  EXPECT_NEAR(projection_combine(20, {part}, 0).high_j - 60, t_quantile_975(7) * 3, 1e-9);
+}
+
 // A simulated run: `warm` blocks decaying from (1 + bump) x the steady per-block energy, then
 // steady blocks with multiplicative noise `cv` (and optional drift per block).
 std::vector<Block> simulate(std::mt19937_64& g, int n, int warm, double mean_j, double cv,
