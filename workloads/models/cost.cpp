@@ -14,11 +14,7 @@ using namespace cost_flops;
 CostBreakdown net_cost(const std::vector<Node>& nodes, kernels::Optimizer optimizer) {
   CostBreakdown cost;
   auto add = [&cost](const char* kind, double fwd, double bwd, double act_elems) {
-    OpKindCost& k = cost.kinds[kind];
-    k.fwd_flops += fwd;
-    k.bwd_flops += bwd;
-    k.act_bytes += act_elems * kFloatBytes;
-    k.calls += 1;
+    cost_add(cost, kind, fwd, bwd, act_elems);
   };
   const Node& input = nodes.at(0);
   cost.input_bytes_per_sample = double(input.C) * input.H * input.W * kFloatBytes;

@@ -23,6 +23,17 @@ constexpr double kNormFwd = 6, kNormBwd = 10;  // batch or layer norm: stats, no
 constexpr double kLossFwd = 5, kLossBwd = 2;   // softmax cross-entropy, per logit
 }  // namespace cost_flops
 
+// One op of `kind`: forward and backward FLOPs per sample, and the floats it writes per sample
+// and keeps for backward (in-place ops: 0).
+inline void cost_add(CostBreakdown& cost, const char* kind, double fwd, double bwd,
+                     double act_elems) {
+  OpKindCost& k = cost.kinds[kind];
+  k.fwd_flops += fwd;
+  k.bwd_flops += bwd;
+  k.act_bytes += act_elems * cost_flops::kFloatBytes;
+  k.calls += 1;
+}
+
 // The cost of `nodes` (as built, or as fused by nodes_fuse_conv_pool: a conv_pool node counts
 // as its conv, ReLU and pooling) with `classes` logits, a softmax cross-entropy loss, and
 // `optimizer`'s state.

@@ -26,11 +26,7 @@ CostBreakdown transformer_cost(const TransformerShape& s, kernels::Optimizer opt
   CostBreakdown cost;
   // act_elems: floats the op writes per sample and keeps for backward (in-place ops: 0).
   auto add = [&cost](const char* kind, double fwd, double bwd, double act_elems) {
-    OpKindCost& k = cost.kinds[kind];
-    k.fwd_flops += fwd;
-    k.bwd_flops += bwd;
-    k.act_bytes += act_elems * kFloatBytes;
-    k.calls += 1;
+    cost_add(cost, kind, fwd, bwd, act_elems);
   };
   // A dense layer of `rows` rows I -> O: backward computes the weight gradient and, unless
   // `first` (nothing upstream needs it), the input gradient.
