@@ -17,26 +17,15 @@
 #include <thread>
 
 #include "greenbench/results.hpp"
+#include "files.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::vector<std::string> lines_of(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> out;
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::slurp;
+using testing::lines_of;
 
 // Every line of runs.jsonl parses and ends with a newline; returns the rows.
 std::vector<nlohmann::json> jsonl_checked(const std::string& path) {

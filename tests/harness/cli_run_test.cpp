@@ -11,25 +11,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "files.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::vector<std::string> lines_of(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> out;
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
-
-std::vector<nlohmann::json> jsonl_of(const std::string& path) {
-  std::vector<nlohmann::json> out;
-  for (const auto& l : lines_of(path)) out.push_back(nlohmann::json::parse(l));
-  return out;
-}
+using testing::lines_of;
+using testing::jsonl_of;
 
 // A small, quick mlp on synthetic data; `extra` adds --set arguments.
 std::vector<std::string> small_run(const std::string& out, std::vector<std::string> extra = {}) {

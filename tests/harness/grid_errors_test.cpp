@@ -10,6 +10,7 @@
 #include "greenbench/errors.hpp"
 #include "grid_expand.hpp"
 #include "grid_file.hpp"
+#include "files.hpp"
 #include "run_cli.hpp"
 #include "set_args.hpp"
 
@@ -17,13 +18,7 @@ namespace greenbench {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::slurp;
 
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();

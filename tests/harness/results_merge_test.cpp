@@ -14,19 +14,14 @@
 #include "greenbench/results.hpp"
 #include "results_csv.hpp"
 #include "results_read.hpp"
+#include "files.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::slurp;
 
 void spit(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;

@@ -9,26 +9,15 @@
 
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
+#include "files.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<std::string> lines_of(const std::string& path) {
-  std::vector<std::string> out;
-  std::istringstream in(slurp(path));
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
+using testing::slurp;
+using testing::lines_of;
 
 RunRecord record(const std::string& id, const std::string& status = "ok") {
   RunRecord r;

@@ -1,6 +1,8 @@
 // Test support: runs the real `greenbench` binary (fork/exec, no shell) and captures its output.
 #include "run_cli.hpp"
 
+#include "files.hpp"
+
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -13,13 +15,6 @@
 #include <stdexcept>
 
 namespace greenbench::testing {
-
-static std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 int cli_spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
               const std::string& out_path, const std::string& err_path, const std::string& as_user) {
