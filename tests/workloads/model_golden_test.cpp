@@ -9,38 +9,17 @@
 #include <tuple>
 
 #include "model_cases.hpp"
+#include "golden_util.hpp"
 
 namespace greenbench::testing {
 namespace {
-
-nlohmann::json golden_load(const std::string& file) {
-  const std::string path = std::string(GREENBENCH_SOURCE_DIR) + "/tests/workloads/golden/" + file;
-  std::ifstream in(path);
-  if (!in)
-    ADD_FAILURE() << "missing golden file " << path
-                  << "; run /usr/bin/python3 tests/workloads/golden/make_model_golden.py";
-  return in ? nlohmann::json::parse(in) : nlohmann::json();
-}
-
-// fp32 against fp64: |a - b| <= rel * max|b| over the tensor + abs.
-void expect_close(const float* got, const std::vector<double>& want, double rel, double abs,
-                  const std::string& what) {
-  double scale = 0;
-  for (double w : want) scale = std::max(scale, std::fabs(w));
-  int bad = 0;
-  for (std::size_t i = 0; i < want.size(); i++) {
-    if (std::fabs(got[i] - want[i]) > rel * scale + abs && bad++ < 3)
-      ADD_FAILURE() << what << "[" << i << "]: got " << got[i] << ", PyTorch " << want[i]
-                    << " (scale " << scale << ")";
-  }
-}
 
 class ModelGolden : public ::testing::TestWithParam<std::tuple<ModelCase, bool>> {};
 
 TEST_P(ModelGolden, ForwardAndBackwardMatchPyTorch) {
   const ModelCase& c = std::get<0>(GetParam());
   const bool fuse = std::get<1>(GetParam());
-  const nlohmann::json g = golden_load("model_" + c.label + ".json");
+  const nlohmann::json g = golden_load("model_" + c.label + ".json", "make_model_golden.py");
   ASSERT_FALSE(g.is_null());
   const int B = g.at("B").get<int>();
   ASSERT_EQ(g.at("input_shape"), (nlohmann::json{c.C, c.H, c.W}));
@@ -77,7 +56,7 @@ INSTANTIATE_TEST_SUITE_P(Models, ModelGolden,
                          });
 
 TEST(ModelCounts, ParamsAndMacsMatchPyTorch) {
-  const nlohmann::json counts = golden_load("model_counts.json");
+  const nlohmann::json counts = golden_load("model_counts.json", "make_model_golden.py");
   ASSERT_TRUE(counts.is_array());
   ASSERT_FALSE(counts.empty());
   for (const auto& c : counts) {

@@ -13,29 +13,10 @@
 #include "greenbench/errors.hpp"
 #include "model_test_util.hpp"
 #include "models/transformer_archs.hpp"
+#include "golden_util.hpp"
 
 namespace greenbench::testing {
 namespace {
-
-nlohmann::json golden_load(const std::string& file) {
-  const std::string path = std::string(GREENBENCH_SOURCE_DIR) + "/tests/workloads/golden/" + file;
-  std::ifstream in(path);
-  if (!in)
-    ADD_FAILURE() << "missing golden file " << path
-                  << "; run /usr/bin/python3 tests/workloads/golden/make_transformer_golden.py";
-  return in ? nlohmann::json::parse(in) : nlohmann::json();
-}
-
-void expect_close(const float* got, const std::vector<double>& want, double rel, double abs,
-                  const std::string& what) {
-  double scale = 0;
-  for (double w : want) scale = std::max(scale, std::fabs(w));
-  int bad = 0;
-  for (std::size_t i = 0; i < want.size(); i++)
-    if (!(std::fabs(got[i] - want[i]) <= rel * scale + abs) && bad++ < 3)
-      ADD_FAILURE() << what << "[" << i << "]: got " << got[i] << ", PyTorch " << want[i]
-                    << " (scale " << scale << ")";
-}
 
 // A completed config of the golden's keys.
 nlohmann::json golden_config(const nlohmann::json& g, bool lm) {
@@ -81,7 +62,8 @@ class TransformerGolden : public ::testing::TestWithParam<bool> {};
 
 TEST_P(TransformerGolden, ForwardAndBackwardMatchPyTorch) {
   const bool lm = GetParam();
-  const nlohmann::json g = golden_load(lm ? "transformer_lm.json" : "transformer_vit.json");
+  const nlohmann::json g = golden_load(lm ? "transformer_lm.json" : "transformer_vit.json",
+                                       "make_transformer_golden.py");
   ASSERT_FALSE(g.is_null());
   auto t = golden_model(g, lm);
   const int B = g.at("B").get<int>(), T = t->shape().tokens();
@@ -106,7 +88,8 @@ TEST_P(TransformerGolden, ForwardAndBackwardMatchPyTorch) {
 // and the directional derivative within 1%.
 TEST_P(TransformerGolden, GradientsMatchFiniteDifferences) {
   const bool lm = GetParam();
-  const nlohmann::json g = golden_load(lm ? "transformer_lm.json" : "transformer_vit.json");
+  const nlohmann::json g = golden_load(lm ? "transformer_lm.json" : "transformer_vit.json",
+                                       "make_transformer_golden.py");
   ASSERT_FALSE(g.is_null());
   auto t = golden_model(g, lm);
   const int B = g.at("B").get<int>(), T = t->shape().tokens();
@@ -169,7 +152,8 @@ INSTANTIATE_TEST_SUITE_P(Models, TransformerGolden, ::testing::Bool(),
                          [](const auto& info) { return info.param ? "lm" : "vit"; });
 
 TEST(TransformerCounts, ParamsAndMacsMatchPyTorch) {
-  const nlohmann::json counts = golden_load("transformer_counts.json");
+  const nlohmann::json counts =
+      golden_load("transformer_counts.json", "make_transformer_golden.py");
   ASSERT_FALSE(counts.empty());
   for (const auto& c : counts) {
     const bool lm = c.at("workload") == "lm";
