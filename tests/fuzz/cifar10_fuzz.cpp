@@ -20,8 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string name =
         i < 5 ? "data_batch_" + std::to_string(i + 1) + ".bin" : "test_batch.bin";
     fuzz::file_write(dir + "/" + name, parts[i], gz);
-    raw_gzip |=
-        !gz && parts[i].size() >= 2 && uint8_t(parts[i][0]) == 0x1f && uint8_t(parts[i][1]) == 0x8b;
+    raw_gzip |= !gz && fuzz::gzip_magic(parts[i]);
   }
   greenbench::DatasetSpec spec;
   spec.name = "cifar10";

@@ -21,8 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (size_t i = 0; i < parts.size(); ++i) {
     const bool gz = (flags >> i) & 1;
     fuzz::file_write(dir + "/" + names[i] + (gz ? ".gz" : ""), parts[i], gz);
-    raw_gzip |=
-        !gz && parts[i].size() >= 2 && uint8_t(parts[i][0]) == 0x1f && uint8_t(parts[i][1]) == 0x8b;
+    raw_gzip |= !gz && fuzz::gzip_magic(parts[i]);
   }
   greenbench::DatasetSpec spec;
   spec.name = "fashion-mnist";

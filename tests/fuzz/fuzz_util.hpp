@@ -60,6 +60,12 @@ inline void file_write(const std::string& path, const std::string& bytes, bool g
   gzclose(gz);
 }
 
+// True when `bytes` start with gzip's magic (a plain part that is itself, possibly corrupt,
+// gzip: the readers' quick checks cannot see all of it).
+inline bool gzip_magic(const std::string& bytes) {
+  return bytes.size() >= 2 && uint8_t(bytes[0]) == 0x1f && uint8_t(bytes[1]) == 0x8b;
+}
+
 }  // namespace fuzz
 
 // A property that must hold for every input; its failure is a finding like a crash.
