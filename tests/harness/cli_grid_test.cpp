@@ -260,42 +260,51 @@ experiments:
 )");
 }
 
-TEST(CliGrid, CtrlCThenResumeCompletesEveryRunOnce) {
-  Folder f;
-  const std::string grid = slow_grid(f), out = f.dir + "/res";
-  int pid = testing::cli_spawn(grid_args(grid, out), {}, f.dir + "/o", f.dir + "/e");
+// Starts the slow grid into `out` and returns its pid once its first run is written and
+// `settle_ms` more have passed (so the signal lands inside a later run).
+int slow_grid_spawn(const Folder& f, const std::string& grid, const std::string& out,
+                    int settle_ms) {
+  const int pid = testing::cli_spawn(grid_args(grid, out), {}, f.dir + "/o", f.dir + "/e");
   for (int i = 0; i < 600 && lines_of(out + "/runs.jsonl").empty(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
-  kill(pid, SIGINT);
-  EXPECT_EQ(testing::cli_wait(pid), 130);
-  auto runs = jsonl_checked(out + "/runs.jsonl");
-  ASSERT_GE(runs.size(), 2u);
-  EXPECT_EQ(runs.back()["status"], "interrupted");
-  auto r = testing::cli_run(grid_args(grid, out, {"--resume"}));
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  runs = jsonl_checked(out + "/runs.jsonl");
-  ASSERT_EQ(runs.size(), 3u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(settle_ms));
+  return pid;
+}
+
+// The slow grid's three runs, each once, in runs.jsonl and runs.csv, and all their epoch rows
+// (4 epochs x train and infer) in epochs.csv; returns the runs.
+std::vector<nlohmann::json> expect_three_runs_once(const std::string& out) {
+  const auto runs = jsonl_checked(out + "/runs.jsonl");
+  EXPECT_EQ(runs.size(), 3u);
   std::set<std::string> ids;
-  for (const auto& run : runs) {
-    EXPECT_EQ(run["status"], "ok");
-    ids.insert(run["run_id"].get<std::string>());
-  }
+  for (const auto& run : runs) ids.insert(run["run_id"].get<std::string>());
   EXPECT_EQ(ids.size(), 3u);
   size_t rows = 0;
   csv_check(out + "/runs.csv", &rows);
   EXPECT_EQ(rows, 3u);
   csv_check(out + "/epochs.csv", &rows);
   EXPECT_EQ(rows, 3u * 4 * 2);
+  return runs;
+}
+
+TEST(CliGrid, CtrlCThenResumeCompletesEveryRunOnce) {
+  Folder f;
+  const std::string grid = slow_grid(f), out = f.dir + "/res";
+  const int pid = slow_grid_spawn(f, grid, out, 400);
+  kill(pid, SIGINT);
+  EXPECT_EQ(testing::cli_wait(pid), 130);
+  const auto runs = jsonl_checked(out + "/runs.jsonl");
+  ASSERT_GE(runs.size(), 2u);
+  EXPECT_EQ(runs.back()["status"], "interrupted");
+  auto r = testing::cli_run(grid_args(grid, out, {"--resume"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& run : expect_three_runs_once(out)) EXPECT_EQ(run["status"], "ok");
 }
 
 TEST(CliGrid, KillNineThenResumeCompletesEveryRunOnce) {
   Folder f;
   const std::string grid = slow_grid(f), out = f.dir + "/res";
-  int pid = testing::cli_spawn(grid_args(grid, out), {}, f.dir + "/o", f.dir + "/e");
-  for (int i = 0; i < 600 && lines_of(out + "/runs.jsonl").empty(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  const int pid = slow_grid_spawn(f, grid, out, 700);
   kill(pid, SIGKILL);
   testing::cli_wait(pid);
   const size_t before = jsonl_checked(out + "/runs.jsonl").size();
@@ -305,16 +314,7 @@ TEST(CliGrid, KillNineThenResumeCompletesEveryRunOnce) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find(std::to_string(before) + " of 3 runs already finished"), std::string::npos)
       << r.err;
-  const auto runs = jsonl_checked(out + "/runs.jsonl");
-  ASSERT_EQ(runs.size(), 3u);
-  std::set<std::string> ids;
-  for (const auto& run : runs) ids.insert(run["run_id"].get<std::string>());
-  EXPECT_EQ(ids.size(), 3u);
-  size_t rows = 0;
-  csv_check(out + "/runs.csv", &rows);
-  EXPECT_EQ(rows, 3u);
-  csv_check(out + "/epochs.csv", &rows);
-  EXPECT_EQ(rows, 3u * 4 * 2);
+  expect_three_runs_once(out);
 }
 
 // Runs the binary with a file-size limit (every file it writes is cut off at `limit_bytes`,
