@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/exp_poly.hpp"
+
 namespace greenbench::kernels {
 
 namespace {
@@ -24,15 +26,7 @@ inline float exp_fast(float x) {
   x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
   // Round to nearest by adding and removing 1.5 * 2^23 (no libm call, so the loop vectorises).
   const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  return p * std::bit_cast<float>(((std::int32_t)n + 127) << 23);
+  return exp_poly(exp_reduce(x, n)) * std::bit_cast<float>(((std::int32_t)n + 127) << 23);
 }
 
 // Phi(x) = 0.5 * erfc(-x / sqrt(2)) with Abramowitz-Stegun 7.1.26 (|erf error| < 1.5e-7),

@@ -12,6 +12,8 @@
 #include <limits>
 #include <vector>
 
+#include "kernels/exp_poly.hpp"
+
 namespace greenbench::kernels {
 
 namespace {
@@ -27,15 +29,7 @@ inline float exp_nonpositive(float x) {
   const float big = xc * 1.44269504088896341f + 12582912.0f;
   const float n = big - 12582912.0f;
   const std::int32_t k = std::bit_cast<std::int32_t>(big) - 0x4B400000;
-  const float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const float y = p * r * r + r + 1.0f;
-  return y * std::bit_cast<float>((k + 127) << 23);
+  return exp_poly(exp_reduce(xc, n)) * std::bit_cast<float>((k + 127) << 23);
 }
 
 // p (n) = softmax(s (n)) in place, with s already scaled; row of a probability matrix.
