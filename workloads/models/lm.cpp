@@ -128,9 +128,7 @@ class LmWorkload final : public LanguageModel {
   // Per training window of `context` tokens (the unit of train_samples and `samples`), and
   // the generation of each inference pass.
   CostBreakdown cost_breakdown() const override {
-    CostBreakdown cost = transformer_cost(model_.shape(), optim_.kind);
-    lm_generation_cost(model_.shape(), common_.infer_batch_size, P_, G_, kv_cache_, cost);
-    return cost;
+    return lm_cost(model_.shape(), optim_.kind, common_.infer_batch_size, P_, G_, kv_cache_);
   }
 
  private:

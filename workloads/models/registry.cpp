@@ -166,15 +166,11 @@ CostBreakdown workload_cost_breakdown(const std::string& name, const WorkloadCon
   const Entry& e = entry(name);
   const auto optimizer = kernels::optimizer_parse(config.at("optimizer").get<std::string>());
   if (name == "vit") return models::transformer_cost(models::vit_shape(config), optimizer);
-  if (name == "lm") {
-    const auto shape = models::lm_shape(config);
-    CostBreakdown cost = models::transformer_cost(shape, optimizer);
-    models::lm_generation_cost(shape, config.at("infer_batch_size").get<int>(),
-                               config.at("prompt_tokens").get<int>(),
-                               config.at("gen_tokens").get<int>(),
-                               config.at("kv_cache").get<bool>(), cost);
-    return cost;
-  }
+  if (name == "lm")
+    return models::lm_cost(models::lm_shape(config), optimizer,
+                           config.at("infer_batch_size").get<int>(),
+                           config.at("prompt_tokens").get<int>(),
+                           config.at("gen_tokens").get<int>(), config.at("kv_cache").get<bool>());
   if (!e.build) return e.make(config)->cost_breakdown();
   return models::net_cost(models::nodes_fuse_conv_pool(build(e, config)), optimizer);
 }

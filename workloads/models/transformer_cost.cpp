@@ -97,13 +97,13 @@ CostBreakdown transformer_cost(const TransformerShape& s, kernels::Optimizer opt
   return cost;
 }
 
-void lm_generation_cost(const TransformerShape& s, int B, int prompt, int gen, bool kv_cache,
-                        CostBreakdown& cost) {
+CostBreakdown lm_cost(const TransformerShape& s, kernels::Optimizer optimizer, int B, int prompt,
+                      int gen, bool kv_cache) {
+  CostBreakdown cost = transformer_cost(s, optimizer);
   // Per-token forward FLOPs of every kind but attention, softmax and loss, from the window's
   // breakdown (those kinds cost the same at every position).
-  const CostBreakdown window = transformer_cost(s, kernels::Optimizer::sgd);
   std::map<std::string, double> per_token;
-  for (const auto& [kind, k] : window.kinds)
+  for (const auto& [kind, k] : cost.kinds)
     if (kind != "attention" && kind != "softmax" && kind != "loss")
       per_token[kind] = k.fwd_flops / s.tokens();
   // A forward of `n` new tokens of B sequences whose queries see `keys` keys each (the full
@@ -119,6 +119,7 @@ void lm_generation_cost(const TransformerShape& s, int B, int prompt, int gen, b
     const double L = prompt + i;
     kv_cache ? forward(1, L) : forward(L, L);
   }
+  return cost;
 }
 
 }  // namespace greenbench::models

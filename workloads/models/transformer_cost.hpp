@@ -19,11 +19,11 @@ namespace greenbench::models {
 // lookup), "pooling" (vit's token mean), "loss".
 CostBreakdown transformer_cost(const TransformerShape& shape, kernels::Optimizer optimizer);
 
-// lm's generation in one inference pass (lm.cpp, generate): B sequences, a prefill forward over
-// `prompt` tokens, then gen - 1 decode steps at lengths L = prompt + 1 .. prompt + gen - 1: with
-// the KV cache one new token attending to L keys, without it a forward over all L tokens. Adds
-// its FLOPs by kind and its forward calls to `cost.infer_pass_*` (no loss: argmax of logits).
-void lm_generation_cost(const TransformerShape& shape, int B, int prompt, int gen, bool kv_cache,
-                        CostBreakdown& cost);
+// lm: transformer_cost of one training window, plus in `infer_pass_*` the generation of one
+// inference pass (lm.cpp, generate): B sequences, a prefill forward over `prompt` tokens, then
+// gen - 1 decode steps at lengths L = prompt + 1 .. prompt + gen - 1: with the KV cache one new
+// token attending to L keys, without it a forward over all L tokens (no loss: argmax of logits).
+CostBreakdown lm_cost(const TransformerShape& shape, kernels::Optimizer optimizer, int B,
+                      int prompt, int gen, bool kv_cache);
 
 }  // namespace greenbench::models
