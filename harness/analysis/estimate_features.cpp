@@ -189,22 +189,19 @@ RunFeatures features_of(const std::string& workload, const WorkloadConfig& c,
   const double steps_tr = E_tr * ceil_div(n_tr, B), steps_te = E_te * ceil_div(n_te, Bi);
   f.samples_seen = E_tr * n_tr + E_te * n_te;
 
-  std::map<std::string, double> flops;
+  std::map<std::string, double> flops;  // by feature: a kind of flop_kinds(), or "other"
+  auto flops_of = [&flops](const std::string& kind) -> double& {
+    const auto& own = flop_kinds();
+    return flops[std::find(own.begin(), own.end(), kind) != own.end() ? kind : "other"];
+  };
   double fwd_per_sample = 0, calls_fwd = 0;
   for (const auto& [kind, k] : cost.kinds) {
-    const bool own =
-        std::find(flop_kinds().begin(), flop_kinds().end(), kind) != flop_kinds().end();
-    flops[own ? kind : "other"] +=
-        E_tr * n_tr * (k.fwd_flops + k.bwd_flops) + E_te * n_te * k.fwd_flops;
+    flops_of(kind) += E_tr * n_tr * (k.fwd_flops + k.bwd_flops) + E_te * n_te * k.fwd_flops;
     fwd_per_sample += k.fwd_flops;
     calls_fwd += double(k.calls);
   }
   // Generation (lm): per inference pass, its own forwards, each reading every weight.
-  for (const auto& [kind, v] : cost.infer_pass_flops) {
-    const bool own =
-        std::find(flop_kinds().begin(), flop_kinds().end(), kind) != flop_kinds().end();
-    flops[own ? kind : "other"] += E_te * v;
-  }
+  for (const auto& [kind, v] : cost.infer_pass_flops) flops_of(kind) += E_te * v;
   const double gen_forwards = E_te * cost.infer_pass_forwards;
   for (const auto& [kind, v] : flops) f.flops_total += v;
 
