@@ -245,10 +245,8 @@ void conv2d_backward(float* dinp, float* dweight, float* dbias, float* scratch_a
     }
   });
   if (dweight != nullptr)
-    for (int w = 1; w < workers; w++) {
-      const float* dw = dweight_of(w);
-      for (std::int64_t i = 0; i < std::int64_t(OC) * CKK; i++) dweight[i] += dw[i];
-    }
+    worker_sums_add(dweight, scratch_all, slot, conv2d_scratch_floats(s), std::size_t(OC) * CKK,
+                    workers);
 }
 
 void conv2d_forward_naive(float* out, const float* inp, const float* weight, const float* bias,

@@ -115,13 +115,8 @@ void depthwise_conv2d_backward(float* dinp, float* dweight, float* dbias, const 
       }
     }
   });
-  for (int w = 1; w < workers; w++) {
-    const float* buf = scratch + std::size_t(w) * slot;
-    if (dweight != nullptr)
-      for (std::size_t i = 0; i < s.C * KK; i++) dweight[i] += buf[i];
-    if (dbias != nullptr)
-      for (int c = 0; c < s.C; c++) dbias[c] += buf[s.C * KK + std::size_t(c)];
-  }
+  if (dweight != nullptr) worker_sums_add(dweight, scratch, slot, 0, s.C * KK, workers);
+  if (dbias != nullptr) worker_sums_add(dbias, scratch, slot, s.C * KK, s.C, workers);
 }
 
 void depthwise_conv2d_forward_naive(float* out, const float* inp, const float* weight,

@@ -241,14 +241,16 @@ void conv_pool_backward(float* dinp, float* dweight, float* dbias, float* scratc
   const bool acc = mode == kernels::Grad::accumulate;
   const int chunks = (B + p.G - 1) / p.G;
   workers = std::max(1, std::min(workers, chunks));
+  // Worker w > 0's gradients in its slot, after its scratch (ConvPool::worker_floats).
+  const std::size_t dw_at = p.scratch_floats(), db_at = dw_at + std::size_t(OC) * CKK;
   // Worker 0 sums into dweight / dbias (as the mode says); worker w > 0 into its own buffers
   // at the end of its slot, zeroed by its first chunk, added in worker order below.
   auto grads_of = [&](int w, float*& dw, float*& db) {
     if (w == 0) {
       dw = dweight, db = dbias;
     } else {
-      dw = scratch_all + std::size_t(w) * slot + p.scratch_floats();
-      db = dw + std::size_t(OC) * CKK;
+      dw = scratch_all + std::size_t(w) * slot + dw_at;
+      db = scratch_all + std::size_t(w) * slot + db_at;
     }
   };
   if (dbias && !acc) std::memset(dbias, 0, sizeof(float) * OC);
@@ -270,13 +272,8 @@ void conv_pool_backward(float* dinp, float* dweight, float* dbias, float* scratc
     const bool fresh = chunk < workers && (w > 0 || !acc);
     chunk_backward(dinp, dw, col, dconv, inp, weight, p, b0, G, acc, fresh);
   });
-  for (int w = 1; w < workers; w++) {
-    float *dw, *db;
-    grads_of(w, dw, db);
-    for (std::int64_t i = 0; i < std::int64_t(OC) * CKK; i++) dweight[i] += dw[i];
-    if (dbias)
-      for (int o = 0; o < OC; o++) dbias[o] += db[o];
-  }
+  kernels::worker_sums_add(dweight, scratch_all, slot, dw_at, std::size_t(OC) * CKK, workers);
+  if (dbias) kernels::worker_sums_add(dbias, scratch_all, slot, db_at, OC, workers);
 }
 
 }  // namespace greenbench::models
