@@ -11,6 +11,7 @@
 #include <fstream>
 #include <set>
 
+#include "analysis/gemm_times.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
 
@@ -116,8 +117,8 @@ const std::vector<std::string>& base_feature_names() {
   static const std::vector<std::string> n = [] {
     std::vector<std::string> v;
     for (const auto& k : flop_kinds()) v.push_back("flops_" + k);
-    for (const char* s : {"flops_other", "optimizer_flops", "bytes_in_l2", "bytes_beyond_l2",
-                          "calls", "steps", "samples"})
+    for (const char* s : {"flops_other", "gemm_s", "optimizer_flops", "bytes_in_l2", "bytes_beyond_l2",
+                          "calls", "steps", "samples", "im2col_bytes"})
       v.push_back(s);
     return v;
   }();
@@ -164,8 +165,19 @@ RunPhases run_phases_of(const std::vector<std::string>& phases) {
   return {has("train"), has("infer")};
 }
 
+bool gemms_cover(const CostBreakdown& cost) {
+  double fwd = 0, bwd = 0, listed_fwd = 0, listed_bwd = 0;
+  for (const char* kind : {"dense", "conv"})
+    if (cost.kinds.count(kind))
+      fwd += cost.kinds.at(kind).fwd_flops, bwd += cost.kinds.at(kind).bwd_flops;
+  for (const GemmCall& g : cost.gemms)
+    (g.backward ? listed_bwd : listed_fwd) += 2.0 * double(g.m) * double(g.n) * double(g.k);
+  return !cost.gemms.empty() && std::abs(listed_fwd - fwd) <= 1e-9 * fwd &&
+         std::abs(listed_bwd - bwd) <= 1e-9 * bwd;
+}
+
 RunFeatures features_of(const std::string& workload, const WorkloadConfig& c,
-                        const CacheSizes& caches, RunPhases phases) {
+                        const CacheSizes& caches, RunPhases phases, GemmTimes& times) {
   const CostBreakdown cost = workload_cost_breakdown(workload, c);
   if (cost.empty())
     throw InputError(fmt::format("workload '{}' gives no cost breakdown, so it cannot be "
@@ -194,33 +206,47 @@ RunFeatures features_of(const std::string& workload, const WorkloadConfig& c,
     const auto& own = flop_kinds();
     return flops[std::find(own.begin(), own.end(), kind) != own.end() ? kind : "other"];
   };
+  // The dense and conv FLOPs of the passes go to the timed-GEMM feature instead when the
+  // workload lists every sgemm behind them (their FLOPs add up to those kinds' totals).
+  const bool timed = gemms_cover(cost);
+  std::map<std::string, double> all_flops;  // by op kind, timed or not (for the shares)
   double fwd_per_sample = 0, calls_fwd = 0;
   for (const auto& [kind, k] : cost.kinds) {
-    flops_of(kind) += E_tr * n_tr * (k.fwd_flops + k.bwd_flops) + E_te * n_te * k.fwd_flops;
+    const double v = E_tr * n_tr * (k.fwd_flops + k.bwd_flops) + E_te * n_te * k.fwd_flops;
+    all_flops[kind] += v;
+    if (!(timed && (kind == "dense" || kind == "conv"))) flops_of(kind) += v;
     fwd_per_sample += k.fwd_flops;
     calls_fwd += double(k.calls);
   }
   // Generation (lm): per inference pass, its own forwards, each reading every weight.
-  for (const auto& [kind, v] : cost.infer_pass_flops) flops_of(kind) += E_te * v;
+  for (const auto& [kind, v] : cost.infer_pass_flops)
+    flops_of(kind) += E_te * v, all_flops[kind] += E_te * v;
+  for (const auto& [kind, v] : all_flops) f.flops_total += v;
   const double gen_forwards = E_te * cost.infer_pass_forwards;
-  for (const auto& [kind, v] : flops) f.flops_total += v;
+  // Whole-run seconds of those sgemms by this machine's table (a last short batch counted as
+  // its share of a full one).
+  double gemm_s = 0;
+  if (timed && E_tr > 0)
+    gemm_s += E_tr * n_tr / B * gemm_seconds_per_batch(cost.gemms, std::int64_t(B), true, times);
+  if (timed && E_te > 0)
+    gemm_s += E_te * n_te / Bi * gemm_seconds_per_batch(cost.gemms, std::int64_t(Bi), false, times);
 
   const double act = cost.act_bytes_per_sample();
   const double ws_tr = cost.weight_bytes + cost.grad_bytes + cost.optimizer_state_bytes +
                        B * (2 * act + cost.input_bytes_per_sample);
   const double ws_te = cost.weight_bytes + Bi * (act + cost.input_bytes_per_sample);
-  // Input bytes go with the samples feature (the batch gather), not here.
-  // Scratch (im2col) is written and read forward, and again by both backward GEMMs.
+  // Input bytes go with the samples feature (the batch gather), not here. Scratch (im2col)
+  // has a feature of its own (im2col_bytes below): building the columns is a strided copy,
+  // far slower a byte than streaming activations (lenet5's 5x5 convs: 12% of its time).
   const double scratch = cost.scratch_bytes_per_sample();
-  const double bytes_tr =
-      steps_tr * cost.param_bytes_per_train_step() + E_tr * n_tr * (3 * act + 4 * scratch);
-  const double bytes_te = (steps_te + gen_forwards) * cost.weight_bytes +
-                          E_te * n_te * (act + 2 * scratch);
+  const double bytes_tr = steps_tr * cost.param_bytes_per_train_step() + E_tr * n_tr * 3 * act;
+  const double bytes_te = (steps_te + gen_forwards) * cost.weight_bytes + E_te * n_te * act;
   const double out_tr = beyond(ws_tr, caches.l2), out_te = beyond(ws_te, caches.l2);
   const double calls = steps_tr * 2 * calls_fwd + (steps_te + gen_forwards) * calls_fwd;
 
   for (const auto& k : flop_kinds()) f.base.push_back(flops.count(k) ? flops[k] : 0.0);
   f.base.push_back(flops.count("other") ? flops["other"] : 0.0);
+  f.base.push_back(gemm_s);
   // The optimiser's element-wise update per parameter and step: FLOPs per parameter of
   // kernels/optim.cpp's updates (sgd 2, momentum 4, adam/adamw ~12 with the sqrt and divide).
   const std::string opt = c.value("optimizer", std::string("momentum"));
@@ -231,10 +257,12 @@ RunFeatures features_of(const std::string& workload, const WorkloadConfig& c,
   f.base.push_back(calls);
   f.base.push_back(steps_tr + steps_te + gen_forwards);
   f.base.push_back(f.samples_seen);
+  // im2col scratch: written and read forward, and again by both backward GEMMs (col2im).
+  f.base.push_back(E_tr * n_tr * 4 * scratch + E_te * n_te * 2 * scratch);
 
   auto share = [&](std::initializer_list<const char*> kinds) {
     double s = 0;
-    for (const char* k : kinds) s += flops.count(k) ? flops[k] : 0.0;
+    for (const char* k : kinds) s += all_flops.count(k) ? all_flops[k] : 0.0;
     return f.flops_total > 0 ? s / f.flops_total : 0.0;
   };
   f.shape = {std::log(B),
@@ -251,6 +279,11 @@ RunFeatures features_of(const std::string& workload, const WorkloadConfig& c,
              std::log(E),
              c.value("optimizer", std::string("momentum")).rfind("adam", 0) == 0 ? 1.0 : 0.0};
   return f;
+}
+
+RunFeatures features_of(const std::string& workload, const WorkloadConfig& c,
+                        const CacheSizes& caches, RunPhases phases) {
+  return features_of(workload, c, caches, phases, gemm_times());
 }
 
 std::vector<RunFeatures> runs_load(const std::string& dir, const CacheSizes& caches) {

@@ -12,6 +12,8 @@
 
 namespace greenbench::analysis {
 
+class GemmTimes;
+
 // Data cache sizes in bytes, from sysfs ($GREENBENCH_SYSFS_ROOT/devices/system/cpu/cpu0/cache/
 // index*/{level,type,size}); where sysfs has none (VMs), from sysconf, else 48 KiB / 1 MiB /
 // 32 MiB. `source` says which.
@@ -51,8 +53,14 @@ struct RunPhases {
 };
 RunPhases run_phases_of(const std::vector<std::string>& phases);
 
-// Features of a completed configuration. Throws InputError when the workload gives no cost
-// breakdown (then it cannot be estimated yet).
+// Whether `cost.gemms` lists every sgemm of its dense and conv kinds (their FLOPs add up).
+bool gemms_cover(const CostBreakdown& cost);
+
+// Features of a completed configuration, the sgemms timed by `times` (default: the process's
+// table, gemm_times()). Throws InputError when the workload gives no cost breakdown (then it
+// cannot be estimated yet).
+RunFeatures features_of(const std::string& workload, const WorkloadConfig& config,
+                        const CacheSizes& caches, RunPhases phases, GemmTimes& times);
 RunFeatures features_of(const std::string& workload, const WorkloadConfig& config,
                         const CacheSizes& caches, RunPhases phases = {});
 

@@ -5,6 +5,8 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "analysis/estimate_model.hpp"
 
+#include "analysis/gemm_times.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -241,6 +243,7 @@ nlohmann::json EstimatorModel::to_json() const {
   j["log_resid_lo"] = log_resid_lo;
   j["log_resid_hi"] = log_resid_hi;
   j["caches"] = caches.to_json();
+  j["gemm_seconds"] = gemm_times().to_json();  // the timed shapes the features read
   return j;
 }
 
@@ -267,6 +270,9 @@ EstimatorModel EstimatorModel::from_json(const nlohmann::json& j) {
   m.log_resid_lo = j.at("log_resid_lo").get<double>();
   m.log_resid_hi = j.at("log_resid_hi").get<double>();
   m.caches = CacheSizes::from_json(j.at("caches"));
+  // The fit's sgemm timings, so predictions read the table the coefficients were fitted on
+  // (shapes it lacks are measured when asked for).
+  gemm_times().merge_json(j.value("gemm_seconds", nlohmann::json::object()));
   return m;
 }
 

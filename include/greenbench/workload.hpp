@@ -52,8 +52,22 @@ struct OpKindCost {
   double scratch_bytes = 0; // temporaries one sample's forward writes and reads back (im2col)
   std::int64_t calls = 0;   // op invocations per forward pass (a backward pass makes as many)
 };
+// One OpenBLAS sgemm a layer makes, row-major C (m, n) = op(A) (m, k) op(B) (k, n), for the
+// estimator's per-shape timing (harness/analysis/gemm_times). `scaled` says how the batch
+// enters: 0, these dims once per image; 'm', 'n' or 'k', that dim times G images in one call,
+// G = the batch (group 0) or min(group, batch), ceil(batch / G) calls per batch.
+struct GemmCall {
+  bool backward = false;  // made by the backward pass (else by every forward)
+  bool ta = false, tb = false;
+  std::int64_t m = 0, n = 0, k = 0;
+  char scaled = 0;
+  std::int64_t group = 0;
+};
 struct CostBreakdown {
   std::map<std::string, OpKindCost> kinds;  // per op kind
+  // The sgemms behind the dense and conv FLOPs above (kinds.dense / kinds.conv), where the
+  // workload lists them; their FLOPs are inside those kinds' totals.
+  std::vector<GemmCall> gemms;
   std::int64_t params = 0;
   double weight_bytes = 0;           // parameters, fp32
   double grad_bytes = 0;             // parameter gradients

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "analysis/estimate_model.hpp"
+#include "analysis/gemm_times.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench::analysis {
@@ -204,22 +205,28 @@ TEST(Cost, TransformerKindsWithoutAFeatureGoToFlopsOther) {
       in["context"] = 8;
     const auto config = workload_config_complete(workload, in);
     const auto c = workload_cost_breakdown(workload, config);
-    double other = 0, dense = 0;
+    double other = 0, gen_dense = 0;
     for (const char* k : {"attention", "softmax", "embedding"})
       if (c.kinds.count(k))
         other += 2 * (40 * (c.kinds.at(k).fwd_flops + c.kinds.at(k).bwd_flops) +
                       10 * c.kinds.at(k).fwd_flops);
-    dense = 2 * (40 * (c.kinds.at("dense").fwd_flops + c.kinds.at("dense").bwd_flops) +
-                 10 * c.kinds.at("dense").fwd_flops);
     for (const auto& [k, v] : c.infer_pass_flops) {
-      if (k == "dense") dense += 2 * v;
+      if (k == "dense") gen_dense += 2 * v;
       if (k == "attention" || k == "softmax" || k == "embedding") other += 2 * v;
     }
     EXPECT_EQ(c.infer_pass_flops.empty(), std::string(workload) == "vit");
-    const RunFeatures f = features_of(workload, config, caches);
+    // The passes' dense layers are timed sgemms (gemm_s, by a table of 1 ns per m n k here);
+    // flops_dense keeps only the generation's, which the list does not cover.
+    ASSERT_TRUE(gemms_cover(c)) << workload;
+    GemmTimes ns([](const GemmShape& g) { return 1e-9 * double(g.m * g.n * g.k); });
+    const RunFeatures f = features_of(workload, config, caches, {}, ns);
+    const double pass_dense = 40 * (c.kinds.at("dense").fwd_flops + c.kinds.at("dense").bwd_flops) +
+                              10 * c.kinds.at("dense").fwd_flops;  // per epoch
     EXPECT_GT(other, 0) << workload;
     EXPECT_DOUBLE_EQ(f.base.at(col("flops_other")), other) << workload;
-    EXPECT_DOUBLE_EQ(f.base.at(col("flops_dense")), dense) << workload;
+    EXPECT_DOUBLE_EQ(f.base.at(col("flops_dense")), gen_dense) << workload;
+    EXPECT_NEAR(f.base.at(col("gemm_s")), 2 * pass_dense / 2 * 1e-9, 1e-9 * f.base.at(col("gemm_s")))
+        << workload;  // 2 epochs, FLOPs = 2 m n k
     EXPECT_EQ(f.params, c.params);
   }
 }

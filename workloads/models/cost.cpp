@@ -6,10 +6,30 @@
 #include "kernels/conv2d.hpp"
 #include "kernels/dense.hpp"
 #include "kernels/depthwise_conv2d.hpp"
+#include "models/conv_pool.hpp"
 
 namespace greenbench::models {
 
 using namespace cost_flops;
+
+void dense_gemms_add(CostBreakdown& cost, std::int64_t rows, std::int64_t I, std::int64_t O,
+                     bool first) {
+  // kernels/dense.cpp: out (B, O) = in (B, I) W^T; dW (O, I) = dout^T in; din (B, I) = dout W.
+  cost.gemms.push_back({false, false, true, rows, O, I, 'm', 0});
+  cost.gemms.push_back({true, true, false, O, I, rows, 'k', 0});
+  if (!first) cost.gemms.push_back({true, false, false, rows, I, O, 'm', 0});
+}
+
+void conv_gemms_add(CostBreakdown& cost, const kernels::Shape2d& s, std::int64_t OC, bool first,
+                    std::int64_t group) {
+  // kernels/conv2d.cpp per image (group 0), models/conv_pool.cpp per chunk of `group` images
+  // (columns G OH OW): out (OC, OHW) = W (OC, CKK) col; dW = dout col^T; dcol = W^T dout.
+  const std::int64_t ckk = std::int64_t(s.C) * s.K * s.K, ohw = std::int64_t(s.OH()) * s.OW();
+  const char n_scaled = group > 0 ? 'n' : 0, k_scaled = group > 0 ? 'k' : 0;
+  cost.gemms.push_back({false, false, false, OC, ohw, ckk, n_scaled, group});
+  cost.gemms.push_back({true, false, true, OC, ckk, ohw, k_scaled, group});
+  if (!first) cost.gemms.push_back({true, true, false, ckk, ohw, OC, n_scaled, group});
+}
 
 CostBreakdown net_cost(const std::vector<Node>& nodes, kernels::Optimizer optimizer) {
   CostBreakdown cost;
@@ -27,6 +47,7 @@ CostBreakdown net_cost(const std::vector<Node>& nodes, kernels::Optimizer optimi
       case NodeKind::dense: {
         const double f = 2.0 * double(kernels::dense_macs(n.in_features, n.C));
         add("dense", f, first ? f : 2 * f, out);
+        dense_gemms_add(cost, 1, n.in_features, n.C, first);
         weights = std::int64_t(n.in_features) * n.C, biases = n.C;
         break;
       }
@@ -43,6 +64,8 @@ CostBreakdown net_cost(const std::vector<Node>& nodes, kernels::Optimizer optimi
           add("elementwise", kReluFwd * conv_out, kReluBwd * conv_out, 0);
           add("pooling", 4 * out, conv_out, out);
         }
+        conv_gemms_add(cost, n.s, n.C, first,
+                       n.kind == NodeKind::conv_pool ? conv_pool_chunk(n.s, n.C, 1 << 30) : 0);
         weights = std::int64_t(n.C) * n.s.C * n.s.K * n.s.K, biases = n.bias ? n.C : 0;
         break;
       }

@@ -34,6 +34,13 @@ inline void cost_add(CostBreakdown& cost, const char* kind, double fwd, double b
   k.calls += 1;
 }
 
+// The sgemms of a dense layer over `rows` rows per sample (I -> O; `first`: no input
+// gradient), and of a conv (per image, or per chunk of up to `group` images when group > 0).
+void dense_gemms_add(CostBreakdown& cost, std::int64_t rows, std::int64_t I, std::int64_t O,
+                     bool first);
+void conv_gemms_add(CostBreakdown& cost, const kernels::Shape2d& s, std::int64_t OC, bool first,
+                    std::int64_t group);
+
 // The cost of `nodes` (as built, or as fused by nodes_fuse_conv_pool: a conv_pool node counts
 // as its conv, ReLU and pooling) with `classes` logits, a softmax cross-entropy loss, and
 // `optimizer`'s state.

@@ -30,9 +30,10 @@ CostBreakdown transformer_cost(const TransformerShape& s, kernels::Optimizer opt
   };
   // A dense layer of `rows` rows I -> O: backward computes the weight gradient and, unless
   // `first` (nothing upstream needs it), the input gradient.
-  auto dense = [&add](double rows, int I, int O, bool first) {
+  auto dense = [&add, &cost](double rows, int I, int O, bool first) {
     const double f = 2.0 * rows * double(kernels::dense_macs(I, O));
     add("dense", f, first ? f : 2 * f, rows * O);
+    dense_gemms_add(cost, std::int64_t(rows), I, O, first);
   };
   const double T = s.tokens(), D = s.dim, Hd = s.hidden, V = s.outputs();
   const double ND = T * D;  // one sample's residual stream
