@@ -3,6 +3,7 @@
 // fits the pre-run estimator with its leave-one-architecture-out report, and predicts joules
 // with an interval for configurations that never ran. The model: harness/analysis/estimate_*.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
 #include <cmath>
@@ -166,6 +167,8 @@ int fit_main(const FitArgs& a) {
                             {"p90_ape", cv.estimator.p90_ape},
                             {"r2_log", cv.estimator.r2_log},
                             {"interval_coverage", cv.coverage},
+                            {"runs_with_unseen_features", cv.n_unseen},
+                            {"mape_without_them", cv.estimator_seen.mape},
                             {"baselines",
                              {{"nnls_baseline_only", cv.baseline.to_json()},
                               {"tdp_time", cv.tdp.to_json()},
@@ -198,6 +201,12 @@ int fit_main(const FitArgs& a) {
   row("params-linear", cv.params);
   std::cout << fmt::format("  95% intervals held {:.0f}% of held-out runs; model written to {}\n",
                            100 * cv.coverage, a.out);
+  if (cv.n_unseen > 0)
+    std::cout << fmt::format(
+        "  {} of {} runs did work (an op kind) that no run of another architecture did, so their "
+        "fold could not price it;\n  estimator MAPE on the other {}: {:.1f}% (median {:.1f}%)\n",
+        cv.n_unseen, runs.size(), runs.size() - cv.n_unseen, 100 * cv.estimator_seen.mape,
+        100 * cv.estimator_seen.median_ape);
   if (summary.contains("holdout")) {
     const auto& h = summary["holdout"];
     std::cout << fmt::format(
@@ -244,6 +253,12 @@ int predict_main(const PredictArgs& a) {
     const double j = model.predict_j(f);
     const double lo = j * std::exp(model.log_resid_lo), hi = j * std::exp(model.log_resid_hi);
     total += j, total_lo += lo, total_hi += hi;
+    const auto unseen = model.unseen(f);
+    if (!unseen.empty())
+      std::cerr << fmt::format(
+          "greenbench estimate: warning: {} has work the model never saw in fitting ({}); it "
+          "is not priced, so the prediction is low: fit on runs that have it\n",
+          p.run_id, fmt::join(unseen, ", "));
     out["runs"].push_back({{"run_id", p.run_id},
                            {"workload", p.workload},
                            {"predicted_j", j},
@@ -251,7 +266,8 @@ int predict_main(const PredictArgs& a) {
                            {"high_j", hi},
                            {"baseline_j", model.baseline_j(f)},
                            {"params", f.params},
-                           {"flops", f.flops_total}});
+                           {"flops", f.flops_total},
+                           {"unseen_features", unseen}});
     if (!a.json)
       std::cout << fmt::format(
           "{} {}: {:.1f} J [{:.1f}, {:.1f}] (95% interval from cross-validation)\n", p.run_id,

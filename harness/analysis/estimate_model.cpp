@@ -154,6 +154,10 @@ EstimatorModel fit_with_lambda(const std::vector<const RunFeatures*>& runs, doub
     t.push_back(std::max(r->measured_s, 1e-6));
     e.push_back(r->measured_j);
   }
+  m.seen.assign(base_feature_names().size(), 0);
+  for (const auto* r : runs)
+    for (std::size_t j = 0; j < r->base.size(); j++)
+      if (r->base[j] > 0) m.seen[j] = 1;
   m.time_coef = nnls_relative(F, t);
   std::vector<std::vector<double>> Fe;
   for (const auto* r : runs) Fe.push_back(energy_row(m.time_coef, *r));
@@ -219,6 +223,13 @@ double EstimatorModel::baseline_j(const RunFeatures& f) const {
   return dot(energy_coef, energy_row(time_coef, f));
 }
 
+std::vector<std::string> EstimatorModel::unseen(const RunFeatures& f) const {
+  std::vector<std::string> out;
+  for (std::size_t j = 0; j < f.base.size() && j < seen.size(); j++)
+    if (f.base[j] > 0 && !seen[j]) out.push_back(base_feature_names()[j]);
+  return out;
+}
+
 double EstimatorModel::predict_j(const RunFeatures& f) const {
   const double base = baseline_j(f);
   const double c = std::clamp(correction.predict(f.shape), -kCorrectionClamp, kCorrectionClamp);
@@ -244,6 +255,10 @@ nlohmann::json EstimatorModel::to_json() const {
   j["log_resid_hi"] = log_resid_hi;
   j["caches"] = caches.to_json();
   j["gemm_seconds"] = gemm_times().to_json();  // the timed shapes the features read
+  std::vector<std::string> seen_names;
+  for (std::size_t i = 0; i < seen.size(); i++)
+    if (seen[i]) seen_names.push_back(base_feature_names()[i]);
+  j["features_seen"] = seen_names;
   return j;
 }
 
@@ -270,6 +285,9 @@ EstimatorModel EstimatorModel::from_json(const nlohmann::json& j) {
   m.log_resid_lo = j.at("log_resid_lo").get<double>();
   m.log_resid_hi = j.at("log_resid_hi").get<double>();
   m.caches = CacheSizes::from_json(j.at("caches"));
+  const auto seen_names = j.value("features_seen", std::vector<std::string>(base_feature_names()));
+  for (const auto& name : base_feature_names())
+    m.seen.push_back(std::find(seen_names.begin(), seen_names.end(), name) != seen_names.end());
   // The fit's sgemm timings, so predictions read the table the coefficients were fitted on
   // (shapes it lacks are measured when asked for).
   gemm_times().merge_json(j.value("gemm_seconds", nlohmann::json::object()));
@@ -322,6 +340,7 @@ CvResult cross_validate(const std::vector<RunFeatures>& runs, const CacheSizes& 
   cv.baseline_only.assign(n, 0);
   cv.flops_linear.assign(n, 0);
   cv.params_linear.assign(n, 0);
+  cv.unseen.assign(n, 0);
   for (const auto& r : runs) {
     cv.measured.push_back(r.measured_j);
     cv.tdp_time.push_back(tdp_w * r.measured_s);
@@ -344,6 +363,7 @@ CvResult cross_validate(const std::vector<RunFeatures>& runs, const CacheSizes& 
     const EstimatorModel m = fit_nested(train, caches);
     const double a_f = relative_scale(fx, y), a_p = relative_scale(px, y);
     for (auto i : fold) {
+      cv.unseen[i] = !m.unseen(runs[i]).empty();
       cv.predicted[i] = m.predict_j(runs[i]);
       cv.baseline_only[i] = m.baseline_j(runs[i]);
       cv.flops_linear[i] = a_f * runs[i].flops_total;
@@ -364,6 +384,16 @@ CvResult cross_validate(const std::vector<RunFeatures>& runs, const CacheSizes& 
   }
   cv.coverage = double(covered) / double(n);
   cv.estimator = accuracy_of(cv.predicted, cv.measured);
+  std::vector<double> seen_pred, seen_meas;
+  for (std::size_t i = 0; i < n; i++) {
+    if (cv.unseen[i]) {
+      cv.n_unseen++;
+      continue;
+    }
+    seen_pred.push_back(cv.predicted[i]);
+    seen_meas.push_back(cv.measured[i]);
+  }
+  if (!seen_pred.empty()) cv.estimator_seen = accuracy_of(seen_pred, seen_meas);
   cv.baseline = accuracy_of(cv.baseline_only, cv.measured);
   cv.tdp = accuracy_of(cv.tdp_time, cv.measured);
   cv.flops = accuracy_of(cv.flops_linear, cv.measured);

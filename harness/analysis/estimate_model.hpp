@@ -34,6 +34,11 @@ struct EstimatorModel {
   double lambda = 0;                          // the correction's ridge penalty (chosen by inner CV)
   double log_resid_lo = 0, log_resid_hi = 0;  // 2.5% / 97.5% of CV log(measured/predicted)
   CacheSizes caches;
+  // Base features that were non-zero in some fitted run. A configuration with work in a
+  // feature none had (an op kind no fitted architecture used: depthwise convs when no fitted
+  // net had one) gets no cost for it, so its prediction is low: unseen() names them.
+  std::vector<char> seen;
+  std::vector<std::string> unseen(const RunFeatures& f) const;
   double baseline_j(const RunFeatures& f) const;
   double predict_j(const RunFeatures& f) const;
   nlohmann::json to_json() const;
@@ -65,6 +70,11 @@ struct CvResult {
   std::vector<double> baseline_only;                   // the NNLS baseline without correction
   std::vector<double> tdp_time, flops_linear, params_linear;
   Accuracy estimator, baseline, tdp, flops, params;
+  // Runs whose fold's model had not seen one of their features (EstimatorModel::unseen), and
+  // the estimator's accuracy on the other runs.
+  std::vector<char> unseen;
+  std::size_t n_unseen = 0;
+  Accuracy estimator_seen;
   double coverage = 0;                        // held-out runs inside their interval
   double log_resid_lo = 0, log_resid_hi = 0;  // 2.5% / 97.5% of log(measured / predicted)
 };

@@ -275,3 +275,39 @@ TEST(Caches, ReadFromSysfs) {
 
 }  // namespace
 }  // namespace greenbench::analysis
+
+namespace greenbench::analysis {
+namespace {
+
+TEST(Estimator, NamesWorkItNeverSawInFitting) {
+  // Fitted on MLPs only: a CNN's pooling and im2col work has no fitted cost, so unseen() names
+  // them (and the saved model says the same); an MLP has nothing unseen.
+  const CacheSizes caches{48e3, 1e6, 32e6, "test"};
+  GemmTimes ns([](const GemmShape& g) { return 1e-9 * double(g.m * g.n * g.k); });
+  std::vector<RunFeatures> runs;
+  for (const char* h : {"[32]", "[64]", "[32, 32]"})
+    for (int b : {16, 64}) {
+      RunFeatures f = features_of("mlp", mlp_config(h, b, 1), caches, {}, ns);
+      f.measured_s = 1e-9 * f.flops_total + 0.01 * b;
+      f.measured_j = 10 * f.measured_s;
+      runs.push_back(f);
+    }
+  const EstimatorModel m = estimator_fit(runs, caches);
+  EXPECT_TRUE(m.unseen(runs[0]).empty());
+  const auto cnn = workload_config_complete("cnn", {{"dataset", "synthetic"},
+                                                    {"arch", "custom"},
+                                                    {"conv", {4}},
+                                                    {"fc", nlohmann::json::array()},
+                                                    {"train_samples", 32},
+                                                    {"test_samples", 16},
+                                                    {"batch_size", 8}});
+  const RunFeatures f = features_of("cnn", cnn, caches, {}, ns);
+  const auto unseen = m.unseen(f);
+  for (const char* name : {"flops_pooling", "im2col_bytes"})
+    EXPECT_NE(std::find(unseen.begin(), unseen.end(), name), unseen.end()) << name;
+  EXPECT_EQ(std::find(unseen.begin(), unseen.end(), "gemm_s"), unseen.end());
+  EXPECT_EQ(EstimatorModel::from_json(m.to_json()).unseen(f), unseen);
+}
+
+}  // namespace
+}  // namespace greenbench::analysis
