@@ -3,7 +3,8 @@
 `--validate` (so it also runs to the end) and reports the median absolute error, the 95%
 intervals' coverage and carbontracker's first-epoch x epochs error on the same runs.
 Each configuration is sized to about --gflop GFLOP of training from its MACs.
-Writes OUT/<name>/profile.json and OUT/summary.json.
+Writes OUT/<name>/profile.json and OUT/summary.json (with, per run, the `--systematic` its
+interval would have needed: pool them over passes to calibrate this machine's value).
 
 Usage: bench/profile_validate.py [--bin build/greenbench] [--out results/profile-validate]
                                  [--gflop 300] [--budget 0.1] [--meter estimate]
@@ -90,6 +91,16 @@ def main():
               f"{100 * run['naive_error']:+.2f}%", flush=True)
     if not runs:
         return 1
+    # Per run: the systematic relative sd (`--systematic`) its 95% interval would have needed
+    # to hold the truth, backed out of the interval (half-width ~ 1.96 sd; the statistical part
+    # is what remains after the systematic term the run used).
+    for r in runs:
+        used = rep.get("systematic", 0.015)
+        projected = max(r["predicted_j"] - r["profile_j"], 1e-12)
+        sd = (r["high_j"] - r["predicted_j"]) / 1.96
+        stat2 = max(0.0, sd * sd - (used * projected) ** 2)
+        miss = abs(r["measured_j"] - r["predicted_j"]) / 1.96
+        r["systematic_needed"] = max(0.0, miss * miss - stat2) ** 0.5 / projected
     errs = [abs(r["error"]) for r in runs]
     naive = [abs(r["naive_error"]) for r in runs]
     cov = [r["low_j"] <= r["measured_j"] <= r["high_j"] for r in runs]
@@ -97,7 +108,8 @@ def main():
                "median_abs_error": statistics.median(errs), "max_abs_error": max(errs),
                "interval_coverage": sum(cov) / len(cov),
                "naive_median_abs_error": statistics.median(naive),
-               "median_profiled_fraction": statistics.median(r["profiled_fraction"] for r in runs)}
+               "median_profiled_fraction": statistics.median(r["profiled_fraction"] for r in runs),
+               "systematic_needed": {r["name"]: round(r["systematic_needed"], 4) for r in runs}}
     with open(os.path.join(a.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
     print(json.dumps(summary, indent=2))

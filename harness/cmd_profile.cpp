@@ -54,7 +54,7 @@ int profile_main(const ProfileArgs& a) {
   if (!(a.systematic >= 0 && a.systematic < 1))
     throw InputError(
         fmt::format("--systematic: expected a fraction in [0, 1), got {}", a.systematic), "", 0,
-        0, "e.g. --systematic 0.015 (0: the blocks' spread alone)");
+        0, "e.g. --systematic 0.03 (0: the blocks' spread alone)");
   if (a.repeats < 1) throw InputError("--repeats: expected an integer >= 1");
   const auto plans = plans_of(a);
   auto opened = sources_open(a.meter, SourcePaths::from_env());
@@ -116,7 +116,7 @@ void cmd_profile_add(CLI::App& app, CommandAction& action) {
   cmd->add_option("--budget", args->budget, "most of the planned steps to profile (default 0.1)");
   cmd->add_option("--systematic", args->systematic,
                   "relative sd of the projected energy beyond the profile's spread, in the "
-                  "interval (default 0.015; docs/profile.md)");
+                  "interval (default 0.03; docs/profile.md)");
   cmd->add_flag("--validate", args->validate, "also run each to the end and report the error");
   cmd->add_flag("--json", args->json, "print the SPEC §1 JSON object");
   cmd->add_option("--out", args->out, "write profile.json into this folder");
