@@ -13,6 +13,7 @@
 #include <set>
 
 #include "analysis/estimate_model.hpp"
+#include "analysis/gemm_times.hpp"
 #include "analysis/grid_plans.hpp"
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
@@ -140,7 +141,13 @@ nlohmann::json holdout_evaluate(const std::vector<std::string>& dirs,
 int fit_main(const FitArgs& a) {
   if (a.out.empty()) throw InputError("estimate fit needs -o MODEL.json");
   const auto caches = analysis::cache_sizes_read(SourcePaths::from_env().sysfs_root);
+  // Features twice: the first pass fills the sgemm table (with the --holdout folders' shapes,
+  // none of their measurements), which two more sweeps refine (fastest of three, spread over
+  // the fit) before the features are read from them.
   std::vector<RunFeatures> runs;
+  for (const auto& d : a.dirs) analysis::runs_load(d, caches);
+  for (const auto& d : a.holdout) analysis::runs_load(d, caches);  // shapes only
+  analysis::gemm_times().remeasure(2);
   for (const auto& d : a.dirs) {
     auto r = analysis::runs_load(d, caches);
     runs.insert(runs.end(), r.begin(), r.end());

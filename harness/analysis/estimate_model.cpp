@@ -186,21 +186,35 @@ std::vector<std::vector<std::size_t>> folds_of(const std::vector<const RunFeatur
 double lambda_choose(const std::vector<const RunFeatures*>& runs, const CacheSizes& caches) {
   const auto folds = folds_of(runs);
   if (folds.size() < 3) return kLambdas.back();
-  double best = std::numeric_limits<double>::infinity(), best_lambda = kLambdas.back();
-  for (double lambda : kLambdas) {
-    double err = 0;
+  // Per penalty: the mean over held-out architectures of their runs' mean |log error|, and its
+  // standard error across them.
+  std::vector<double> mean(kLambdas.size()), se(kLambdas.size());
+  for (std::size_t l = 0; l < kLambdas.size(); l++) {
+    std::vector<double> per_fold;
     for (const auto& fold : folds) {
       std::vector<char> out(runs.size(), 0);
       for (auto i : fold) out[i] = 1;
       std::vector<const RunFeatures*> train;
       for (std::size_t i = 0; i < runs.size(); i++)
         if (!out[i]) train.push_back(runs[i]);
-      const EstimatorModel m = fit_with_lambda(train, lambda, caches);
+      const EstimatorModel m = fit_with_lambda(train, kLambdas[l], caches);
+      double err = 0;
       for (auto i : fold) err += std::fabs(std::log(m.predict_j(*runs[i]) / runs[i]->measured_j));
+      per_fold.push_back(err / double(fold.size()));
     }
-    if (err < best) best = err, best_lambda = lambda;
+    mean[l] = mean_of(per_fold);
+    double ss = 0;
+    for (double e : per_fold) ss += (e - mean[l]) * (e - mean[l]);
+    se[l] = std::sqrt(ss / double(per_fold.size() - 1) / double(per_fold.size()));
   }
-  return best_lambda;
+  // The one-standard-error rule (Hastie, Tibshirani, Friedman): the strongest penalty whose
+  // error is within one standard error of the best, since a correction learned from a few
+  // architectures extrapolates badly to the one held out (it had raised the
+  // leave-one-architecture-out error above the baseline's).
+  const std::size_t best = std::size_t(std::min_element(mean.begin(), mean.end()) - mean.begin());
+  for (std::size_t l = kLambdas.size(); l-- > 0;)
+    if (mean[l] <= mean[best] + se[best]) return kLambdas[l];
+  return kLambdas[best];
 }
 
 EstimatorModel fit_nested(const std::vector<const RunFeatures*>& runs, const CacheSizes& caches) {

@@ -16,6 +16,7 @@
 
 #include "analysis/estimate_features.hpp"
 #include "analysis/gemm_times.hpp"
+#include "greenbench/kernel_timing.hpp"
 
 namespace {
 
@@ -136,6 +137,19 @@ TEST(GemmTimes, MeasuresEachShapeOnceAndRoundTrips) {
   u.merge_json(t.to_json());
   EXPECT_DOUBLE_EQ(u.seconds(b), t.seconds(b));
   EXPECT_EQ(u.size(), 2u);
+  u.remeasure(3);  // merged entries have no shape to measure again: nothing is measured
+}
+
+TEST(GemmTimes, RemeasureKeepsEachShapesFastest) {
+  // Measurements 5, 3, 4 s for shape a (first, then two sweeps): 3 is kept.
+  std::vector<double> next = {5, 3, 4};
+  std::size_t i = 0;
+  GemmTimes t([&](const GemmShape&) { return next.at(i++); });
+  const GemmShape a{false, false, 2, 2, 2};
+  EXPECT_DOUBLE_EQ(t.seconds(a), 5);
+  t.remeasure(2);
+  EXPECT_EQ(i, 3u);
+  EXPECT_DOUBLE_EQ(t.seconds(a), 3);
 }
 
 TEST(GemmTimes, PerBatchSecondsByHand) {
@@ -155,8 +169,8 @@ TEST(GemmTimes, PerBatchSecondsByHand) {
 TEST(GemmTimes, MeasuredTimeGrowsWithTheWork) {
   // The real measurement: positive, and 64x more work takes longer (by at least 8x: a
   // 16^3 call is dominated by overhead, a 64^3 one is not).
-  const double small = sgemm_seconds_measure({false, false, 16, 16, 16});
-  const double big = sgemm_seconds_measure({false, false, 64, 64, 64});
+  const double small = sgemm_seconds_measure(false, false, 16, 16, 16);
+  const double big = sgemm_seconds_measure(false, false, 64, 64, 64);
   EXPECT_GT(small, 0);
   EXPECT_GT(big, small * 8) << small << " " << big;
 }

@@ -1,17 +1,11 @@
-// Per-shape sgemm timing and its table: see gemm_times.hpp.
+// Per-shape sgemm timing table: see gemm_times.hpp.
 #include "analysis/gemm_times.hpp"
 
-#include <cblas.h>
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
-#include <vector>
 
-namespace greenbench {
-void blas_threads_set(int threads);  // workloads/blas_threads.cpp
-}  // namespace greenbench
+#include "greenbench/kernel_timing.hpp"
 
 namespace greenbench::analysis {
 
@@ -19,32 +13,8 @@ std::string GemmShape::key() const {
   return fmt::format("{}{} {}x{}x{}", ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k);
 }
 
-double sgemm_seconds_measure(const GemmShape& g) {
-  blas_threads_set(1);  // one OpenBLAS thread; workloads set their own count when they run
-  const int m = int(g.m), n = int(g.n), k = int(g.k);
-  // Operands in the layout the transposes say; values away from zero and denormals.
-  std::vector<float> a(std::size_t(m) * k), b(std::size_t(k) * n), c(std::size_t(m) * n);
-  for (std::size_t i = 0; i < a.size(); i++) a[i] = 0.5f + float(i % 7) * 0.01f;
-  for (std::size_t i = 0; i < b.size(); i++) b[i] = 0.5f - float(i % 5) * 0.01f;
-  const int lda = g.ta ? m : k, ldb = g.tb ? k : n;
-  auto call = [&] {
-    cblas_sgemm(CblasRowMajor, g.ta ? CblasTrans : CblasNoTrans, g.tb ? CblasTrans : CblasNoTrans,
-                m, n, k, 1.0f, a.data(), lda, b.data(), ldb, 0.0f, c.data(), n);
-  };
-  using clock = std::chrono::steady_clock;
-  call();  // warm-up: pages touched, OpenBLAS's buffers allocated
-  // Calls per batch so a batch lasts about 1 ms, from the warm-up-free first timing.
-  auto t0 = clock::now();
-  call();
-  const double once = std::chrono::duration<double>(clock::now() - t0).count();
-  const int reps = std::clamp(int(1e-3 / std::max(once, 1e-9)), 1, 10000);
-  double best = once;
-  for (int batch = 0; batch < 5; batch++) {
-    t0 = clock::now();
-    for (int r = 0; r < reps; r++) call();
-    best = std::min(best, std::chrono::duration<double>(clock::now() - t0).count() / reps);
-  }
-  return best;
+double sgemm_seconds_of(const GemmShape& g) {
+  return sgemm_seconds_measure(g.ta, g.tb, g.m, g.n, g.k);
 }
 
 GemmTimes::GemmTimes(std::function<double(const GemmShape&)> measure)
@@ -53,14 +23,20 @@ GemmTimes::GemmTimes(std::function<double(const GemmShape&)> measure)
 double GemmTimes::seconds(const GemmShape& shape) {
   const std::string key = shape.key();
   auto it = table_.find(key);
-  if (it == table_.end()) it = table_.emplace(key, measure_(shape)).first;
+  if (it == table_.end()) {
+    it = table_.emplace(key, measure_(shape)).first;
+    shapes_.emplace(key, shape);
+  }
   return it->second;
 }
 
+void GemmTimes::remeasure(int rounds) {
+  for (int r = 0; r < rounds; r++)
+    for (const auto& [key, shape] : shapes_) table_[key] = std::min(table_[key], measure_(shape));
+}
+
 nlohmann::json GemmTimes::to_json() const {
-  nlohmann::json j = nlohmann::json::object();
-  for (const auto& [k, v] : table_) j[k] = v;
-  return j;
+  return nlohmann::json(table_);
 }
 
 void GemmTimes::merge_json(const nlohmann::json& j) {

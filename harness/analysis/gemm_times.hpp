@@ -1,14 +1,16 @@
 // Seconds of one OpenBLAS sgemm per shape on one thread of this machine, measured the first
 // time a shape is asked for and remembered: the estimator's per-layer timing feature (the
 // kernel-level latency table of nn-Meter, for GEMMs). FLOPs alone miss that a 16 x 784 x 9
-// conv GEMM runs at a third of the rate of a 128 x 512 x 784 dense one. Not the features
-// (estimate_features) and not a benchmark of the workloads (bench/).
+// conv GEMM runs at a third of the rate of a 128 x 512 x 784 dense one. The measurement:
+// include/greenbench/kernel_timing.hpp. Not the features (estimate_features).
 #pragma once
 
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "greenbench/workload.hpp"
 
@@ -21,16 +23,18 @@ struct GemmShape {
   std::string key() const;
 };
 
-// Seconds of one call on one OpenBLAS thread: the fastest of repeated timings (each batch of
-// calls at least ~1 ms), after a warm-up call, on operands that stay in cache between calls
-// as a layer's do within a step.
-double sgemm_seconds_measure(const GemmShape& shape);
+// sgemm_seconds_measure (kernel_timing.hpp) of a shape.
+double sgemm_seconds_of(const GemmShape& shape);
 
 class GemmTimes {
  public:
   // `measure` times shapes not yet in the table (tests pass a formula).
-  explicit GemmTimes(std::function<double(const GemmShape&)> measure = sgemm_seconds_measure);
+  explicit GemmTimes(std::function<double(const GemmShape&)> measure = sgemm_seconds_of);
   double seconds(const GemmShape& shape);
+  // Times every shape this table measured `rounds` more times, one sweep over the table per
+  // round, keeping each shape's fastest: a slow spell of the machine (seconds of another
+  // tenant's load on a shared host) then spoils a shape only if it lasts every sweep.
+  void remeasure(int rounds);
   // The table as {"NT 128x512x784": seconds, ...}; merge keeps measured entries it has.
   nlohmann::json to_json() const;
   void merge_json(const nlohmann::json& j);
@@ -39,6 +43,7 @@ class GemmTimes {
  private:
   std::function<double(const GemmShape&)> measure_;
   std::map<std::string, double> table_;
+  std::map<std::string, GemmShape> shapes_;  // the shapes measured here (not those merged in)
 };
 
 // The process's table (estimate fit, predict and run --dry-run share it).
