@@ -92,7 +92,7 @@ void dry_run_print(const GridFile& g, const GridExpansion& ex, const std::vector
   std::printf("%-20s %-12s %10s %12s %10s %s %s\n", "run_id", "workload", "params", "macs/sample",
               "expected", model ? "   predicted J [95%]          " : "", " run");
   double total_s = idle_baseline_s, total_j = 0, total_lo = 0, total_hi = 0;
-  int not_predicted = 0;
+  int not_predicted = 0, not_priced = 0;
   const auto index = runs_index(ex);
   for (const auto& p : plans) {
     total_s += p.expected_s;
@@ -101,12 +101,14 @@ void dry_run_print(const GridFile& g, const GridExpansion& ex, const std::vector
     std::string predicted;
     if (model) {
       try {
-        const double j =
-            model->predict_j(analysis::features_of(p.workload, p.config, model->caches,
-                                                   analysis::run_phases_of(p.phases)));
+        const auto f = analysis::features_of(p.workload, p.config, model->caches,
+                                             analysis::run_phases_of(p.phases));
+        const double j = model->predict_j(f);
         const double lo = j * std::exp(model->log_resid_lo), hi = j * std::exp(model->log_resid_hi);
         total_j += j, total_lo += lo, total_hi += hi;
-        predicted = fmt::format("{:>10.1f} [{:.1f}, {:.1f}]", j, lo, hi);
+        const bool unseen = !model->unseen(f).empty();  // work never seen in fitting: low
+        not_priced += unseen;
+        predicted = fmt::format("{:>10.1f} [{:.1f}, {:.1f}]{}", j, lo, hi, unseen ? " *" : "");
       } catch (const InputError&) {  // the workload gives no cost breakdown (docs/estimate.md)
         predicted = "       n/a (no cost model)";
         ++not_predicted;
@@ -125,6 +127,10 @@ void dry_run_print(const GridFile& g, const GridExpansion& ex, const std::vector
                 not_predicted ? fmt::format("; {} runs without a cost model not included",
                                             not_predicted).c_str()
                               : "");
+  if (not_priced)
+    std::printf("* %d runs have work the model never saw in fitting (greenbench estimate predict "
+                "names it): not priced, so their predictions are low\n",
+                not_priced);
   std::printf("%zu runs of %zu in grid %s (%lld configurations x %d repeats%s)\n", plans.size(),
               ex.runs.size(), g.name.c_str(), static_cast<long long>(ex.configurations), g.repeats,
               ex.duplicates_dropped

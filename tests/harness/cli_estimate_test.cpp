@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -87,6 +88,26 @@ TEST(CliEstimate, FitAndPredictOnATinyRealFolder) {
       << dry.out;
   EXPECT_NE(dry.out.find("predicted energy: "), std::string::npos) << dry.out;
   EXPECT_EQ(testing::cli_run({"run", grid, "--model", model}).exit_code, 2);  // not a dry run
+  EXPECT_EQ(dry.out.find("never saw"), std::string::npos) << dry.out;
+  EXPECT_TRUE(pj["runs"][0]["unseen_features"].empty());
+
+  // A CNN asked of this MLP-only model: its pooling and im2col work were never seen in
+  // fitting, so predict names them (JSON and stderr) and the dry run marks the run.
+  auto cnn = testing::cli_run({"estimate", "predict", model, "--workload", "cnn", "--json", "--set",
+                               "dataset=synthetic", "--set", "train_samples=256", "--set",
+                               "test_samples=64", "--set", "epochs=1"});
+  ASSERT_EQ(cnn.exit_code, 0) << cnn.err;
+  const auto unseen = nlohmann::json::parse(cnn.out)["runs"][0]["unseen_features"];
+  EXPECT_NE(std::find(unseen.begin(), unseen.end(), "im2col_bytes"), unseen.end()) << unseen;
+  EXPECT_NE(cnn.err.find("never saw in fitting"), std::string::npos) << cnn.err;
+  const std::string cnn_grid = f.dir + "/cnn.yaml";
+  std::ofstream(cnn_grid) << "name: cnn\nexperiments:\n  - workload: cnn\n    set: {dataset: "
+                             "synthetic, train_samples: 256, test_samples: 64, epochs: 1}\n";
+  auto cnn_dry = testing::cli_run({"run", cnn_grid, "--dry-run", "--model", model});
+  ASSERT_EQ(cnn_dry.exit_code, 0) << cnn_dry.err;
+  EXPECT_NE(cnn_dry.out.find("] *"), std::string::npos) << cnn_dry.out;
+  EXPECT_NE(cnn_dry.out.find("1 runs have work the model never saw"), std::string::npos)
+      << cnn_dry.out;
 
   // A model file that is not one: exit 2 naming the file.
   std::ofstream(f.dir + "/bad.json") << "{\"schema\": \"other\"}";
