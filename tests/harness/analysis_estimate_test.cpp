@@ -96,6 +96,17 @@ WorkloadConfig mlp_config(const std::string& hidden, int batch, int epochs) {
                                           {"test_samples", 64}});
 }
 
+// cnn custom: conv 3x3 pad 1 (1 -> 4 channels, 28x28) + relu + pool -> 14x14, fc -> 10.
+WorkloadConfig tiny_cnn_config() {
+  return workload_config_complete("cnn", {{"dataset", "synthetic"},
+                                          {"arch", "custom"},
+                                          {"conv", {4}},
+                                          {"fc", nlohmann::json::array()},
+                                          {"train_samples", 32},
+                                          {"test_samples", 16},
+                                          {"batch_size", 8}});
+}
+
 TEST(Folds, NoArchitectureOnBothSides) {
   const CacheSizes caches{48e3, 1e6, 32e6, "test"};
   std::vector<RunFeatures> runs;
@@ -141,13 +152,7 @@ TEST(Cost, MlpCountsByHand) {
 
 TEST(Cost, CnnCountsByHandAndAgreeWithTheWorkload) {
   // custom: conv 3x3 pad 1 (1 -> 4 channels, 28x28) + relu + pool -> 14x14, fc 4*14*14 -> 10.
-  const auto config = workload_config_complete("cnn", {{"dataset", "synthetic"},
-                                                       {"arch", "custom"},
-                                                       {"conv", {4}},
-                                                       {"fc", nlohmann::json::array()},
-                                                       {"train_samples", 32},
-                                                       {"test_samples", 16},
-                                                       {"batch_size", 8}});
+  const auto config = tiny_cnn_config();
   const auto c = workload_cost_breakdown("cnn", config);
   const double conv_f = 2.0 * 28 * 28 * 4 * 9;
   ASSERT_TRUE(c.kinds.count("conv"));
@@ -294,13 +299,7 @@ TEST(Estimator, NamesWorkItNeverSawInFitting) {
     }
   const EstimatorModel m = estimator_fit(runs, caches);
   EXPECT_TRUE(m.unseen(runs[0]).empty());
-  const auto cnn = workload_config_complete("cnn", {{"dataset", "synthetic"},
-                                                    {"arch", "custom"},
-                                                    {"conv", {4}},
-                                                    {"fc", nlohmann::json::array()},
-                                                    {"train_samples", 32},
-                                                    {"test_samples", 16},
-                                                    {"batch_size", 8}});
+  const auto cnn = tiny_cnn_config();
   const RunFeatures f = features_of("cnn", cnn, caches, {}, ns);
   const auto unseen = m.unseen(f);
   for (const char* name : {"flops_pooling", "im2col_bytes"})
