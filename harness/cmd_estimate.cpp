@@ -147,6 +147,9 @@ int fit_main(const FitArgs& a) {
   std::vector<RunFeatures> runs;
   for (const auto& d : a.dirs) analysis::runs_load(d, caches);
   for (const auto& d : a.holdout) analysis::runs_load(d, caches);  // shapes only
+  std::cerr << fmt::format("greenbench estimate: timing {} sgemm shapes twice more on this "
+                           "machine (the fastest of three is kept)\n",
+                           analysis::gemm_times().size());
   analysis::gemm_times().remeasure(2);
   for (const auto& d : a.dirs) {
     auto r = analysis::runs_load(d, caches);
