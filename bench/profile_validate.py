@@ -86,6 +86,7 @@ def main():
             rep = json.load(f)
         run = rep["runs"][0]
         run["name"] = name
+        run["systematic_used"] = rep.get("systematic", 0.015)  # 0.015: files from before it was written
         runs.append(run)
         covered = run["low_j"] is not None and run["high_j"] is not None and \
             run["low_j"] <= run["measured_j"] <= run["high_j"]
@@ -100,7 +101,7 @@ def main():
     # to hold the truth, backed out of the interval (half-width ~ 1.96 sd; the statistical part
     # is what remains after the systematic term the run used).
     for r in runs:
-        used = rep.get("systematic", 0.015)
+        used = r["systematic_used"]
         projected = max(r["predicted_j"] - r["profile_j"], 1e-12)
         sd = (r["high_j"] - r["predicted_j"]) / 1.96
         stat2 = max(0.0, sd * sd - (used * projected) ** 2)
