@@ -1,5 +1,6 @@
 // Thread budget of the kernels: `threads` is the total of a run, BLAS included.
-// Not a thread pool: the kernels spawn no threads of their own; only OpenBLAS does.
+// Not the worker pool (kernels/parallel.hpp): a caller that splits work over the pool holds
+// OpenBLAS at one thread here meanwhile (models/net.cpp, Net::threads_set).
 #pragma once
 
 #include "kernels/denormals.hpp"
@@ -10,9 +11,9 @@ void blas_threads_set(int threads);
 }  // namespace greenbench
 
 namespace greenbench::kernels {
-// Sets the thread count of every kernel. Non-BLAS loops (im2col, pooling, norms, activations)
-// run on the calling thread, so the run never uses more than `threads` compute threads and
-// OpenBLAS threads never compete with another pool (no OpenMP).
+// Sets OpenBLAS's thread count. Loops outside BLAS run on the calling thread unless a kernel
+// is given pool workers, and then OpenBLAS is set to one thread, so the run never uses more
+// than `threads` compute threads (no OpenMP).
 // Also flushes denormals on the calling thread (kernels/denormals.hpp); the kernels' own
 // workers flush on start (kernels/parallel.cpp).
 inline void threads_set(int threads) {

@@ -87,7 +87,7 @@ class Net {
   // max-pool chains whose inner outputs feed nothing else become one conv_pool node (same
   // results, less memory traffic); false keeps every node as built (for tests). allocate false
   // only sizes the net (params, MACs, memory_bytes) without allocating or initialising anything.
-  // threads: the most threads_set will be given (sizes the conv_pool workers' scratch).
+  // threads: the most threads_set will be given (sizes the conv workers' scratch slots).
   Net(std::vector<Node> nodes, int Bmax, kernels::Optimizer optimizer, std::uint64_t seed,
       bool fuse = true, bool allocate = true, int threads = 1);
 
@@ -157,11 +157,11 @@ class Net {
   float* x_ = nullptr;                        // (Bmax, C, H, W)
   int* y_ = nullptr;                          // (Bmax)
   float* probs_ = nullptr;                    // (Bmax, classes)
-  float* scratch_ = nullptr;  // conv im2col of one image, or a conv_pool slot per worker
+  float* scratch_ = nullptr;  // one slot per worker: im2col or conv_pool scratch, own grads
   std::size_t scratch_floats_ = 0;
   std::size_t slot_floats_ = 0;  // one conv worker's scratch (max over conv nodes)
   int threads_max_ = 1;          // workers the scratch has slots for
-  int workers_ = 1;              // conv_pool workers now (threads_set)
+  int workers_ = 1;              // pool workers the conv and dense layers use now (threads_set)
 };
 
 }  // namespace greenbench::models
