@@ -74,6 +74,7 @@ bool attention_shape(const std::string& key, std::int64_t T) {
 }
 
 struct Case {
+  const char* name;  // the ctest name's suffix
   const char* workload;
   nlohmann::json keys;
   std::int64_t attention_T;  // 0: no attention
@@ -98,9 +99,8 @@ TEST_P(GemmCalls, ListedCallsAreTheCallsMade) {
     const auto want = listed(cost.gemms, train ? B : Bi, train);
     if (k.attention_T > 0)
       for (auto it = heard.begin(); it != heard.end();)
-        it = !want.count(it->first) && attention_shape(it->first, k.attention_T)
-                 ? heard.erase(it)
-                 : std::next(it);
+        it = !want.count(it->first) && attention_shape(it->first, k.attention_T) ? heard.erase(it)
+                                                                                 : std::next(it);
     EXPECT_EQ(heard, want) << k.workload << " " << k.keys.dump() << (train ? " train" : " infer");
   }
 }
@@ -108,18 +108,42 @@ TEST_P(GemmCalls, ListedCallsAreTheCallsMade) {
 INSTANTIATE_TEST_SUITE_P(
     Workloads, GemmCalls,
     testing::Values(
-        Case{"mlp", {{"hidden", {32, 16}}, {"batch_size", 12}}, 0},
-        Case{"cnn", {{"arch", "custom"}, {"conv", {4, 8}}, {"fc", {16}}, {"batch_size", 9}}, 0},
+        Case{"mlp", "mlp", {{"hidden", {32, 16}}, {"batch_size", 12}}, 0},
+        Case{"cnn_custom",
+             "cnn",
+             {{"arch", "custom"}, {"conv", {4, 8}}, {"fc", {16}}, {"batch_size", 9}},
+             0},
         // conv_pool chunks: a batch of 40 images of 28x28 is more than one chunk.
-        Case{"cnn", {{"arch", "custom"}, {"conv", {3}}, {"fc", nlohmann::json::array()},
-                     {"batch_size", 40}, {"infer_batch_size", 7}}, 0},
-        Case{"cnn", {{"arch", "lenet5"}, {"batch_size", 6}}, 0},
-        Case{"cnn", {{"arch", "vgg"}, {"width", 0.125}, {"depth", 1}, {"batch_size", 4}}, 0},
-        Case{"cnn", {{"arch", "resnet"}, {"width", 0.125}, {"depth", 1}, {"batch_size", 4}}, 0},
-        Case{"cnn", {{"arch", "mobilenet"}, {"width", 0.25}, {"depth", 1}, {"batch_size", 4}}, 0},
-        Case{"vit", {{"dim", 16}, {"heads", 2}, {"depth", 1}, {"patch", 7}, {"batch_size", 5}}, 17},
-        Case{"lm", {{"dim", 16}, {"heads", 2}, {"depth", 1}, {"context", 24}, {"batch_size", 3}},
-             24}));
+        Case{"cnn_custom_chunks",
+             "cnn",
+             {{"arch", "custom"},
+              {"conv", {3}},
+              {"fc", nlohmann::json::array()},
+              {"batch_size", 40},
+              {"infer_batch_size", 7}},
+             0},
+        Case{"cnn_lenet5", "cnn", {{"arch", "lenet5"}, {"batch_size", 6}}, 0},
+        Case{"cnn_vgg",
+             "cnn",
+             {{"arch", "vgg"}, {"width", 0.125}, {"depth", 1}, {"batch_size", 4}},
+             0},
+        Case{"cnn_resnet",
+             "cnn",
+             {{"arch", "resnet"}, {"width", 0.125}, {"depth", 1}, {"batch_size", 4}},
+             0},
+        Case{"cnn_mobilenet",
+             "cnn",
+             {{"arch", "mobilenet"}, {"width", 0.25}, {"depth", 1}, {"batch_size", 4}},
+             0},
+        Case{"vit",
+             "vit",
+             {{"dim", 16}, {"heads", 2}, {"depth", 1}, {"patch", 7}, {"batch_size", 5}},
+             17},
+        Case{"lm",
+             "lm",
+             {{"dim", 16}, {"heads", 2}, {"depth", 1}, {"context", 24}, {"batch_size", 3}},
+             24}),
+    [](const testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
 TEST(GemmTimes, MeasuresEachShapeOnceAndRoundTrips) {
   int measured = 0;
@@ -156,9 +180,9 @@ TEST(GemmTimes, PerBatchSecondsByHand) {
   // Per image 1 s a call; dense 'm' scaled; a chunk of up to 4 images 'n' scaled.
   GemmTimes t([](const GemmShape& g) { return double(g.m * g.n * g.k); });
   const std::vector<GemmCall> calls = {
-      {false, false, false, 2, 3, 1, 0, 0},    // per image: 6 per image
-      {false, false, true, 1, 5, 2, 'm', 0},   // dense rows: (B, 5, 2)
-      {true, true, false, 1, 2, 1, 'n', 4},    // chunk: (1, 2 G, 1), G = min(4, B)
+      {false, false, false, 2, 3, 1, 0, 0},   // per image: 6 per image
+      {false, false, true, 1, 5, 2, 'm', 0},  // dense rows: (B, 5, 2)
+      {true, true, false, 1, 2, 1, 'n', 4},   // chunk: (1, 2 G, 1), G = min(4, B)
   };
   // Batch 10, forward only: 10 * 6 + 10 * 5 * 2 = 160.
   EXPECT_DOUBLE_EQ(gemm_seconds_per_batch(calls, 10, false, t), 160);
