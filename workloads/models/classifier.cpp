@@ -7,8 +7,9 @@
 #include <cmath>
 
 #include "kernels/threads.hpp"
-#include "models/cost.hpp"
 #include "models/config.hpp"
+#include "models/cost.hpp"
+#include "models/phase_loop.hpp"
 
 namespace greenbench::models {
 
@@ -114,55 +115,27 @@ class Classifier final : public Workload {
     model_->threads_set(common_.threads);
     const std::vector<int> order =
         dataset_permutation(static_cast<int>(data_.train.n), common_.seed, epoch);
-    PhaseResult r;
-    r.phase = "train";
-    observer.phase_begin("train");
-    double loss_sum = 0;
-    std::int64_t correct = 0;
-    for (std::int64_t start = 0; start < data_.train.n; start += common_.batch_size) {
-      const int B =
-          static_cast<int>(std::min<std::int64_t>(common_.batch_size, data_.train.n - start));
-      dataset_batch(data_.train, order.data() + start, B, net_.input(), net_.targets());
-      const auto ce = net_.forward(B, true);
-      r.steps++;
-      r.samples += B;
-      loss_sum += double(ce.loss) * B;
-      correct += ce.correct;
-      if (!std::isfinite(ce.loss)) {
-        r.diverged = true;
-        break;
-      }
-      net_.backward(B);
-      net_.update(optim_, ++step_);
-      if (!observer.step_end(r.steps)) break;
-    }
-    r.loss = r.samples ? loss_sum / double(r.samples) : 0.0;
-    r.accuracy = r.samples ? double(correct) / double(r.samples) : 0.0;
-    observer.phase_end(r);
+    detail::phase_loop(
+        "train", data_.train.n, common_.batch_size, 1, true, observer,
+        [&](std::int64_t start, int B) {
+          dataset_batch(data_.train, order.data() + start, B, net_.input(), net_.targets());
+          return net_.forward(B, true);
+        },
+        [&](int B) {
+          net_.backward(B);
+          net_.update(optim_, ++step_);
+        });
   }
 
   void infer(PhaseObserver& observer) override {
     model_->threads_set(common_.threads);
-    PhaseResult r;
-    r.phase = "infer";
-    observer.phase_begin("infer");
-    double loss_sum = 0;
-    std::int64_t correct = 0;
-    for (std::int64_t start = 0; start < data_.test.n; start += common_.infer_batch_size) {
-      const int B =
-          static_cast<int>(std::min<std::int64_t>(common_.infer_batch_size, data_.test.n - start));
-      dataset_batch(data_.test, test_order_.data() + start, B, net_.input(), net_.targets());
-      const auto ce = net_.forward(B, false);
-      r.steps++;
-      r.samples += B;
-      loss_sum += double(ce.loss) * B;
-      correct += ce.correct;
-      if (!std::isfinite(ce.loss)) r.diverged = true;
-      if (!observer.step_end(r.steps)) break;
-    }
-    r.loss = r.samples ? loss_sum / double(r.samples) : 0.0;
-    r.accuracy = r.samples ? double(correct) / double(r.samples) : 0.0;
-    observer.phase_end(r);
+    detail::phase_loop(
+        "infer", data_.test.n, common_.infer_batch_size, 1, false, observer,
+        [&](std::int64_t start, int B) {
+          dataset_batch(data_.test, test_order_.data() + start, B, net_.input(), net_.targets());
+          return net_.forward(B, false);
+        },
+        [](int) {});
   }
 
   // One step on the first batch_size train samples (repeated if the split is smaller).
