@@ -15,7 +15,6 @@
 #include "kernels/conv2d.hpp"
 #include "kernels/dense.hpp"
 #include "kernels/depthwise_conv2d.hpp"
-#include "kernels/dropout.hpp"
 #include "kernels/global_avg_pool.hpp"
 #include "kernels/pool.hpp"
 #include "kernels/residual.hpp"
@@ -128,14 +127,13 @@ class DepthwiseConv2dCase : public KernelCase {
     out_size = s.B * s.C * s.OH() * s.OW();
   }
   std::string name() const override {
-    return shape_name("dwconv2d", s_) +
-           (workers_ > 1 ? "_workers" + std::to_string(workers_) : "");
+    return shape_name("dwconv2d", s_) + (workers_ > 1 ? "_workers" + std::to_string(workers_) : "");
   }
   double flops() const override { return depthwise_conv2d_flops(s_); }
   void forward(bool naive, float* out) override {
     if (naive)
-      depthwise_conv2d_forward_naive(out, in[0].data.data(), in[1].data.data(),
-                                     in[2].data.data(), s_);
+      depthwise_conv2d_forward_naive(out, in[0].data.data(), in[1].data.data(), in[2].data.data(),
+                                     s_);
     else
       depthwise_conv2d_forward(out, in[0].data.data(), in[1].data.data(), in[2].data.data(), s_,
                                workers_);
@@ -145,8 +143,8 @@ class DepthwiseConv2dCase : public KernelCase {
       depthwise_conv2d_backward_naive(din[0], din[1], din[2], dout, in[0].data.data(),
                                       in[1].data.data(), s_, mode);
     else
-      depthwise_conv2d_backward(din[0], din[1], din[2], dout, in[0].data.data(),
-                                in[1].data.data(), s_, mode, workers_, scratch_.data(), slot_);
+      depthwise_conv2d_backward(din[0], din[1], din[2], dout, in[0].data.data(), in[1].data.data(),
+                                s_, mode, workers_, scratch_.data(), slot_);
   }
 
  private:
@@ -158,35 +156,22 @@ class DepthwiseConv2dCase : public KernelCase {
 
 class PoolCase : public KernelCase {
  public:
-  PoolCase(Shape2d s, bool max) : s_(s), max_(max) {
+  explicit PoolCase(Shape2d s) : s_(s) {
     in = {{"x", std::vector<float>(s.B * s.C * s.H * s.W)}};
     out_size = s.B * s.C * s.OH() * s.OW();
   }
-  std::string name() const override { return shape_name(max_ ? "maxpool" : "avgpool", s_); }
+  std::string name() const override { return shape_name("maxpool", s_); }
   double flops() const override { return pool_flops(s_); }
-  void init(std::mt19937& rng) override {
-    if (max_)
-      fill_distinct(in[0].data, rng);
-    else
-      KernelCase::init(rng);
-  }
+  void init(std::mt19937& rng) override { fill_distinct(in[0].data, rng); }
   void forward(bool naive, float* out) override {
-    if (max_)
-      (naive ? maxpool_forward_naive : maxpool_forward)(out, in[0].data.data(), s_);
-    else
-      (naive ? avgpool_forward_naive : avgpool_forward)(out, in[0].data.data(), s_);
+    (naive ? maxpool_forward_naive : maxpool_forward)(out, in[0].data.data(), s_);
   }
   void backward(bool naive, const float* dout, const std::vector<float*>& din, Grad mode) override {
-    if (max_)
-      (naive ? maxpool_backward_naive : maxpool_backward)(din[0], dout, in[0].data.data(), s_,
-                                                          mode);
-    else
-      (naive ? avgpool_backward_naive : avgpool_backward)(din[0], dout, s_, mode);
+    (naive ? maxpool_backward_naive : maxpool_backward)(din[0], dout, in[0].data.data(), s_, mode);
   }
 
  private:
   Shape2d s_;
-  bool max_;
 };
 
 class GlobalAvgPoolCase : public KernelCase {
@@ -355,30 +340,6 @@ class SoftmaxCrossEntropyCase : public KernelCase {
   std::vector<int> targets_;
 };
 
-class DropoutCase : public KernelCase {
- public:
-  DropoutCase(int N, float p) : N_(N), p_(p), mask_(N) {
-    in = {{"x", std::vector<float>(N)}};
-    out_size = N;
-  }
-  std::string name() const override {
-    return "dropout_N" + std::to_string(N_) + "p" + std::to_string((int)(p_ * 100));
-  }
-  double flops() const override { return N_; }
-  void forward(bool naive, float* out) override {
-    (naive ? dropout_forward_naive : dropout_forward)(out, mask_.data(), in[0].data.data(), N_, p_,
-                                                      77);
-  }
-  void backward(bool naive, const float* dout, const std::vector<float*>& din, Grad mode) override {
-    (naive ? dropout_backward_naive : dropout_backward)(din[0], dout, mask_.data(), N_, p_, mode);
-  }
-
- private:
-  int N_;
-  float p_;
-  std::vector<std::uint8_t> mask_;
-};
-
 // A case factory, named so GoogleTest prints the case, not the bytes of a std::function.
 struct Factory {
   std::function<std::unique_ptr<KernelCase>()> make;
@@ -411,11 +372,11 @@ std::vector<Factory> all_cases() {
       make<Conv2dCase>(S(3, 3, 11, 8, 5, 2, 2), 2),
       make<Conv2dCase>(S(2, 4, 6, 7, 3, 2, 0), 3),
       make<Conv2dCase>(S(1, 2, 9, 7, 3, 1, 2), 3),
-      make<Conv2dCase>(S(2, 5, 4, 3, 1, 1, 0), 6),  // 1x1 stride 1: no im2col
-      make<Conv2dCase>(S(2, 3, 5, 6, 1, 2, 1), 4),  // 1x1 stride 2 padded: im2col
-      make<Conv2dCase>(S(1, 3, 5, 5, 5, 1, 0), 2),  // output 1x1
-      make<Conv2dCase>(S(2, 2, 6, 9, 5, 1, 2), 3),  // "same" K = 5: flat im2col path
-      make<Conv2dCase>(S(1, 1, 1, 7, 3, 1, 1), 2),  // one row: every tap row but one is padding
+      make<Conv2dCase>(S(2, 5, 4, 3, 1, 1, 0), 6),     // 1x1 stride 1: no im2col
+      make<Conv2dCase>(S(2, 3, 5, 6, 1, 2, 1), 4),     // 1x1 stride 2 padded: im2col
+      make<Conv2dCase>(S(1, 3, 5, 5, 5, 1, 0), 2),     // output 1x1
+      make<Conv2dCase>(S(2, 2, 6, 9, 5, 1, 2), 3),     // "same" K = 5: flat im2col path
+      make<Conv2dCase>(S(1, 1, 1, 7, 3, 1, 1), 2),     // one row: every tap row but one is padding
       make<Conv2dCase>(S(5, 3, 7, 9, 3, 1, 1), 5, 2),  // images over 2 and 3 workers
       make<Conv2dCase>(S(7, 3, 11, 8, 5, 2, 2), 2, 3),
       make<Conv2dCase>(S(4, 5, 4, 3, 1, 1, 0), 6, 3),  // 1x1: no im2col
@@ -426,13 +387,10 @@ std::vector<Factory> all_cases() {
       make<DepthwiseConv2dCase>(S(2, 3, 11, 8, 5, 2, 2)),
       make<DepthwiseConv2dCase>(S(3, 4, 6, 7, 3, 2, 0)),
       make<DepthwiseConv2dCase>(S(1, 2, 4, 5, 1, 1, 0)),
-      make<PoolCase>(S(2, 3, 8, 6, 2, 2, 0), true),  // 2x2 fast path
-      make<PoolCase>(S(1, 1, 7, 9, 2, 2, 0), true),  // odd sizes: last row/column dropped
-      make<PoolCase>(S(2, 3, 7, 7, 3, 2, 1), true),
-      make<PoolCase>(S(1, 2, 9, 8, 5, 2, 2), true),
-      make<PoolCase>(S(2, 3, 8, 6, 2, 2, 0), false),
-      make<PoolCase>(S(1, 1, 7, 9, 3, 2, 1), false),
-      make<PoolCase>(S(2, 2, 9, 8, 5, 1, 2), false),
+      make<PoolCase>(S(2, 3, 8, 6, 2, 2, 0)),  // 2x2 fast path
+      make<PoolCase>(S(1, 1, 7, 9, 2, 2, 0)),  // odd sizes: last row/column dropped
+      make<PoolCase>(S(2, 3, 7, 7, 3, 2, 1)),
+      make<PoolCase>(S(1, 2, 9, 8, 5, 2, 2)),
       make<GlobalAvgPoolCase>(1, 1, 1, 1),
       make<GlobalAvgPoolCase>(3, 5, 7, 3),
       make<BatchnormCase>(1, 3, 5, 4),
@@ -447,9 +405,6 @@ std::vector<Factory> all_cases() {
       make<SoftmaxCrossEntropyCase>(1, 1),
       make<SoftmaxCrossEntropyCase>(1, 10),
       make<SoftmaxCrossEntropyCase>(7, 13),
-      make<DropoutCase>(1, 0.5f),
-      make<DropoutCase>(257, 0.3f),
-      make<DropoutCase>(64, 0.0f),
   };
 }
 

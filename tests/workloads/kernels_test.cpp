@@ -1,7 +1,7 @@
 // Op-specific behaviour the shared KernelCase checks do not cover: optimizers against a
 // PyTorch golden and hand-written formulas, GELU against PyTorch, batch-norm train vs eval and
-// running stats, dropout determinism and expectation, softmax cross-entropy against a naive
-// log-sum-exp, conv2d's first-layer path, MAC counts, and the arena.
+// running stats, softmax cross-entropy against a naive log-sum-exp, conv2d's first-layer path,
+// MAC counts, and the arena.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -18,7 +18,6 @@
 #include "kernels/conv2d.hpp"
 #include "kernels/dense.hpp"
 #include "kernels/depthwise_conv2d.hpp"
-#include "kernels/dropout.hpp"
 #include "kernels/optim.hpp"
 #include "kernels/softmax_cross_entropy.hpp"
 
@@ -222,36 +221,6 @@ TEST(Batchnorm, TrainNormalisesAndUpdatesRunningStatsEvalUsesThem) {
     EXPECT_NEAR(y_eval[i], (x[i] - rmean[c]) / std::sqrt(rvar[c] + eps) * gamma[c] + beta[c], 1e-4);
   }
   EXPECT_GT(std::fabs(y_eval[0] - y[0]), 1e-2);  // eval really differs from train here
-}
-
-TEST(Dropout, MaskIsDeterministicPerSeedAndKeepsExpectation) {
-  const std::int64_t N = 1 << 20;
-  const float p = 0.3f;
-  std::vector<float> x(N, 2.0f), y1(N), y2(N), y3(N);
-  std::vector<std::uint8_t> m1(N), m2(N), m3(N);
-  dropout_forward(y1.data(), m1.data(), x.data(), N, p, 42);
-  dropout_forward(y2.data(), m2.data(), x.data(), N, p, 42);
-  dropout_forward(y3.data(), m3.data(), x.data(), N, p, 43);
-  EXPECT_EQ(m1, m2);
-  EXPECT_EQ(y1, y2);
-  std::int64_t kept = 0, same = 0;
-  double sum = 0;
-  for (std::int64_t i = 0; i < N; i++) {
-    kept += m1[i];
-    same += m1[i] == m3[i];
-    sum += y1[i];
-    EXPECT_TRUE(m1[i] ? y1[i] == 2.0f / 0.7f : y1[i] == 0.0f) << i;
-    EXPECT_EQ((bool)m1[i], dropout_keep(42, i, p)) << i;
-  }
-  // Keep fraction ~ Binomial(N, 0.7): sd = sqrt(N p (1-p)) / N ~ 4.5e-4; allow 5 sd.
-  EXPECT_NEAR((double)kept / N, 0.7, 5 * std::sqrt(0.21 / N));
-  // Inverted dropout keeps the expectation: mean(y) ~ mean(x) = 2.
-  EXPECT_NEAR(sum / N, 2.0, 5 * 2.0 / 0.7 * std::sqrt(0.21 / N));
-  // Another seed gives an independent mask: agreement ~ 0.7^2 + 0.3^2 = 0.58.
-  EXPECT_NEAR((double)same / N, 0.58, 0.01);
-  // p = 0 is the identity.
-  dropout_forward(y3.data(), m3.data(), x.data(), N, 0.0f, 7);
-  EXPECT_EQ(y3, x);
 }
 
 TEST(SoftmaxCrossEntropy, MatchesNaiveLogSumExpAndCountsCorrect) {

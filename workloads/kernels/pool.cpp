@@ -131,52 +131,6 @@ void maxpool_backward(float* dinp, const float* dout, const float* inp, const Sh
   }
 }
 
-void avgpool_forward(float* out, const float* inp, const Shape2d& s) {
-  const int OH = s.OH(), OW = s.OW(), HW = s.H * s.W;
-  const float scale = 1.0f / (s.K * s.K);
-  const std::int64_t planes = (std::int64_t)s.B * s.C;
-  for (std::int64_t p = 0; p < planes; p++) {
-    const float* x = inp + p * HW;
-    float* y = out + p * OH * OW;
-    for (int oh = 0; oh < OH; oh++)
-      for (int ow = 0; ow < OW; ow++) {
-        float acc = 0.0f;
-        for (int kh = 0; kh < s.K; kh++) {
-          int ih = oh * s.stride - s.pad + kh;
-          if (ih < 0 || ih >= s.H) continue;
-          for (int kw = 0; kw < s.K; kw++) {
-            int iw = ow * s.stride - s.pad + kw;
-            if (iw >= 0 && iw < s.W) acc += x[ih * s.W + iw];
-          }
-        }
-        y[oh * OW + ow] = acc * scale;
-      }
-  }
-}
-
-void avgpool_backward(float* dinp, const float* dout, const Shape2d& s, Grad mode) {
-  const int OH = s.OH(), OW = s.OW(), HW = s.H * s.W;
-  const float scale = 1.0f / (s.K * s.K);
-  const std::int64_t planes = (std::int64_t)s.B * s.C;
-  if (mode == Grad::overwrite) std::memset(dinp, 0, sizeof(float) * planes * HW);
-  for (std::int64_t p = 0; p < planes; p++) {
-    float* dx = dinp + p * HW;
-    const float* dy = dout + p * OH * OW;
-    for (int oh = 0; oh < OH; oh++)
-      for (int ow = 0; ow < OW; ow++) {
-        float g = dy[oh * OW + ow] * scale;
-        for (int kh = 0; kh < s.K; kh++) {
-          int ih = oh * s.stride - s.pad + kh;
-          if (ih < 0 || ih >= s.H) continue;
-          for (int kw = 0; kw < s.K; kw++) {
-            int iw = ow * s.stride - s.pad + kw;
-            if (iw >= 0 && iw < s.W) dx[ih * s.W + iw] += g;
-          }
-        }
-      }
-  }
-}
-
 // References: index arithmetic over the whole tensor, no hoisting, no special cases.
 void maxpool_forward_naive(float* out, const float* inp, const Shape2d& s) {
   const int C = s.C, H = s.H, W = s.W, OH = s.OH(), OW = s.OW();
@@ -215,40 +169,6 @@ void maxpool_backward_naive(float* dinp, const float* dout, const float* inp, co
             }
           dinp[arg] += dout[((b * C + c) * OH + oh) * OW + ow];
         }
-}
-
-void avgpool_forward_naive(float* out, const float* inp, const Shape2d& s) {
-  const int C = s.C, H = s.H, W = s.W, OH = s.OH(), OW = s.OW();
-  for (int b = 0; b < s.B; b++)
-    for (int c = 0; c < C; c++)
-      for (int oh = 0; oh < OH; oh++)
-        for (int ow = 0; ow < OW; ow++) {
-          double acc = 0.0;
-          for (int kh = 0; kh < s.K; kh++)
-            for (int kw = 0; kw < s.K; kw++) {
-              int ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
-              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-              acc += inp[((b * C + c) * H + ih) * W + iw];
-            }
-          out[((b * C + c) * OH + oh) * OW + ow] = (float)(acc / (s.K * s.K));
-        }
-}
-
-void avgpool_backward_naive(float* dinp, const float* dout, const Shape2d& s, Grad mode) {
-  const int C = s.C, H = s.H, W = s.W, OH = s.OH(), OW = s.OW();
-  if (mode == Grad::overwrite)
-    for (int i = 0; i < s.B * C * H * W; i++) dinp[i] = 0.0f;
-  for (int b = 0; b < s.B; b++)
-    for (int c = 0; c < C; c++)
-      for (int oh = 0; oh < OH; oh++)
-        for (int ow = 0; ow < OW; ow++)
-          for (int kh = 0; kh < s.K; kh++)
-            for (int kw = 0; kw < s.K; kw++) {
-              int ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
-              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-              dinp[((b * C + c) * H + ih) * W + iw] +=
-                  dout[((b * C + c) * OH + oh) * OW + ow] / (float)(s.K * s.K);
-            }
 }
 
 }  // namespace greenbench::kernels

@@ -1,6 +1,6 @@
-// Max and average pooling, NCHW, square K window, stride, padding (PyTorch semantics:
-// max pads with -inf and routes the gradient to the first maximum of each window; average
-// counts padded cells, count_include_pad=true). Global average pooling: global_avg_pool.hpp.
+// Max pooling, NCHW, square K window, stride, padding (PyTorch semantics: pads with -inf and
+// routes the gradient to the first maximum of each window). Global average pooling:
+// global_avg_pool.hpp.
 #pragma once
 
 #include "kernels/common.hpp"
@@ -13,15 +13,10 @@ void maxpool_forward(float* out, const float* inp, const Shape2d& s);
 // buffer to keep), so the gradient goes where maxpool_forward took its value.
 void maxpool_backward(float* dinp, const float* dout, const float* inp, const Shape2d& s,
                       Grad mode);
-// out (B, C, OH, OW) = sum over each window / (K*K).
-void avgpool_forward(float* out, const float* inp, const Shape2d& s);
-void avgpool_backward(float* dinp, const float* dout, const Shape2d& s, Grad mode);
 
 void maxpool_forward_naive(float* out, const float* inp, const Shape2d& s);
 void maxpool_backward_naive(float* dinp, const float* dout, const float* inp, const Shape2d& s,
                             Grad mode);
-void avgpool_forward_naive(float* out, const float* inp, const Shape2d& s);
-void avgpool_backward_naive(float* dinp, const float* dout, const Shape2d& s, Grad mode);
 
 // FLOPs of one forward call: one compare or add per window cell.
 inline double pool_flops(const Shape2d& s) {
