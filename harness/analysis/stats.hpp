@@ -58,8 +58,8 @@ Interval bootstrap_interval(int n, const std::function<double(const std::vector<
 
 // The profiler's and estimator's: sample variance (n - 1; 0 for n < 2); the least-squares slope
 // of y against 0, 1, 2, ... with its t statistic (0 when the fit is exact or n < 3); lag-1
-// autocorrelation (0 for n < 3 or constant x); the 0.975 quantile of Student's t (exact table
-// for df <= 30, Cornish-Fisher above, error < 1e-4; REQUIRES df >= 1).
+// autocorrelation (0 for n < 3 or constant x); the 0.975 quantile of Student's t
+// (student_t_quantile; fractional df allowed, for Satterthwaite; REQUIRES df >= 1).
 double variance_of(const std::vector<double>& x);
 struct Trend {
   double slope = 0;
