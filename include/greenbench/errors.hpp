@@ -23,7 +23,7 @@ struct InputError : std::runtime_error {
     std::string s;
     if (!file.empty()) {
       s += file;
-      if (line > 0) {  // appended piece by piece: GCC 12 warns falsely on chained + (bug 105651)
+      if (line > 0) {  // appended piece by piece: GCC 12 warns falsely on + (bug 105651)
         s += ':';
         s += std::to_string(line);
         if (column > 0) {
@@ -34,7 +34,10 @@ struct InputError : std::runtime_error {
       s += ": ";
     }
     s += what_wrong;
-    if (!fix.empty()) s += "; " + fix;
+    if (!fix.empty()) {
+      s += "; ";
+      s += fix;
+    }
     return s;
   }
 };

@@ -1,6 +1,4 @@
-// throw_input_error's one definition. The pragma silences GCC 12's false -Wrestrict in
-// InputError::format's string concatenation (GCC bug 105651); nothing else is built here.
-#pragma GCC diagnostic ignored "-Wrestrict"
+// throw_input_error's one definition.
 
 #include "data/input_error.hpp"
 
