@@ -6,7 +6,7 @@ Each configuration is sized to about --gflop GFLOP of training from its MACs.
 Writes OUT/<name>/profile.json and OUT/summary.json (with, per run, the `--systematic` its
 interval would have needed: pool them over passes to calibrate this machine's value).
 
-Usage: bench/profile_validate.py [--bin build/greenbench] [--out results/profile-validate]
+Usage: scripts/study/profile_validate.py [--bin build/greenbench] [--out results/profile-validate]
                                  [--gflop 300] [--budget 0.1] [--meter estimate]
 """
 import argparse
@@ -15,6 +15,8 @@ import os
 import statistics
 import subprocess
 import sys
+
+from study_util import macs_of, sets_args
 
 # (name, workload, keys, epochs) — mlp and cnn, several sizes and batch sizes, both data sets.
 CONFIGS = [
@@ -33,24 +35,9 @@ CONFIGS = [
 ]
 
 
-def sets_args(keys):
-    out = []
-    for k, v in keys.items():
-        out += ["--set", f"{k}={json.dumps(v)}"]
-    return out
-
-
 def nearest_rank(values, q):
     ordered = sorted(values)
     return ordered[max(0, min(len(ordered) - 1, int(-(-q * len(ordered) // 1)) - 1))]
-
-
-def macs_of(binary, workload, keys):
-    keys = {k: v for k, v in keys.items() if k not in ("batch_size", "dataset")}
-    r = subprocess.run([binary, "bench", "--workload", workload, "--json", "--steps", "1"]
-                       + sets_args({**keys, "batch_size": 1, "infer_batch_size": 1, "dataset": "synthetic"}),
-                       capture_output=True, text=True, check=True)
-    return json.loads(r.stdout)["macs_per_sample"]
 
 
 def main():

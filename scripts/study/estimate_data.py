@@ -4,9 +4,10 @@ disjoint sets of architectures — `train` (what `estimate fit` learns from) and
 (architectures the model never sees, for the honest number). One results folder per run under
 OUT/<set>/<name>/, skipped when it already holds a finished run (so a stopped script resumes).
 Each run is sized to about --gflop GFLOP of training from its MACs (`greenbench bench`).
-Not a grid file: the grid runner lives on another branch; this calls `greenbench run --workload`.
+Not a grid file: each run is its own folder so a stopped script resumes per run; this calls
+`greenbench run --workload`.
 
-Usage: bench/estimate_data.py [--bin build/greenbench] [--out results/estimate]
+Usage: scripts/study/estimate_data.py [--bin build/greenbench] [--out results/estimate]
                               [--sets train,heldout,repeat] [--gflop 30] [--meter estimate]
 Runs go in a fixed shuffled order so the shared machine's load drifts over all sets alike;
 `repeat` runs four configurations four times each, for the noise floor.
@@ -20,6 +21,8 @@ import random
 import shutil
 import subprocess
 import sys
+
+from study_util import macs_of, sets_args
 
 # (name, workload, {keys}) — an architecture is the workload with its shape keys.
 TRAIN = [
@@ -68,29 +71,12 @@ REPEATS = [("mlp-256", "mlp", {"hidden": [256]}, 1), ("cnn-lenet5", "cnn", {"arc
 N_REPEATS = 4
 
 
-def sets_args(keys):
-    out = []
-    for k, v in keys.items():
-        out += ["--set", f"{k}={json.dumps(v)}"]
-    return out
-
-
 def finished_ok(out):
     try:
         with open(os.path.join(out, "runs.jsonl")) as f:
             return any(json.loads(line).get("status") == "ok" for line in f if line.strip())
     except (OSError, ValueError):
         return False
-
-
-def macs_of(binary, workload, keys):
-    r = subprocess.run([binary, "bench", "--workload", workload, "--json", "--steps", "1"]
-                       + sets_args({**keys, "batch_size": 1, "infer_batch_size": 1,
-                                    "dataset": "synthetic"}),
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(r.stderr.strip())
-    return json.loads(r.stdout)["macs_per_sample"]
 
 
 def main():
