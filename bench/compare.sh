@@ -25,7 +25,9 @@ MODELS=${MODELS:-"mlp cnn vit"}
 COMMON="--set batch_size=128 --set threads=$THREADS --set optimizer=momentum --set learning_rate=0.01"
 [ -x "$BIN" ] || { echo "compare.sh: $BIN not built (cmake --build build --target greenbench)" >&2; exit 2; }
 "$PY" -c 'import torch' 2>/dev/null || { echo "compare.sh: $PY cannot import torch (apt-get install python3-torch)" >&2; exit 2; }
-CORE=${CORE:-$(env -u OPENBLAS_CORETYPE GREENBENCH_BLAS_CORE=best "$BIN" meter probe --json |
+# The best core greenbench can ask OpenBLAS for on this CPU (started from Prescott, so the answer
+# is a name OPENBLAS_CORETYPE accepts: SkylakeX, not Cooperlake, on AVX-512 CPUs).
+CORE=${CORE:-$(OPENBLAS_CORETYPE=Prescott GREENBENCH_BLAS_CORE=best "$BIN" meter probe --json |
                "$PY" -c 'import json, sys; print(json.load(sys.stdin)["blas"]["core"])')}
 [ -n "${OPENBLAS_CORETYPE:-}" ] &&
   echo "compare.sh: note: the caller sets OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE; the default view unsets it" >&2
