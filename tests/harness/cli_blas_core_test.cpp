@@ -5,6 +5,8 @@
 // any x86-64 CPU (on an SSE3-only one there is nothing to change, and that is checked too).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "greenbench/blas_core.hpp"
@@ -101,6 +103,46 @@ TEST(CliBlasCore, FallsBackWhenTheChangedCoreIsNotWhatOpenBlasRuns) {
   EXPECT_NE(note.find("NoSuchCore kernels failed their check (OpenBLAS ran "), std::string::npos)
       << note;
   EXPECT_NE(note.find("greenbench runs Prescott"), std::string::npos) << note;
+}
+
+TEST(CliBlasCore, MetaJsonRecordsTheCoreInForce) {
+  const std::string dir = temp_dir_make("gb_blas_meta"), out = dir + "/res";
+  const CliResult r =
+      cli_run({"run",
+               "--workload",
+               "mlp",
+               "--out",
+               out,
+               "--idle-baseline-s",
+               "0.1",
+               "--pause-s",
+               "0",
+               "--meter",
+               "estimate",
+               "--set",
+               "dataset=synthetic",
+               "--set",
+               "hidden=[8]",
+               "--set",
+               "train_samples=64",
+               "--set",
+               "test_samples=32",
+               "--set",
+               "epochs=1"},
+              {{"OPENBLAS_CORETYPE", "Prescott"}, {"GREENBENCH_BLAS_CORE", "best"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto meta = nlohmann::json::parse(std::ifstream(out + "/meta.json"));
+  std::filesystem::remove_all(dir);
+  const auto want = expected("Prescott", "best");
+  EXPECT_EQ(meta.at("blas_core"), want.core);
+  EXPECT_EQ(meta.at("openblas_coretype_env"), "Prescott");  // the user's, not greenbench's
+  if (want.action == BlasCoreAction::change) {
+    EXPECT_EQ(meta.at("blas_core_note"), want.why + " (checked against a reference sgemm)");
+    const std::string line = "greenbench: blas: " + want.why;
+    const auto at = r.err.find(line);
+    EXPECT_NE(at, std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find(line, at + 1), std::string::npos) << r.err;  // said once
+  }
 }
 
 TEST(CliBlasCore, BadModeExitsTwo) {
