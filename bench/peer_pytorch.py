@@ -4,6 +4,7 @@ and shapes as workloads/models/), timed the same way, printing the same JSON. Al
 that tests/workloads/golden/make_model_golden.py imports. Not part of the build; needs torch
 (Debian's python3-torch)."""
 import argparse
+import ctypes
 import json
 import math
 import os
@@ -273,6 +274,17 @@ def parse_sets(sets):
     return cfg
 
 
+def blas_core():
+    """The OpenBLAS kernels this process runs: Debian's torch calls the system OpenBLAS for
+    Linear and matmul (its convolutions run on oneDNN, which picks its own ISA)."""
+    try:
+        lib = ctypes.CDLL("libopenblas.so.0")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_corename().decode()
+    except (OSError, AttributeError):
+        return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--workload", required=True, choices=["mlp", "cnn", "vit", "lm"])
@@ -336,7 +348,8 @@ def main():
            "train_step_ms": train_ms, "infer_step_ms": infer_ms,
            "train_gflops": (4 * macs + 2 * macs_dinp) * B / (train_ms * 1e6),
            "infer_gflops": 2 * macs * IB / (infer_ms * 1e6), "steps": args.steps,
-           "torch": torch.__version__, "mkldnn": torch.backends.mkldnn.enabled}
+           "torch": torch.__version__, "mkldnn": torch.backends.mkldnn.enabled,
+           "blas_core": blas_core()}
     print(json.dumps(out) if args.json else json.dumps(out, indent=1))
 
 

@@ -1,8 +1,10 @@
 // `greenbench bench --workload NAME [--set KEY=VALUE]... [--steps N] [--json]`: times training
 // and inference steps of one workload on a fixed batch (medians after warm-up) and reports
-// GFLOP/s from its shapes. Not metered (no energy) and not a grid run.
+// GFLOP/s from its shapes, also as a fraction of this machine's sgemm roof
+// (docs/workloads.md#greenbench-bench). Not metered (no energy) and not a grid run.
 #include <fmt/format.h>
 #include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -10,7 +12,9 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "greenbench/blas_core.hpp"
 #include "greenbench/errors.hpp"
+#include "greenbench/kernel_timing.hpp"
 #include "greenbench/workload.hpp"
 #include "set_args.hpp"
 
@@ -65,6 +69,9 @@ int bench_run(const BenchArgs& args) {
   if (args.steps < 1)
     throw InputError(fmt::format("--steps: expected a positive integer, got {}", args.steps));
   const auto config = bench_config(args.workload, sets_parse(args.sets));
+  // The roof first: the workload sets OpenBLAS's threads for itself when it is made.
+  const double roof_gflops = sgemm_roof_gflops(config.at("threads").get<int>());
+  const std::string blas_core = blas_core_state().core;
   auto w = workload_make(args.workload, config);
   const double train_ms = median_ms([&] { w->bench_train_step(); }, args.steps);
   const double infer_ms = median_ms([&] { w->bench_infer_step(); }, args.steps);
@@ -81,6 +88,10 @@ int bench_run(const BenchArgs& args) {
                                 {"infer_step_ms", infer_ms},
                                 {"train_gflops", train_gflops},
                                 {"infer_gflops", infer_gflops},
+                                {"blas_core", blas_core},
+                                {"roof_gflops", roof_gflops},
+                                {"train_roof_fraction", train_gflops / roof_gflops},
+                                {"infer_roof_fraction", infer_gflops / roof_gflops},
                                 {"steps", args.steps},
                                 {"memory_bytes", w->memory_bytes()},
                                 {"peak_rss_bytes", peak_rss_bytes()},
@@ -90,10 +101,18 @@ int bench_run(const BenchArgs& args) {
     std::cout << fmt::format("{} ({} params, {} MACs/sample, {} MB arena), threads {}\n",
                              args.workload, w->params(), w->macs_per_sample(),
                              w->memory_bytes() / 1000000, config.at("threads").get<int>());
-    std::cout << fmt::format("  train step (batch {:>4}): {:9.3f} ms  {:8.2f} GFLOP/s\n",
-                             config.at("batch_size").get<int>(), train_ms, train_gflops);
-    std::cout << fmt::format("  infer step (batch {:>4}): {:9.3f} ms  {:8.2f} GFLOP/s\n",
-                             config.at("infer_batch_size").get<int>(), infer_ms, infer_gflops);
+    std::cout << fmt::format(
+        "  train step (batch {:>4}): {:9.3f} ms  {:8.2f} GFLOP/s  {:5.1f}% of roof\n",
+        config.at("batch_size").get<int>(), train_ms, train_gflops,
+        100 * train_gflops / roof_gflops);
+    std::cout << fmt::format(
+        "  infer step (batch {:>4}): {:9.3f} ms  {:8.2f} GFLOP/s  {:5.1f}% of roof\n",
+        config.at("infer_batch_size").get<int>(), infer_ms, infer_gflops,
+        100 * infer_gflops / roof_gflops);
+    std::cout << fmt::format(
+        "  roof: {:.2f} GFLOP/s, the fastest large square sgemm on {} thread(s), OpenBLAS {} "
+        "kernels\n",
+        roof_gflops, config.at("threads").get<int>(), blas_core);
     std::cout << fmt::format("  medians of {} steps after {} warm-up steps; peak RSS {} MB\n",
                              args.steps, kWarmupSteps, peak_rss_bytes() / 1000000);
   }

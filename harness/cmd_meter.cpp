@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "greenbench/blas_core.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
 
@@ -48,6 +49,14 @@ nlohmann::json probe_json(const std::vector<SourceProbe>& probes) {
   return arr;
 }
 
+// The OpenBLAS kernels in force, beside the sources: a step's joules scale with them
+// (docs/workloads.md#blas-kernels).
+nlohmann::json blas_json() {
+  const auto b = blas_core_state();
+  return {{"core", b.core}, {"chosen_by", b.chosen_by}, {"note", b.note},
+          {"config", blas_config()}};
+}
+
 int meter_probe(bool json) {
   const SourcePaths paths = SourcePaths::from_env();
   const auto probes = sources_probe(paths);
@@ -58,6 +67,7 @@ int meter_probe(bool json) {
     nlohmann::json out = {{"sources", probe_json(probes)}, {"auto", auto_name},
                           {"estimated", opened.sources.front()->estimated()}};
     if (!opened.fallback_note.empty()) out["auto_note"] = opened.fallback_note;
+    out["blas"] = blas_json();
     std::cout << out.dump(2) << "\n";
     return 0;
   }
@@ -76,6 +86,9 @@ int meter_probe(bool json) {
   }
   std::cout << fmt::format("auto      -> {}\n", auto_name);
   if (!opened.fallback_note.empty()) std::cout << "          " << opened.fallback_note << "\n";
+  const auto b = blas_core_state();
+  std::cout << fmt::format("blas      OpenBLAS {} kernels (chosen by {})\n", b.core, b.chosen_by);
+  if (!b.note.empty()) std::cout << "          " << b.note << "\n";
   return 0;
 }
 

@@ -1,6 +1,8 @@
 // Facts about this machine and build for meta.json. Not the meter's probe (meter/factory.cpp).
 #include "host_info.hpp"
 
+#include "greenbench/blas_core.hpp"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -37,6 +39,7 @@ nlohmann::json host_info() {
           {"blas", "OpenBLAS"},
           {"blas_version", openblas_get_config()},
           {"blas_core", openblas_get_corename()},
+          {"blas_core_note", blas_core_state().note},  // docs/workloads.md#blas-kernels
           // Kernel selection forced by the environment, if any (it can halve sgemm speed).
           {"openblas_coretype_env", env_or_null("OPENBLAS_CORETYPE")}};
 }

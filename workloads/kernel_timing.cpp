@@ -54,4 +54,19 @@ double sgemm_seconds_measure(bool ta, bool tb, std::int64_t m64, std::int64_t n6
   });
 }
 
+double sgemm_roof_gflops(int threads) {
+  blas_threads_set(threads);  // the caller's workload sets its own count when it is made
+  double best = 0;
+  for (const int n : {768, 1024}) {
+    const auto a = filled(std::size_t(n) * n, 0.5f, 7), b = filled(std::size_t(n) * n, 0.45f, 5);
+    std::vector<float> c(std::size_t(n) * n);
+    const double s = fastest_call_s([&] {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n,
+                  b.data(), n, 0.0f, c.data(), n);
+    });
+    best = std::max(best, 2.0 * n * n * n / s / 1e9);
+  }
+  return best;
+}
+
 }  // namespace greenbench

@@ -11,4 +11,9 @@ namespace greenbench {
 // Row-major C (m, n) = op(A) (m, k) op(B) (k, n), one OpenBLAS thread.
 double sgemm_seconds_measure(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k);
 
+// GFLOP/s of the fastest of OpenBLAS's square sgemms n = 768 and 1024 (about 0.2 s) on
+// `threads` threads with the kernels in force: the roof `greenbench bench` reports each step
+// against (docs/workloads.md#bench). Leaves OpenBLAS at `threads` threads.
+double sgemm_roof_gflops(int threads);
+
 }  // namespace greenbench
