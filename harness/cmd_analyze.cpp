@@ -27,11 +27,11 @@ int analyze(const AnalyzeArgs& args) {
     throw InputError(
         fmt::format("--served: expected a positive number of inferences, got {}", args.served), "",
         0, 0, "e.g. --served 1e6");
-  // The output folder first: a bad -o is exit 2 before the work.
+  // A bad -o is exit 2 before the work (without -o, the reader checks the folder).
   const std::string out_dir = args.out_dir.empty() ? args.dir : args.out_dir;
   std::error_code ec;
   if (!args.out_dir.empty()) std::filesystem::create_directories(out_dir, ec);
-  if (ec || !std::filesystem::is_directory(out_dir))
+  if (!args.out_dir.empty() && (ec || !std::filesystem::is_directory(out_dir)))
     throw InputError("cannot create the output folder", out_dir, 0, 0,
                      "choose a writable -o folder");
   const auto folder = analysis::analysis_folder_read(args.dir, "analyze");

@@ -355,9 +355,6 @@ ResultsFolder results_folder_parse(const std::string& dir, const FolderTexts& te
   ResultsFolder f;
   f.dir = dir;
   const std::string meta_path = dir + "/meta.json";
-  if (!texts.meta && !meta_optional)
-    throw InputError("not a results folder: it has no meta.json", dir, 0, 0,
-                     "give a folder written by greenbench run");
   if (texts.meta) {
     try {
       f.meta = nlohmann::json::parse(*texts.meta);
@@ -368,9 +365,6 @@ ResultsFolder results_folder_parse(const std::string& dir, const FolderTexts& te
     }
     meta_check(f.meta, *texts.meta, meta_path);
   }
-  if (!texts.runs_jsonl && !texts.runs_csv && !meta_optional)
-    throw InputError("the folder holds neither runs.jsonl nor runs.csv", dir, 0, 0,
-                     "give a folder written by greenbench run (results/README.md)");
 
   std::set<std::string> ids;
   if (texts.runs_jsonl) {
@@ -399,6 +393,13 @@ ResultsFolder results_folder_parse(const std::string& dir, const FolderTexts& te
     f.epochs_csv = csv_table_parse(*texts.epochs_csv, path, &f.notes);
     f.epochs = epochs_typed(f.epochs_csv, *texts.epochs_csv, path);
   }
+  // Checked after the rows, so that a damaged line is named first wherever it is.
+  if (!texts.meta && !meta_optional)
+    throw InputError("not a results folder: it has no meta.json", dir, 0, 0,
+                     "give a folder written by greenbench run");
+  if (!texts.runs_jsonl && !texts.runs_csv && !meta_optional)
+    throw InputError("the folder holds neither runs.jsonl nor runs.csv", dir, 0, 0,
+                     "give a folder written by greenbench run (results/README.md)");
   std::set<std::string> seen;
   for (const auto& r : f.runs) {
     const std::string s = field_text(r, "meter_source");

@@ -5,12 +5,9 @@
 // written; links planted in a folder are refused; output paths are checked before the work;
 // a full disk does not make analyze or report advise --resume.
 #include <gtest/gtest.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -279,33 +276,12 @@ TEST_F(CliResults, OutputPathsAreCheckedBeforeTheWork) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
 }
 
-// Runs the binary with a file-size limit (a full disk, as cli_grid_test does); returns the
-// exit code, stderr in `err_path`.
-int run_with_file_limit(const std::vector<std::string>& args, rlim_t limit_bytes,
-                        const std::string& err_path) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    struct rlimit rl = {limit_bytes, limit_bytes};
-    setrlimit(RLIMIT_FSIZE, &rl);
-    signal(SIGXFSZ, SIG_IGN);  // kept across exec: a write past the limit fails with EFBIG
-    if (!freopen(err_path.c_str(), "w", stderr) || !freopen("/dev/null", "w", stdout)) _exit(126);
-    std::vector<char*> argv = {const_cast<char*>(GREENBENCH_BIN)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(GREENBENCH_BIN, argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 // Issue 18 item 9: analyze and report have no --resume to advise on a full disk.
 TEST_F(CliResults, AFullDiskDoesNotMakeAnalyzeOrReportAdviseResume) {
   const std::string dir = copy("full");
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"analyze", dir}, {"report", dir, "-o", root_ + "/full.html"}}) {
-    const int code = run_with_file_limit(args, 200, root_ + "/full.err");
+    const int code = testing::cli_run_file_limit(args, 200, root_ + "/full.err");
     const std::string err = slurp(root_ + "/full.err");
     EXPECT_EQ(code, 1) << args[0] << ": " << err;
     EXPECT_NE(err.find("File too large"), std::string::npos) << args[0] << ": " << err;
