@@ -27,16 +27,17 @@ int analyze(const AnalyzeArgs& args) {
     throw InputError(
         fmt::format("--served: expected a positive number of inferences, got {}", args.served), "",
         0, 0, "e.g. --served 1e6");
-  const auto folder = analysis::results_read(args.dir);
+  // A bad -o is exit 2 before the work (without -o, the reader checks the folder).
+  const std::string out_dir = args.out_dir.empty() ? args.dir : args.out_dir;
+  std::error_code ec;
+  if (!args.out_dir.empty()) std::filesystem::create_directories(out_dir, ec);
+  if (!args.out_dir.empty() && (ec || !std::filesystem::is_directory(out_dir)))
+    throw InputError("cannot create the output folder", out_dir, 0, 0,
+                     "choose a writable -o folder");
+  const auto folder = analysis::analysis_folder_read(args.dir, "analyze");
   analysis::FindingOptions opt;
   opt.served_inferences = args.served;
   const nlohmann::json a = analysis::analysis_compute(folder, opt);
-  const std::string out_dir = args.out_dir.empty() ? args.dir : args.out_dir;
-  std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec || !std::filesystem::is_directory(out_dir))
-    throw InputError("cannot create the output folder", out_dir, 0, 0,
-                     "choose a writable -o folder");
   const std::string path = out_dir + "/analysis.json";
   file_write_atomic(path, a.dump(2) + "\n");
   if (args.json) {

@@ -19,6 +19,7 @@
 #include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
 #include "greenbench/results.hpp"
+#include "results/file_io.hpp"
 #include "set_args.hpp"
 
 namespace greenbench {
@@ -140,6 +141,8 @@ nlohmann::json holdout_evaluate(const std::vector<std::string>& dirs,
 
 int fit_main(const FitArgs& a) {
   if (a.out.empty()) throw InputError("estimate fit needs -o MODEL.json");
+  output_file_check(a.out, "-o");  // before the work: a folder, or no such parent, is exit 2
+  if (!a.features_csv.empty()) output_file_check(a.features_csv, "--features-csv");
   const auto caches = analysis::cache_sizes_read(SourcePaths::from_env().sysfs_root);
   // Features twice: the first pass fills the sgemm table (with the --holdout folders' shapes,
   // none of their measurements), which two more sweeps refine (fastest of three, spread over
@@ -147,9 +150,10 @@ int fit_main(const FitArgs& a) {
   std::vector<RunFeatures> runs;
   for (const auto& d : a.dirs) analysis::runs_load(d, caches);
   for (const auto& d : a.holdout) analysis::runs_load(d, caches);  // shapes only
-  std::cerr << fmt::format("greenbench estimate: timing {} sgemm shapes twice more on this "
-                           "machine (the fastest of three is kept)\n",
-                           analysis::gemm_times().size());
+  std::cerr << fmt::format(
+      "greenbench estimate: timing {} sgemm shapes twice more on this "
+      "machine (the fastest of three is kept)\n",
+      analysis::gemm_times().size());
   analysis::gemm_times().remeasure(2);
   for (const auto& d : a.dirs) {
     auto r = analysis::runs_load(d, caches);

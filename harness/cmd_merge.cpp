@@ -1,6 +1,7 @@
 // `greenbench merge DIR... -o DIR`: joins the result folders of one grid (shards, resumed or
 // repeated runs) into a new folder, built in a temporary folder beside -o and renamed into
-// place at the end, so a failure leaves nothing half-made. The rules are results_merge.cpp's.
+// place at the end, so a failure leaves nothing half-made. The rules are results_merge.cpp's;
+// the inputs are read with the one reader (results/README.md).
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -18,8 +19,10 @@
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
 #include "host_info.hpp"
-#include "results_merge.hpp"
-#include "results_read.hpp"
+#include "results/file_io.hpp"
+#include "results/folder_lock.hpp"
+#include "results/results_merge.hpp"
+#include "results/results_read.hpp"
 
 namespace greenbench {
 namespace {
@@ -31,66 +34,32 @@ struct MergeArgs {
   std::string out;
 };
 
-void path_fsync(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    throw std::runtime_error(
-        fmt::format("cannot open {} to sync it: {}", path, std::strerror(errno)));
-  const int rc = fsync(fd);
-  const int err = errno;
-  close(fd);
-  if (rc != 0 && err != EINVAL)
-    throw std::runtime_error(fmt::format("fsync of {} failed: {}", path, std::strerror(err)));
-}
-
-// Copies src to dst (new) with plain reads and writes, then fsyncs dst. Throws on any error.
-void file_copy_synced(const std::string& src, const std::string& dst) {
-  const int in = open(src.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0)
-    throw std::runtime_error(fmt::format("cannot read {}: {}", src, std::strerror(errno)));
-  const int out = open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (out < 0) {
-    const int err = errno;
-    close(in);
-    throw std::runtime_error(fmt::format("cannot create {}: {}", dst, std::strerror(err)));
-  }
-  std::vector<char> buf(1 << 20);
-  std::string error;
-  while (error.empty()) {
-    const ssize_t n = read(in, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) error = fmt::format("cannot read {}: {}", src, std::strerror(errno));
-    if (n <= 0) break;
-    for (ssize_t done = 0; done < n && error.empty();) {
-      const ssize_t w = write(out, buf.data() + done, static_cast<size_t>(n - done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0)
-        error = fmt::format("cannot write {}: {}", dst, std::strerror(errno));
-      else
-        done += w;
-    }
-  }
-  if (error.empty() && fsync(out) != 0 && errno != EINVAL)
-    error = fmt::format("fsync of {} failed: {}", dst, std::strerror(errno));
-  close(in);
-  close(out);
-  if (!error.empty()) throw std::runtime_error(error);
-}
-
-// -o must be new, or an existing empty folder: merge never overwrites, not even an input.
-void out_check(const std::string& out, const std::vector<std::string>& inputs) {
+// -o must be new, or an existing empty folder (a link to one names its target): merge never
+// overwrites, not even an input. Returns the folder to create or replace.
+std::string out_check(const std::string& out, const std::vector<std::string>& inputs) {
   std::error_code ec;
-  const fs::path out_abs = fs::weakly_canonical(out, ec);
+  std::string target = out;
+  if (path_is_link(out)) {
+    target = fs::canonical(out, ec).string();
+    if (ec || !fs::is_directory(target, ec) || !fs::is_empty(target, ec))
+      throw InputError("-o is a link, and not to an empty folder", out, 0, 0,
+                       "merge never overwrites; give a new -o folder, or a link to an empty one");
+  }
+  const fs::path out_abs = fs::weakly_canonical(target, ec);
   for (const auto& in : inputs)
     if (!ec && fs::weakly_canonical(in, ec) == out_abs)
       throw InputError(fmt::format("-o {} is one of the input folders", out), out, 0, 0,
                        "merge never writes into its inputs; give a new -o folder (and replace the "
-                       "input yourself "
-                       "afterwards if you want)");
-  if (!fs::exists(out, ec)) return;
-  if (!fs::is_directory(out, ec) || !fs::is_empty(out, ec))
+                       "input yourself afterwards if you want)");
+  if (!fs::exists(target, ec)) return target;
+  if (fs::is_directory(target, ec))
+    if (const auto holder = folder_lock_holder(target))
+      throw InputError(fmt::format("-o is in use by another writer: {}", *holder), out, 0, 0,
+                       "wait for it to finish, or give a new -o folder");
+  if (!fs::is_directory(target, ec) || !fs::is_empty(target, ec))
     throw InputError("-o already exists and is not an empty folder", out, 0, 0,
                      "merge never overwrites; give a new -o folder");
+  return target;
 }
 
 void inputs_check(const std::vector<std::string>& inputs) {
@@ -107,6 +76,7 @@ void inputs_check(const std::vector<std::string>& inputs) {
 void merge_write(const MergeOutput& m, const std::vector<ResultsFolder>& inputs,
                  const std::string& tmp, const std::string& out) {
   fs::create_directories(tmp + "/traces");
+  const FolderLock lock(tmp, "greenbench merge");  // renamed with the folder, held to the end
   file_write_atomic(tmp + "/runs.jsonl", m.runs_jsonl);
   file_write_atomic(tmp + "/runs.csv", m.runs_csv);
   file_write_atomic(tmp + "/epochs.csv", m.epochs_csv);
@@ -138,22 +108,27 @@ void merge_write(const MergeOutput& m, const std::vector<ResultsFolder>& inputs,
                     meta.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   path_fsync(tmp + "/traces");
   path_fsync(tmp);
-  if (rename(tmp.c_str(), out.c_str()) != 0)
+  if (rename(tmp.c_str(), out.c_str()) != 0) {
+    const int err = errno;
+    if (err == ENOTEMPTY || err == EEXIST)  // filled by another process while merging
+      throw InputError("-o was filled by another process while merging; nothing was written", out,
+                       0, 0, "give a new -o folder");
     throw std::runtime_error(
-        fmt::format("cannot rename {} to {}: {}", tmp, out, std::strerror(errno)));
+        fmt::format("cannot rename {} to {}: {}", tmp, out, std::strerror(err)));
+  }
   path_fsync(fs::absolute(out).parent_path().string());
 }
 
 int merge_main(const MergeArgs& args) {
   inputs_check(args.inputs);
-  out_check(args.out, args.inputs);
+  const std::string target = out_check(args.out, args.inputs);
   std::vector<ResultsFolder> inputs;
   for (const auto& dir : args.inputs) inputs.push_back(results_folder_read(dir));
   const MergeOutput m = results_merge(inputs, time_now_iso());
   for (const auto& note : m.notes)
     std::fprintf(stderr, "greenbench merge: note: %s\n", note.c_str());
 
-  const fs::path out_abs = fs::absolute(args.out).lexically_normal();
+  const fs::path out_abs = fs::absolute(target).lexically_normal();
   const fs::path parent =
       out_abs.has_filename() ? out_abs.parent_path() : out_abs.parent_path().parent_path();
   std::error_code ec;

@@ -17,6 +17,7 @@
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
+#include "results/file_io.hpp"
 
 namespace greenbench {
 namespace {
@@ -26,15 +27,17 @@ struct ReportArgs {
 };
 
 // The trace to show: the most energetic finished run that has a non-empty trace file.
-analysis::PowerTrace trace_pick(const analysis::ResultsFolder& folder) {
+analysis::PowerTrace trace_pick(const ResultsFolder& folder) {
   std::vector<std::pair<double, std::string>> runs;
   for (const auto& r : folder.runs)
-    if (analysis::field_text(r, "status") == "ok")
-      runs.push_back({analysis::field_number(r, "energy_j"), analysis::field_text(r, "run_id")});
+    if (field_text(r, "status") == "ok")
+      runs.push_back({field_number(r, "energy_j"), field_text(r, "run_id")});
   std::sort(runs.begin(), runs.end(),
             [](const auto& a, const auto& b) { return a.first > b.first; });
   for (const auto& [e, id] : runs) {
-    auto tr = analysis::power_trace_read(folder.dir + "/traces/" + id + ".csv", id);
+    const auto text = results_trace_read(folder, id);  // valid ids only, never through a link
+    if (!text) continue;
+    auto tr = analysis::power_trace_parse(*text, folder.dir + "/traces/" + id + ".csv", id);
     if (!tr.t_s.empty()) return tr;
   }
   return {};
@@ -42,17 +45,14 @@ analysis::PowerTrace trace_pick(const analysis::ResultsFolder& folder) {
 
 int report(const ReportArgs& args) {
   const std::string js_path = analysis::chart_js_path();
-  const auto folder = analysis::results_read(args.dir);
+  output_file_check(args.out, "-o");  // before the work: a folder, or no such parent, is exit 2
+  const auto folder = analysis::analysis_folder_read(args.dir, "report");
   const auto preds = analysis::estimate_predictions_read(args.dir + "/estimate_predictions.csv");
   std::ifstream js_in(js_path);
   std::stringstream js;
   js << js_in.rdbuf();
   const auto a = analysis::analysis_compute(folder, analysis::FindingOptions{});
   const auto charts = analysis::report_charts(folder, a, preds, trace_pick(folder));
-  const auto parent = std::filesystem::path(args.out).parent_path();
-  if (!parent.empty() && !std::filesystem::is_directory(parent))
-    throw InputError("the folder for the report does not exist", parent.string(), 0, 0,
-                     "create it or choose another -o");
   file_write_atomic(args.out, analysis::report_html(charts, a, js.str()));
   std::fprintf(stderr, "greenbench report: wrote %s (%zu charts%s%s)\n", args.out.c_str(),
                charts["charts"].size(),

@@ -230,7 +230,7 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
     }
     rec.estimated = rec.estimated || obs.estimated;
     sums_fill(rec, obs, idle_power_w, opt);
-    meter.trace_write_csv(opt.out_dir + "/traces/" + plan.run_id + ".csv", t_start, meter.now_s());
+    writer.trace_write(plan.run_id, meter.trace_csv(t_start, meter.now_s()));
     writer.run_append(rec, obs.rows);
     progress.run_end(i, rec, std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count());
   }

@@ -285,19 +285,24 @@ std::vector<TracePoint> Meter::trace() const {
   return points;
 }
 
-void Meter::trace_write_csv(const std::string& path, double from_s, double to_s) const {
+std::string Meter::trace_csv(double from_s, double to_s) const {
   const auto points = trace();
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) throw std::runtime_error("cannot write the power trace to " + path);
-  out << "t_s";
-  for (const auto& s : specs_) out << "," << s.domain << "_w";
-  out << "\n";
+  std::string out = "t_s";
+  for (const auto& s : specs_) out += "," + s.domain + "_w";
+  out += "\n";
   for (const auto& p : points) {
     if (p.t_s < from_s || p.t_s > to_s) continue;
-    out << fmt::format("{:.6f}", p.t_s);
-    for (double w : p.power_w) out << (std::isnan(w) ? std::string(",") : fmt::format(",{:.4f}", w));
-    out << "\n";
+    out += fmt::format("{:.6f}", p.t_s);
+    for (double w : p.power_w) out += std::isnan(w) ? std::string(",") : fmt::format(",{:.4f}", w);
+    out += "\n";
   }
+  return out;
+}
+
+void Meter::trace_write_csv(const std::string& path, double from_s, double to_s) const {
+  std::ofstream out(path, std::ios::trunc);
+  if (!out) throw std::runtime_error("cannot write the power trace to " + path);
+  out << trace_csv(from_s, to_s);
   out.flush();
   if (!out) throw std::runtime_error("failed writing the power trace to " + path);
 }

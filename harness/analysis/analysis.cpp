@@ -11,6 +11,7 @@
 #include "analysis/pareto.hpp"
 #include "analysis/stats.hpp"
 #include "analysis/table.hpp"
+#include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
 
 namespace greenbench::analysis {
@@ -156,6 +157,16 @@ bool column_is_input(const std::string& c) {
   return size.count(c) || !is_result_column(c);
 }
 
+ResultsFolder analysis_folder_read(const std::string& dir, const std::string& command) {
+  ResultsFolder folder = results_folder_read(dir);
+  for (const auto& note : folder.notes)
+    std::fprintf(stderr, "greenbench %s: note: %s\n", command.c_str(), note.c_str());
+  if (folder.runs.empty())
+    throw InputError("the folder holds no runs yet", folder.runs_file, 0, 0,
+                     "run `greenbench run` into it first");
+  return folder;
+}
+
 nlohmann::json analysis_compute(const ResultsFolder& folder, const FindingOptions& options) {
   const RunsTable t = runs_table_make(folder.runs);
   nlohmann::json a;
@@ -259,19 +270,19 @@ std::string analysis_text(const nlohmann::json& a) {
     out += table_format(header, rows);
   }
 
-  out += "\nEnergy-accuracy Pareto front per data set (trained runs; less energy, higher test "
-         "accuracy)\n";
+  out +=
+      "\nEnergy-accuracy Pareto front per data set (trained runs; less energy, higher test "
+      "accuracy)\n";
   rows.clear();
   for (const auto& p : a["pareto"])
     rows.push_back({p["run_id"].get<std::string>(), p.value("dataset", std::string()),
-                    p["architecture"].get<std::string>(),
-                    cell_number(num(p["batch_size"])), cell_number(num(p["energy_j"])),
-                    cell_percent(num(p["test_accuracy"]))});
+                    p["architecture"].get<std::string>(), cell_number(num(p["batch_size"])),
+                    cell_number(num(p["energy_j"])), cell_percent(num(p["test_accuracy"]))});
   if (rows.empty())
     out += "  not enough data (no run with both energy and test accuracy)\n";
   else
-    out += table_format({"run_id", "dataset", "architecture", "batch", "energy J", "accuracy"},
-                        rows);
+    out +=
+        table_format({"run_id", "dataset", "architecture", "batch", "energy J", "accuracy"}, rows);
 
   out += fmt::format("\nFindings (the study's claims on this data{})\n",
                      src["estimated"].get<bool>() ? "; ESTIMATED energy" : "");

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "analysis/findings.hpp"
-#include "analysis/results_read.hpp"
+#include "greenbench/results.hpp"
 
 namespace greenbench::analysis {
 
@@ -15,6 +15,10 @@ inline constexpr int kAnalysisSchemaVersion = 1;
 
 // The inputs the drivers are chosen from: configuration keys and model size, never outcomes.
 bool column_is_input(const std::string& column);
+
+// Reads a results folder with the one reader (results_folder_read), prints its notes (torn
+// lines dropped) as "greenbench COMMAND: note: ...", and refuses a folder with no runs yet.
+ResultsFolder analysis_folder_read(const std::string& dir, const std::string& command);
 
 nlohmann::json analysis_compute(const ResultsFolder& folder, const FindingOptions& options);
 // The tables and findings for a terminal.

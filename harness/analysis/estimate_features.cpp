@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -117,8 +118,8 @@ const std::vector<std::string>& base_feature_names() {
   static const std::vector<std::string> n = [] {
     std::vector<std::string> v;
     for (const auto& k : flop_kinds()) v.push_back("flops_" + k);
-    for (const char* s : {"flops_other", "gemm_s", "optimizer_flops", "bytes_in_l2", "bytes_beyond_l2",
-                          "calls", "steps", "samples", "im2col_bytes"})
+    for (const char* s : {"flops_other", "gemm_s", "optimizer_flops", "bytes_in_l2",
+                          "bytes_beyond_l2", "calls", "steps", "samples", "im2col_bytes"})
       v.push_back(s);
     return v;
   }();
@@ -287,47 +288,51 @@ RunFeatures features_of(const std::string& workload, const WorkloadConfig& c,
 }
 
 std::vector<RunFeatures> runs_load(const std::string& dir, const CacheSizes& caches) {
-  const std::string path = dir + "/runs.jsonl";
-  std::ifstream in(path);
-  if (!in)
-    throw InputError("cannot read results", path, 0, 0,
-                     "name a folder that `greenbench run` wrote (it holds runs.jsonl)");
+  const ResultsFolder folder = results_folder_read(dir);  // the one reader's rules
+  static std::set<std::string> said;  // estimate fit reads each folder more than once
+  for (const auto& note : folder.notes)
+    if (said.insert(note).second)
+      std::fprintf(stderr, "greenbench estimate: note: %s\n", note.c_str());
   std::set<std::string> result_columns;
   for (const auto& k : runs_columns_before_keys()) result_columns.insert(k);
   for (const auto& k : runs_columns_after_keys()) result_columns.insert(k);
   std::vector<RunFeatures> runs;
-  std::string line;
-  for (int line_no = 1; std::getline(in, line); line_no++) {
-    if (line.empty()) continue;
-    nlohmann::json row;
-    try {
-      row = nlohmann::json::parse(line);
-    } catch (const std::exception& e) {
-      throw InputError(fmt::format("not a JSON object: {}", e.what()), path, line_no, 1,
-                       "repair or remove the line");
-    }
-    if (row.value("status", "") != "ok") continue;
+  for (size_t i = 0; i < folder.runs.size(); ++i) {
+    const nlohmann::json& row = folder.runs[i];
+    if (field_text(row, "status") != "ok") continue;
+    const std::string& origin = folder.runs_origin[i];  // "DIR/runs.jsonl:LINE"
+    const std::string workload = field_text(row, "workload");
+    const std::string run_id = field_text(row, "run_id");
+    auto need = [&](const char* key) {
+      const auto it = row.find(key);
+      if (it == row.end() || !it->is_number())
+        throw InputError(
+            fmt::format("run {} has no {}; estimate fit needs it for an ok run", run_id, key),
+            origin, 0, 0, "repair the row, or leave this folder out");
+      return *it;
+    };
     WorkloadConfig config = WorkloadConfig::object();
     for (const auto& [k, v] : row.items())
       if (!result_columns.count(k) && !v.is_null()) config[k] = v;
-    config["train_samples"] = row.at("train_samples");
-    config["test_samples"] = row.at("test_samples");
-    const std::string workload = row.at("workload").get<std::string>();
+    config["train_samples"] = need("train_samples");
+    config["test_samples"] = need("test_samples");
+    const double energy_j = need("energy_j").get<double>();
     RunFeatures f;
     try {
       // The phases a finished run had: those that took time or energy.
       auto took = [&](const char* s, const char* j) {
-        return row.value(s, 0.0) > 0 || row.value(j, 0.0) > 0;
+        return field_number(row, s) > 0 || field_number(row, j) > 0;
       };
       const RunPhases phases{took("train_s", "energy_train_j"), took("infer_s", "energy_infer_j")};
       f = features_of(workload, workload_config_complete(workload, config), caches, phases);
     } catch (const InputError& e) {
-      throw InputError(fmt::format("run {}: {}", row.value("run_id", "?"), e.what()), path, line_no,
-                       1, "");
+      throw InputError(fmt::format("run {}: {}", run_id, e.what()), origin, 0, 0, "");
     }
-    f.run_id = row.at("run_id").get<std::string>();
-    f.measured_j = row.at("energy_j").get<double>();
-    f.measured_s = row.value("train_s", 0.0) + row.value("infer_s", 0.0);
+    f.run_id = run_id;
+    f.measured_j = energy_j;
+    const double train_s = field_number(row, "train_s"), infer_s = field_number(row, "infer_s");
+    f.measured_s =
+        (std::isfinite(train_s) ? train_s : 0.0) + (std::isfinite(infer_s) ? infer_s : 0.0);
     f.folder = dir;
     if (f.measured_j > 0) runs.push_back(std::move(f));
   }

@@ -64,8 +64,8 @@ RunFeatures features_of(const std::string& workload, const WorkloadConfig& confi
 RunFeatures features_of(const std::string& workload, const WorkloadConfig& config,
                         const CacheSizes& caches, RunPhases phases = {});
 
-// Every `ok` run of a results folder (runs.jsonl), with its features and measured energy.
-// Throws InputError naming the file and line for an unreadable row.
+// Every `ok` run of a results folder (read with results_folder_read, the one reader), with its
+// features and measured energy. Throws InputError naming the file and line for a bad row.
 std::vector<RunFeatures> runs_load(const std::string& dir, const CacheSizes& caches);
 
 }  // namespace greenbench::analysis

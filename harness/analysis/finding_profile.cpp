@@ -9,8 +9,8 @@
 #include <set>
 
 #include "analysis/findings.hpp"
-#include "analysis/results_read.hpp"
 #include "analysis/stats.hpp"
+#include "greenbench/results.hpp"
 
 namespace greenbench::analysis {
 

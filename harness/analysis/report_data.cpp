@@ -13,6 +13,9 @@
 
 #include "analysis/runs_table.hpp"
 #include "greenbench/errors.hpp"
+#include "results/file_io.hpp"
+#include "results/results_csv.hpp"
+#include "results/results_read.hpp"
 
 namespace greenbench::analysis {
 namespace {
@@ -159,13 +162,50 @@ std::string correlation_colour(double r) {
   return fmt::format("rgb({},{},{})", mix(tr), mix(tg), mix(tb));
 }
 
+namespace {
+
+// The complete lines of a CSV file the report reads beside the results (the reader's rules:
+// a torn last line is dropped, a malformed complete line is an InputError at file:line:col).
+std::vector<std::vector<std::string>> csv_rows_read(const std::string& text,
+                                                    const std::string& path,
+                                                    std::vector<std::vector<int>>* starts) {
+  std::string torn;
+  const auto lines = text_lines(text, &torn);
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> cells;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    int bad = 0;
+    if (!csv_split(lines[i], &cells, &bad))
+      throw InputError(
+          "bad CSV quoting (a quoted cell is not closed, or text follows its "
+          "closing quote)",
+          path, int(i + 1), bad, "repair or remove the row");
+    if (!rows.empty() && cells.size() != rows[0].size())
+      throw InputError(
+          fmt::format("expected {} cells as in the header, found {}", rows[0].size(), cells.size()),
+          path, int(i + 1), 1, "repair or remove the row");
+    std::vector<int> st = {1};
+    bool quoted = false;
+    for (size_t c = 0; c < lines[i].size(); ++c) {
+      if (lines[i][c] == '"') quoted = !quoted;
+      if (lines[i][c] == ',' && !quoted) st.push_back(int(c) + 2);
+    }
+    starts->push_back(std::move(st));
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+}  // namespace
+
 std::vector<EstimatePrediction> estimate_predictions_read(const std::string& path) {
   std::vector<EstimatePrediction> out;
-  std::ifstream in(path);
-  if (!in) return out;
-  std::string line;
-  if (!std::getline(in, line)) return out;
-  const auto header = csv_cells(line, path, 1);
+  const auto text = file_read_nofollow(path);
+  if (!text) return out;
+  std::vector<std::vector<int>> starts;
+  const auto rows = csv_rows_read(*text, path, &starts);
+  if (rows.empty()) return out;
+  const auto& header = rows[0];
   std::map<std::string, int> col;
   for (size_t i = 0; i < header.size(); ++i) col[header[i]] = int(i);
   for (const char* need : {"run_id", "predicted_j", "low_j", "high_j", "measured_j"})
@@ -173,14 +213,8 @@ std::vector<EstimatePrediction> estimate_predictions_read(const std::string& pat
       throw InputError(
           fmt::format("the header lacks the column '{}'", need), path, 1, 1,
           "estimate_predictions.csv columns: run_id,predicted_j,low_j,high_j,measured_j");
-  for (int ln = 2; std::getline(in, line); ++ln) {
-    if (line.empty()) continue;
-    std::vector<int> starts;
-    const auto cells = csv_cells(line, path, ln, &starts);
-    if (cells.size() != header.size())
-      throw InputError(
-          fmt::format("expected {} cells as in the header, found {}", header.size(), cells.size()),
-          path, ln, 1, "repair or remove the row");
+  for (size_t r = 1; r < rows.size(); ++r) {
+    const auto& cells = rows[r];
     auto num = [&](const char* name) {
       const int c = col[name];
       if (cells[c].empty()) return std::nan("");
@@ -189,7 +223,7 @@ std::vector<EstimatePrediction> estimate_predictions_read(const std::string& pat
       if (end != cells[c].c_str() + cells[c].size())
         throw InputError(
             fmt::format("column '{}': expected a number in joules, got '{}'", name, cells[c]), path,
-            ln, starts[c], "repair or remove the row");
+            int(r + 1), starts[r][c], "repair or remove the row");
       return v;
     };
     out.push_back(
@@ -198,20 +232,19 @@ std::vector<EstimatePrediction> estimate_predictions_read(const std::string& pat
   return out;
 }
 
-PowerTrace power_trace_read(const std::string& path, const std::string& run_id) {
+PowerTrace power_trace_parse(const std::string& text, const std::string& path,
+                             const std::string& run_id) {
   PowerTrace tr;
   tr.run_id = run_id;
-  std::ifstream in(path);
-  std::string line;
-  if (!in || !std::getline(in, line)) return tr;
-  const auto header = csv_cells(line, path, 1);
-  if (header.empty() || header[0] != "t_s") return tr;
-  tr.domains.assign(header.begin() + 1, header.end());
+  std::vector<std::vector<int>> starts;
+  const auto rows = csv_rows_read(text, path, &starts);
+  if (rows.empty() || rows[0].empty() || rows[0][0] != "t_s") return tr;
+  tr.domains.assign(rows[0].begin() + 1, rows[0].end());
   tr.watts.resize(tr.domains.size());
   double t0 = NAN;
-  for (int ln = 2; std::getline(in, line); ++ln) {
-    const auto cells = csv_cells(line, path, ln);
-    if (cells.size() != header.size() || cells[0].empty()) continue;  // a torn last line
+  for (size_t r = 1; r < rows.size(); ++r) {
+    const auto& cells = rows[r];
+    if (cells[0].empty()) continue;
     const double t = std::strtod(cells[0].c_str(), nullptr);
     if (std::isnan(t0)) t0 = t;
     tr.t_s.push_back(t - t0);
@@ -220,6 +253,16 @@ PowerTrace power_trace_read(const std::string& path, const std::string& run_id) 
                                                  : std::strtod(cells[d + 1].c_str(), nullptr));
   }
   return tr;
+}
+
+PowerTrace power_trace_read(const std::string& path, const std::string& run_id) {
+  const auto text = file_read_nofollow(path);
+  if (!text) {
+    PowerTrace tr;
+    tr.run_id = run_id;
+    return tr;
+  }
+  return power_trace_parse(*text, path, run_id);
 }
 
 nlohmann::json report_charts(const ResultsFolder& folder, const nlohmann::json& analysis,

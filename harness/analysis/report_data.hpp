@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/results_read.hpp"
+#include "greenbench/results.hpp"
 
 namespace greenbench::analysis {
 
@@ -28,8 +28,12 @@ struct PowerTrace {
   std::vector<std::string> domains;
   std::vector<std::vector<double>> watts;  // watts[d][i], NaN for a gap
 };
-// Reads traces/<run_id>.csv; an absent or empty file gives a trace with no samples.
+// Reads a trace file (never through a link); an absent or empty file gives a trace with no
+// samples. A torn last line is dropped; a malformed complete line is an InputError.
 PowerTrace power_trace_read(const std::string& path, const std::string& run_id);
+// The same from the file's text (results_trace_read gives it); `path` names it in messages.
+PowerTrace power_trace_parse(const std::string& text, const std::string& path,
+                             const std::string& run_id);
 
 // {"charts": [{"id", "title", "kind" ("scatter" | "heatmap"), "note", "config"}],
 //  "missing": [{"id", "title", "reason"}]}. Chart ids, in order: energy_vs_macs,

@@ -6,7 +6,6 @@
 #include <map>
 #include <set>
 
-#include "analysis/results_read.hpp"
 #include "greenbench/results.hpp"
 
 namespace greenbench::analysis {

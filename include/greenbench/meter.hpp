@@ -169,6 +169,9 @@ class Meter {
   // with from_s <= t_s <= to_s (seconds since the meter started).
   void trace_write_csv(const std::string& path, double from_s = 0,
                        double to_s = std::numeric_limits<double>::infinity()) const;
+  // The same CSV as text (the results writer writes it into a folder, atomically).
+  std::string trace_csv(double from_s = 0,
+                        double to_s = std::numeric_limits<double>::infinity()) const;
   std::string source_name() const;
   bool estimated() const;
   nlohmann::json describe() const;

@@ -1,12 +1,13 @@
-// Fuzz target: the CSV cells of the results files (harness/results_csv.cpp). Input: one line.
-// Properties: splitting never fails except with a column inside the line; joining the cells
-// and splitting again gives the same cells; cell <-> JSON conversions do not throw.
+// Fuzz target: the CSV cells of the results files (harness/results/results_csv.cpp), as the one
+// results reader splits every line of runs.csv, epochs.csv, traces and estimate_predictions.csv.
+// Input: one line. Properties: splitting never fails except with a column inside the line; joining
+// the cells and splitting again gives the same cells; cell <-> JSON conversions do not throw.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "fuzz_util.hpp"
-#include "results_csv.hpp"
+#include "results/results_csv.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string line(reinterpret_cast<const char*>(data), size);

@@ -12,7 +12,7 @@
 
 #include "analysis/analysis.hpp"
 #include "analysis/findings.hpp"
-#include "analysis/results_read.hpp"
+#include "greenbench/results.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench::analysis {
@@ -55,7 +55,8 @@ struct Folder {
     for (const auto& r : runs) out << r.dump() << "\n";
     out.close();
     std::ofstream(dir + "/epochs.csv") << epochs;
-    return results_read(dir);
+    std::ofstream(dir + "/meta.json") << R"({"schema_version": 1})";  // the reader needs it
+    return results_folder_read(dir);
   }
 };
 
@@ -209,8 +210,8 @@ TEST(AnalysisPareto, OneFrontPerDataSetOfTrainedRunsOnly) {
   Folder f;
   auto put = [&](const char* id, const char* dataset, double j, double acc, double train_s) {
     f.run(id, {8}, 32, 100, 100)
-        .update({{"dataset", dataset}, {"energy_j", j}, {"test_accuracy", acc},
-                 {"train_s", train_s}});
+        .update(
+            {{"dataset", dataset}, {"energy_j", j}, {"test_accuracy", acc}, {"train_s", train_s}});
   };
   put("fm_cheap", "fashion-mnist", 10, 0.80, 1);
   put("fm_best", "fashion-mnist", 30, 0.90, 3);
@@ -225,8 +226,8 @@ TEST(AnalysisPareto, OneFrontPerDataSetOfTrainedRunsOnly) {
     datasets.push_back(p["dataset"].get<std::string>());
   }
   EXPECT_EQ(ids, (std::vector<std::string>{"fm_cheap", "fm_best", "c10_cheap", "c10_best"}));
-  EXPECT_EQ(datasets, (std::vector<std::string>{"fashion-mnist", "fashion-mnist", "cifar10",
-                                                "cifar10"}));
+  EXPECT_EQ(datasets,
+            (std::vector<std::string>{"fashion-mnist", "fashion-mnist", "cifar10", "cifar10"}));
 }
 
 }  // namespace

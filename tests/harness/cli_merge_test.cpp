@@ -18,8 +18,8 @@ namespace greenbench {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::lines_of;
 using testing::jsonl_of;
+using testing::lines_of;
 
 // A tiny mlp run (no idle baseline, no pauses) of one hidden width into `out`.
 testing::CliResult tiny_run(const std::string& out, const std::string& hidden,
@@ -181,13 +181,22 @@ TEST_F(CliMerge, TornLastLineOfAnInputIsDroppedWithANote) {
 }
 
 TEST_F(CliMerge, AFailureWhileWritingLeavesNothingBehind) {
-  // A trace that cannot be read (a link to /proc/self/mem reads as EIO) fails the copy.
+  // A full disk (a file-size limit) while merge writes: exit 1, no folder left.
+  fs::create_directories(dir_ + "/parent");
+  const int code = testing::cli_run_file_limit(
+      {"merge", dir_ + "/s1", dir_ + "/s2", "-o", dir_ + "/parent/m"}, 600, dir_ + "/err");
+  EXPECT_EQ(code, 1) << testing::slurp(dir_ + "/err");
+  EXPECT_NE(testing::slurp(dir_ + "/err").find("File too large"), std::string::npos)
+      << testing::slurp(dir_ + "/err");
+  EXPECT_TRUE(fs::is_empty(dir_ + "/parent")) << "a half-made folder was left";
+  // A trace that is a link (here to /proc/self/mem, which reads as EIO) used to fail the copy
+  // halfway; links in a results folder are now refused before anything is written.
   const auto id = jsonl_of(dir_ + "/s2/runs.jsonl")[0]["run_id"].get<std::string>();
   fs::remove(dir_ + "/s2/traces/" + id + ".csv");
   fs::create_symlink("/proc/self/mem", dir_ + "/s2/traces/" + id + ".csv");
-  fs::create_directories(dir_ + "/parent");
   auto r = testing::cli_run({"merge", dir_ + "/s1", dir_ + "/s2", "-o", dir_ + "/parent/m"});
-  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(id + ".csv: is a symbolic link"), std::string::npos) << r.err;
   EXPECT_TRUE(fs::is_empty(dir_ + "/parent")) << "a half-made folder was left";
 }
 

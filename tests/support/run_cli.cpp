@@ -1,29 +1,34 @@
 // Test support: runs the real `greenbench` binary (fork/exec, no shell) and captures its output.
 #include "run_cli.hpp"
 
-#include "files.hpp"
-
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
+#include "files.hpp"
+
 namespace greenbench::testing {
 
 int cli_spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-              const std::string& out_path, const std::string& err_path, const std::string& as_user) {
+              const std::string& out_path, const std::string& err_path,
+              const std::string& as_user) {
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     for (const auto& [k, v] : env) {
-      if (v.empty()) unsetenv(k.c_str());
-      else setenv(k.c_str(), v.c_str(), 1);
+      if (v.empty())
+        unsetenv(k.c_str());
+      else
+        setenv(k.c_str(), v.c_str(), 1);
     }
     int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -33,7 +38,8 @@ int cli_spawn(const std::vector<std::string>& args, const std::map<std::string, 
     dup2(devnull, 0);
     if (!as_user.empty()) {
       const passwd* pw = getpwnam(as_user.c_str());
-      if (!pw || setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) _exit(126);
+      if (!pw || setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+        _exit(126);
     }
     std::vector<char*> argv;
     argv.push_back(const_cast<char*>(GREENBENCH_BIN));
@@ -53,8 +59,8 @@ int cli_wait(int pid) {
   return -1;
 }
 
-CliResult cli_run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-                  const std::string& as_user) {
+CliResult cli_run(const std::vector<std::string>& args,
+                  const std::map<std::string, std::string>& env, const std::string& as_user) {
   const std::string dir = temp_dir_make("gb_cli");
   CliResult r;
   r.exit_code = cli_wait(cli_spawn(args, env, dir + "/out", dir + "/err", as_user));
@@ -62,6 +68,27 @@ CliResult cli_run(const std::vector<std::string>& args, const std::map<std::stri
   r.err = slurp(dir + "/err");
   std::system(("rm -rf '" + dir + "'").c_str());
   return r;
+}
+
+int cli_run_file_limit(const std::vector<std::string>& args, unsigned long limit_bytes,
+                       const std::string& err_path) {
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    struct rlimit rl = {limit_bytes, limit_bytes};
+    setrlimit(RLIMIT_FSIZE, &rl);
+    signal(SIGXFSZ, SIG_IGN);  // kept across exec: a write past the limit fails with EFBIG
+    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int null = open("/dev/null", O_WRONLY);
+    dup2(err, 2);
+    dup2(null, 1);
+    std::vector<char*> argv = {const_cast<char*>(GREENBENCH_BIN)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(GREENBENCH_BIN, argv.data());
+    _exit(127);
+  }
+  return cli_wait(pid);
 }
 
 std::string temp_dir_make(const std::string& prefix) {

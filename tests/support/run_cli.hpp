@@ -15,15 +15,22 @@ struct CliResult {
 
 // Runs GREENBENCH_BIN with `args`; `env` entries are set (an empty value unsets). With
 // `as_user` (e.g. "nobody"), the child drops to that user first (the caller must be root).
-CliResult cli_run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
+CliResult cli_run(const std::vector<std::string>& args,
+                  const std::map<std::string, std::string>& env = {},
                   const std::string& as_user = "");
 
 // Starts GREENBENCH_BIN in the background with stdout/stderr to files; returns its pid.
 int cli_spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-              const std::string& out_path, const std::string& err_path, const std::string& as_user = "");
+              const std::string& out_path, const std::string& err_path,
+              const std::string& as_user = "");
 // Waits for a spawned process; returns its exit code (128 + signal when killed).
 int cli_wait(int pid);
 
+// Runs GREENBENCH_BIN with a file-size limit (every file it writes is cut off at
+// `limit_bytes`, the write failing with EFBIG as a full disk fails with ENOSPC; SIGXFSZ is
+// ignored); stderr goes to `err_path`. Returns the exit code.
+int cli_run_file_limit(const std::vector<std::string>& args, unsigned long limit_bytes,
+                       const std::string& err_path);
 // A fresh empty directory under /tmp, removed by the caller.
 std::string temp_dir_make(const std::string& prefix);
 

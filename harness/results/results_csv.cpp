@@ -1,5 +1,5 @@
 // CSV cells of the results files: split a line, join cells, and convert cells to and from JSON
-// values the way harness/results_writer.cpp writes them. Not folder reading or merging.
+// values the way the results writer writes them. Not folder reading or merging.
 #include "results_csv.hpp"
 
 #include <fmt/format.h>

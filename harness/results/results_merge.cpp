@@ -1,8 +1,8 @@
 // greenbench merge's rules: refuse different grids; one row per run_id (ok beats diverged beats
 // failed beats interrupted; identical duplicates are silent, differing ones are noted); the
-// union of columns in SPEC order; epochs and traces from the folder whose row was kept; one
-// meta.json listing the sources. Not file access (cmd_merge.cpp).
-#include "results_merge.hpp"
+// union of columns in results/README.md's order; epochs and traces from the folder whose row was
+// kept; one meta.json listing the sources. Not file access (cmd_merge.cpp).
+#include "results/results_merge.hpp"
 
 #include <fmt/format.h>
 
@@ -12,7 +12,7 @@
 
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
-#include "results_csv.hpp"
+#include "results/results_csv.hpp"
 
 namespace greenbench {
 namespace {
@@ -68,13 +68,7 @@ void grids_check(const std::vector<ResultsFolder>& inputs) {
   const nlohmann::json& ref = inputs[0].meta;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const nlohmann::json& m = inputs[i].meta;
-    const auto version = m.find("schema_version");
-    if (version != m.end() && version->is_number_integer() &&
-        version->get<int64_t>() > kResultsSchemaVersion)
-      problems.push_back(fmt::format(
-          "{} was written by a newer greenbench (schema_version {}; this build reads up "
-          "to {})",
-          inputs[i].dir, version->get<int64_t>(), kResultsSchemaVersion));
+    // schema_version: the reader accepts only this build's (results_read.cpp).
     if (i == 0) continue;
     for (const auto& field : merge_grid_fields()) {
       const nlohmann::json a = ref.contains(field) ? ref[field] : nlohmann::json();
@@ -104,8 +98,9 @@ struct Kept {
   std::string origin;
 };
 
-// Column order of runs.csv: SPEC's fixed columns, then the workload keys in the order the
-// inputs' headers give them (then keys only the JSONL rows carry), then unknown extra columns.
+// Column order of runs.csv: the fixed columns (results/README.md), then the workload keys in the
+// order the inputs' headers give them (then keys only the JSONL rows carry), then unknown extra
+// columns.
 std::vector<std::string> runs_header_union(const std::vector<ResultsFolder>& inputs,
                                            const std::vector<Kept>& kept) {
   const auto& before = runs_columns_before_keys();
@@ -115,7 +110,7 @@ std::vector<std::string> runs_header_union(const std::vector<ResultsFolder>& inp
   std::vector<std::string> keys, extras;
   std::set<std::string> seen = fixed;
   for (const auto& in : inputs) {
-    bool past_fixed_tail = false;  // columns after the last SPEC column are extras, not keys
+    bool past_fixed_tail = false;  // columns after the last fixed column are extras, not keys
     for (const auto& col : in.runs_csv.header) {
       if (col == after.back()) past_fixed_tail = true;
       if (!seen.insert(col).second) continue;
@@ -141,13 +136,13 @@ void epochs_write(const std::vector<ResultsFolder>& inputs, const std::vector<Ke
   std::vector<std::string> header = epochs_columns();
   std::set<std::string> seen(header.begin(), header.end());
   for (const auto& in : inputs)
-    for (const auto& col : in.epochs.header)
+    for (const auto& col : in.epochs_csv.header)
       if (seen.insert(col).second) header.push_back(col);
   // Per input: run_id -> its epoch rows, and each column's position in that input's header.
   std::vector<std::map<std::string, std::vector<size_t>>> rows_of(inputs.size());
   std::vector<std::vector<int>> position(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const CsvTable& t = inputs[i].epochs;
+    const CsvTable& t = inputs[i].epochs_csv;
     for (size_t r = 0; r < t.rows.size(); ++r) rows_of[i][t.rows[r][0]].push_back(r);
     for (const auto& col : header) {
       const auto it = std::find(t.header.begin(), t.header.end(), col);
@@ -160,7 +155,7 @@ void epochs_write(const std::vector<ResultsFolder>& inputs, const std::vector<Ke
     const auto found = rows_of[k.source].find(k.row["run_id"].get<std::string>());
     if (found == rows_of[k.source].end()) continue;
     for (size_t r : found->second) {
-      const auto& row = inputs[k.source].epochs.rows[r];
+      const auto& row = inputs[k.source].epochs_csv.rows[r];
       for (size_t c = 0; c < header.size(); ++c) {
         const int p = position[k.source][c];
         cells[c] = p < 0 ? "" : row[static_cast<size_t>(p)];
@@ -219,7 +214,8 @@ void shards_note(const std::vector<ResultsFolder>& inputs, std::vector<std::stri
     const auto s = in.meta.find("shard");
     if (s == in.meta.end() || !s->is_object()) return;
     const auto i = s->find("index"), n = s->find("count");
-    if (i == s->end() || n == s->end() || !i->is_number_integer() || !n->is_number_integer()) return;
+    if (i == s->end() || n == s->end() || !i->is_number_integer() || !n->is_number_integer())
+      return;
     if (count != 0 && n->get<int64_t>() != count) return;
     count = n->get<int64_t>();
     have.insert(i->get<int64_t>());
@@ -229,9 +225,10 @@ void shards_note(const std::vector<ResultsFolder>& inputs, std::vector<std::stri
   for (int64_t i = 0; i < count; ++i)
     if (!have.count(i)) missing += (missing.empty() ? "" : ", ") + std::to_string(i);
   if (!missing.empty())
-    notes->push_back(fmt::format("shards {} of {} are not among the inputs: the merged folder holds part "
-                                 "of the grid",
-                                 missing, count));
+    notes->push_back(
+        fmt::format("shards {} of {} are not among the inputs: the merged folder holds part "
+                    "of the grid",
+                    missing, count));
 }
 
 }  // namespace

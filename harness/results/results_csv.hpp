@@ -1,6 +1,6 @@
 // Internal: one line of a results CSV (runs.csv, epochs.csv) split into cells and joined back,
 // with the quoting the results writer uses (RFC 4180; the writer never puts a newline in a
-// cell, so one row is one line). Not the reading of whole folders (results_read.hpp).
+// cell, so one row is one line). Not the reading of whole folders (results_read.cpp).
 #pragma once
 
 #include <nlohmann/json.hpp>
