@@ -48,11 +48,14 @@ struct GridExpandOptions {
 // that caused them. Throws InputError.
 GridExpansion grid_expand(const GridFile& grid, const GridExpandOptions& options);
 
-// The runs --filter and --shard select, in run order. `filter` (ECMAScript regex, "" = all) is
-// searched in each run's label and run_id. Shard `index` of `count` (0-based) holds the runs
-// whose FNV-1a hash of run_id is index modulo count: every run is in exactly one shard, and a
-// run stays in its shard when the grid gains or loses other runs. Throws InputError for a bad
-// regex or shard.
+// The longest --filter pattern.
+inline constexpr size_t kFilterMaxBytes = 1000;
+
+// The runs --filter and --shard select, in run order. `filter` (an RE2 pattern, matched in
+// linear time; "" = all) is searched in each run's label and run_id. Shard `index` of `count`
+// (0-based) holds the runs whose FNV-1a hash of run_id is index modulo count: every run is in
+// exactly one shard, and a run stays in its shard when the grid gains or loses other runs. Throws
+// InputError for a bad regex or shard.
 std::vector<RunPlan> grid_select(const GridExpansion& expansion, const std::string& filter,
                                  int shard_index, int shard_count);
 
