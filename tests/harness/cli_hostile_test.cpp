@@ -78,6 +78,10 @@ Outcome run_timed(const std::vector<std::string>& args, double timeout_s,
                   const std::function<void()>& child_setup = {}) {
   Folder scratch;
   const std::string err_path = scratch.dir + "/err";
+  // Built before fork: the child of a threaded test must not allocate.
+  std::vector<char*> argv = {const_cast<char*>(GREENBENCH_BIN)};
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
   const auto start = std::chrono::steady_clock::now();
   const pid_t pid = fork();
   if (pid == 0) {
@@ -87,9 +91,6 @@ Outcome run_timed(const std::vector<std::string>& args, double timeout_s,
     dup2(null, 1);
     dup2(err, 2);
     if (child_setup) child_setup();
-    std::vector<char*> argv = {const_cast<char*>(GREENBENCH_BIN)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
     execv(GREENBENCH_BIN, argv.data());
     _exit(127);
   }
@@ -271,8 +272,7 @@ TEST(CliHostile, AClosedPipeOnStdoutAndStderrOnlyStopsTheProgressLines) {
     dup2(fds[1], 2);
     close(fds[0]);
     close(fds[1]);
-    const std::string out_arg = out;
-    execl(GREENBENCH_BIN, GREENBENCH_BIN, "run", grid.c_str(), "--out", out_arg.c_str(), nullptr);
+    execl(GREENBENCH_BIN, GREENBENCH_BIN, "run", grid.c_str(), "--out", out.c_str(), nullptr);
     _exit(127);
   }
   close(fds[1]);
