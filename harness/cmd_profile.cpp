@@ -15,6 +15,7 @@
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
+#include "grid_expand.hpp"
 #include "set_args.hpp"
 
 namespace greenbench {
@@ -41,10 +42,11 @@ std::vector<RunPlan> plans_of(const ProfileArgs& a) {
   if (a.workload.empty())
     throw InputError("profile needs GRID.yaml or --workload NAME", "", 0, 0,
                      "e.g. greenbench profile --workload mlp --set epochs=5");
-  const WorkloadConfig config = workload_config_complete(a.workload, sets_parse(a.sets));
+  // Checked as `run --workload` and grid files are (data set, memory; docs/grids.md).
   std::vector<RunPlan> plans;
-  for (int r = 0; r < a.repeats; r++)
-    plans.push_back(run_plan_make(a.workload, config, r, {"train", "infer"}));
+  for (const auto& run :
+       workload_expand(a.workload, sets_parse(a.sets), a.repeats, {"train", "infer"}).runs)
+    plans.push_back(run.plan);
   return plans;
 }
 

@@ -65,20 +65,8 @@ std::vector<std::string> phases_parse(const std::string& text) {
 int run_workload(const RunArgs& args) {
   if (args.idle_baseline_s < 0 || args.pause_s < 0 || args.repeats < 1)
     throw InputError("--idle-baseline-s and --pause-s must be >= 0, --repeats >= 1");
-  if (std::find(workload_names().begin(), workload_names().end(), args.workload) ==
-      workload_names().end())
-    (void)workload_config_complete(args.workload, nlohmann::json::object());  // names the choices
-  GridFile g;
-  g.name = args.workload;
-  g.repeats = args.repeats;
-  GridExperiment e;
-  e.index = 1;
-  e.workload = args.workload;
-  e.phases = phases_parse(args.phases);
-  g.experiments.push_back(e);
-  GridExpandOptions eo;
-  eo.overrides = sets_parse(args.sets);
-  const GridExpansion ex = grid_expand(g, eo);
+  const GridExpansion ex = workload_expand(args.workload, sets_parse(args.sets), args.repeats,
+                                           phases_parse(args.phases));
   RunnerOptions opt;
   opt.out_dir = args.out.empty() ? "results/" + args.workload : args.out;
   opt.resume = args.resume;

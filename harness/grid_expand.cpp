@@ -284,6 +284,24 @@ GridExpansion grid_expand(const GridFile& grid, const GridExpandOptions& options
   return Expander(grid, options).run();
 }
 
+GridExpansion workload_expand(const std::string& workload, const nlohmann::json& overrides,
+                              int repeats, const std::vector<std::string>& phases) {
+  const auto& names = workload_names();
+  if (std::find(names.begin(), names.end(), workload) == names.end())
+    (void)workload_config_complete(workload, nlohmann::json::object());  // names the choices
+  GridFile g;  // path "": messages name --set keys, not a file position
+  g.name = workload;
+  g.repeats = repeats;
+  GridExperiment e;
+  e.index = 1;
+  e.workload = workload;
+  e.phases = phases;
+  g.experiments.push_back(e);
+  GridExpandOptions options;
+  options.overrides = overrides;
+  return grid_expand(g, options);
+}
+
 void shard_parse(const std::string& text, int& index, int& count) {
   const auto slash = text.find('/');
   char* end1 = nullptr;

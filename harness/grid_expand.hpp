@@ -48,6 +48,12 @@ struct GridExpandOptions {
 // that caused them. Throws InputError.
 GridExpansion grid_expand(const GridFile& grid, const GridExpandOptions& options);
 
+// `--workload NAME --set KEY=VALUE...` (run, profile) as a one-experiment grid with no file:
+// expanded and checked exactly as grid_expand checks a grid file (values, data set, memory),
+// errors naming the --set key (docs/grids.md). Throws InputError.
+GridExpansion workload_expand(const std::string& workload, const nlohmann::json& overrides,
+                              int repeats, const std::vector<std::string>& phases);
+
 // The longest --filter pattern.
 inline constexpr size_t kFilterMaxBytes = 1000;
 

@@ -152,8 +152,9 @@ TEST(CliHostile, SetAliasBombIsExitTwoWithinASecondAndAFewMegabytes) {
   EXPECT_FALSE(fs::exists(f.dir + "/w"));
 }
 
-// `run --workload` goes through the grid's checks (docs/grids.md): a missing data folder or
-// more samples than the data set has are exit 2 before the idle baseline, and nothing is written.
+// `run --workload` (and `profile --workload`) go through the grid's checks (docs/grids.md): a
+// missing data folder or more samples than the data set has are exit 2 naming the --set key
+// before the idle baseline, and nothing is written.
 TEST(CliHostile, WorkloadRunGetsTheGridFileChecksBeforeTheIdleBaseline) {
   Folder f;
   const std::vector<std::pair<std::string, std::string>> cases = {
@@ -170,6 +171,14 @@ TEST(CliHostile, WorkloadRunGetsTheGridFileChecksBeforeTheIdleBaseline) {
     EXPECT_EQ(o.err.find("idle power"), std::string::npos) << o.err;
     EXPECT_FALSE(fs::exists(out + "/runs.csv")) << set;
   }
+  // profile --workload shares the path (grid_expand.hpp: workload_expand).
+  const Outcome p = run_timed({"profile", "--workload", "mlp", "--meter", "estimate", "--set",
+                               "dataset=fashion-mnist", "--set", "data_dir=/nonexistent"},
+                              60);
+  EXPECT_EQ(p.exit_code, 2) << p.err;
+  EXPECT_NE(p.err.find("--set data_dir: the data set of workload mlp cannot be read"),
+            std::string::npos)
+      << p.err;
 }
 
 // Every numeric flag of every command: NaN, infinities and out-of-range values are exit 2
