@@ -1,19 +1,48 @@
 // The command line (CLI11): builds the subcommands (each registered by harness/cmd_*.cpp),
-// parses argv and runs the chosen one, mapping errors to SPEC §1's exit codes:
+// parses argv and runs the chosen one, mapping errors to the exit codes of README.md:
 // 0 success, 1 a failure while working, 2 bad usage, configuration or input.
 #include "cli.hpp"
 
-#include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
 
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
 
 namespace greenbench {
+namespace {
+
+// A closed stdin, stdout or stderr (`>&-`) gets /dev/null opened read-only in its place: the
+// files a command opens then cannot take descriptor 1 or 2 (where progress lines and messages
+// would land in runs.csv), and writes to it still fail as on a closed descriptor (EBADF), so
+// commands that check their output (meter --json) still see the loss.
+void std_fds_hold() {
+  for (int fd = 0; fd <= 2; ++fd)
+    if (fcntl(fd, F_GETFD) < 0) {
+      const int held = open("/dev/null", O_RDONLY);
+      if (held >= 0 && held != fd) {
+        dup2(held, fd);
+        close(held);
+      }
+    }
+}
+
+// An error message cut to a few kB: a value quoted in full must not become MBs on stderr.
+std::string message_short(const std::string& what) {
+  constexpr size_t kMax = 4000;
+  if (what.size() <= kMax) return what;
+  return what.substr(0, kMax) + "... (" + std::to_string(what.size() - kMax) + " more bytes)";
+}
+
+}  // namespace
 
 int cli_main(int argc, char** argv) {
+  std_fds_hold();
   CLI::App app{"greenbench: what machine learning costs in joules"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(GREENBENCH_VERSION) + " (" GREENBENCH_GIT_COMMIT ")");
@@ -35,7 +64,7 @@ int cli_main(int argc, char** argv) {
   try {
     return action ? action() : 2;
   } catch (const InputError& e) {
-    std::fprintf(stderr, "greenbench: error: %s\n", e.what());
+    std::fprintf(stderr, "greenbench: error: %s\n", message_short(e.what()).c_str());
     return 2;
   } catch (const SourceUnavailable& e) {
     std::fprintf(stderr, "greenbench: error: meter source %s cannot be read: %s%s%s%s%s\n",
@@ -44,7 +73,7 @@ int cli_main(int argc, char** argv) {
                  e.fix.empty() ? "" : ("\n  fix: " + e.fix).c_str());
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "greenbench: failed: %s\n", e.what());
+    std::fprintf(stderr, "greenbench: failed: %s\n", message_short(e.what()).c_str());
     return 1;
   }
 }

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "analysis/analysis.hpp"
+#include "cli_checks.hpp"
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
@@ -59,7 +60,8 @@ void cmd_analyze_add(CLI::App& app, CommandAction& action) {
   cmd->add_flag("--json", args->json, "print the analysis as JSON instead of tables");
   cmd->add_option("-o,--out", args->out_dir, "write analysis.json here (default: RESULTS_DIR)");
   cmd->add_option("--served", args->served,
-                  "inferences served over a model's life, finding 3 (default 1e6)");
+                  "inferences served over a model's life, finding 3 (default 1e6)")
+      ->check(number_in(0, 1e15, false, true));
   cmd->callback([args, &action] { action = [args] { return analyze(*args); }; });
 }
 

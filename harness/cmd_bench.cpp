@@ -11,6 +11,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "cli_checks.hpp"
 #include "commands.hpp"
 #include "greenbench/blas_core.hpp"
 #include "greenbench/errors.hpp"
@@ -126,7 +127,8 @@ void cmd_bench_add(CLI::App& app, CommandAction& action) {
   auto args = std::make_shared<BenchArgs>();
   bench->add_option("--workload", args->workload, "workload name (mlp, cnn, ...)")->required();
   bench->add_option("--set", args->sets, "KEY=VALUE (YAML value), repeatable");
-  bench->add_option("--steps", args->steps, "timed steps per phase after warm-up (default 20)");
+  bench->add_option("--steps", args->steps, "timed steps per phase after warm-up (default 20)")
+      ->check(number_in(1, 100000, true));
   bench->add_flag("--json", args->json, "print one JSON object on stdout");
   bench->callback([args, &action] { action = [args] { return bench_run(*args); }; });
 }

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli_checks.hpp"
 #include "commands.hpp"
 #include "greenbench/blas_core.hpp"
 #include "greenbench/errors.hpp"
@@ -161,7 +162,12 @@ int meter_command(const MeterArgs& args) {
                           {"resets", w.resets},
                           {"meter", meter.describe()}};
     if (!opened.fallback_note.empty()) out["note"] = opened.fallback_note;
+    errno = 0;
     std::cout << out.dump() << std::endl;
+    if (!std::cout)  // stdout closed or full: exit 1, never a lost result without a word
+      throw std::runtime_error(fmt::format("cannot write the JSON to stdout ({}); CMD exited {}",
+                                           errno ? std::strerror(errno) : "write failed",
+                                           exit_code));
   } else {
     std::cerr << fmt::format("greenbench meter: source {}{}\n", w.source,
                              w.estimated ? " (ESTIMATED: a power model, not a measurement)" : "");
@@ -182,7 +188,10 @@ void cmd_meter_add(CLI::App& app, CommandAction& action) {
   auto args = std::make_shared<MeterArgs>();
   meter->add_option("--source", args->source, "auto | rapl | perf | msr | nvml | estimate")
       ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}));
-  meter->add_option("--interval-ms", args->interval_ms, "sampler period in milliseconds (default 100)");
+  meter
+      ->add_option("--interval-ms", args->interval_ms,
+                   "sampler period in milliseconds (default 100)")
+      ->check(number_in(1, 60000, true));
   meter->add_option("--trace", args->trace_path, "write the power timeline (CSV) to FILE");
   meter->add_flag("--json", args->json, "print one JSON object on stdout");
   meter->add_option("command", args->command, "the command to meter, after --");

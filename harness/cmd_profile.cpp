@@ -11,9 +11,11 @@
 
 #include "analysis/grid_plans.hpp"
 #include "analysis/profile_run.hpp"
+#include "cli_checks.hpp"
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
+#include "grid_expand.hpp"
 #include "set_args.hpp"
 
 namespace greenbench {
@@ -40,10 +42,11 @@ std::vector<RunPlan> plans_of(const ProfileArgs& a) {
   if (a.workload.empty())
     throw InputError("profile needs GRID.yaml or --workload NAME", "", 0, 0,
                      "e.g. greenbench profile --workload mlp --set epochs=5");
-  const WorkloadConfig config = workload_config_complete(a.workload, sets_parse(a.sets));
+  // Checked as `run --workload` and grid files are (data set, memory; docs/grids.md).
   std::vector<RunPlan> plans;
-  for (int r = 0; r < a.repeats; r++)
-    plans.push_back(run_plan_make(a.workload, config, r, {"train", "infer"}));
+  for (const auto& run :
+       workload_expand(a.workload, sets_parse(a.sets), a.repeats, {"train", "infer"}).runs)
+    plans.push_back(run.plan);
   return plans;
 }
 
@@ -113,16 +116,19 @@ void cmd_profile_add(CLI::App& app, CommandAction& action) {
   cmd->add_option("grid", args->grid, "GRID.yaml");
   cmd->add_option("--workload", args->workload, "one configuration instead of a grid");
   cmd->add_option("--set", args->sets, "KEY=VALUE (YAML value), repeatable")->take_all();
-  cmd->add_option("--budget", args->budget, "most of the planned steps to profile (default 0.1)");
+  cmd->add_option("--budget", args->budget, "most of the planned steps to profile (default 0.1)")
+      ->check(number_in(0, 1, false, true));
   cmd->add_option("--systematic", args->systematic,
                   "relative sd of the projected energy beyond the profile's spread, in the "
-                  "interval (default 0.03; docs/profile.md)");
+                  "interval (default 0.03; docs/profile.md)")
+      ->check(number_in(0, 1));  // below 1: checked with the other values
   cmd->add_flag("--validate", args->validate, "also run each to the end and report the error");
   cmd->add_flag("--json", args->json, "print the SPEC §1 JSON object");
   cmd->add_option("--out", args->out, "write profile.json into this folder");
   cmd->add_option("--meter", args->meter, "auto | rapl | perf | msr | nvml | estimate")
       ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}));
-  cmd->add_option("--repeats", args->repeats, "repeats of a --workload configuration (default 1)");
+  cmd->add_option("--repeats", args->repeats, "repeats of a --workload configuration (default 1)")
+      ->check(number_in(1, 1000, true));
   cmd->callback([args, &action] { action = [args] { return profile_main(*args); }; });
 }
 

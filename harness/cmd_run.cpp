@@ -12,6 +12,7 @@
 
 #include "analysis/estimate_features.hpp"
 #include "analysis/estimate_model.hpp"
+#include "cli_checks.hpp"
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
@@ -58,11 +59,14 @@ std::vector<std::string> phases_parse(const std::string& text) {
   return phases;
 }
 
+// One configuration, checked as a one-experiment grid would be (grid_expand: the workload's
+// keys and values, its data set, memory), so that `--workload` and grid files give the same
+// exit 2 before any work (docs/grids.md).
 int run_workload(const RunArgs& args) {
   if (args.idle_baseline_s < 0 || args.pause_s < 0 || args.repeats < 1)
     throw InputError("--idle-baseline-s and --pause-s must be >= 0, --repeats >= 1");
-  const auto phases = phases_parse(args.phases);
-  const WorkloadConfig config = workload_config_complete(args.workload, sets_parse(args.sets));
+  const GridExpansion ex = workload_expand(args.workload, sets_parse(args.sets), args.repeats,
+                                           phases_parse(args.phases));
   RunnerOptions opt;
   opt.out_dir = args.out.empty() ? "results/" + args.workload : args.out;
   opt.resume = args.resume;
@@ -70,10 +74,9 @@ int run_workload(const RunArgs& args) {
   opt.idle_baseline_s = args.idle_baseline_s;
   opt.pause_s = args.pause_s;
   opt.grid_name = args.workload;
-  for (const auto& [k, v] : config.items()) opt.key_columns.push_back(k);
+  opt.key_columns = ex.key_columns;
   std::vector<RunPlan> plans;
-  for (int r = 0; r < args.repeats; ++r)
-    plans.push_back(run_plan_make(args.workload, config, r, phases));
+  for (const auto& run : ex.runs) plans.push_back(run.plan);
   return runner_run(plans, opt);
 }
 
@@ -227,9 +230,12 @@ void cmd_run_add(CLI::App& app, CommandAction& action) {
   run->add_option("--meter", args->meter, "auto | rapl | perf | msr | nvml | estimate")
       ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}));
   run->add_option("--idle-baseline-s", args->idle_baseline_s,
-                  "idle power measured before the first run (default 5)");
-  run->add_option("--pause-s", args->pause_s, "idle pause between metered phases (default 2)");
-  run->add_option("--repeats", args->repeats, "repeats of the configuration (default 1)");
+                  "idle power measured before the first run (default 5)")
+      ->check(number_in(0, 3600));
+  run->add_option("--pause-s", args->pause_s, "idle pause between metered phases (default 2)")
+      ->check(number_in(0, 600));
+  run->add_option("--repeats", args->repeats, "repeats of the configuration (default 1)")
+      ->check(number_in(1, 1000, true));
   run->callback([args, run, &action] {
     action = [args, run] {
       if (!args->grid.empty()) return run_grid(*args, *run);

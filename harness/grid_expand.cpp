@@ -5,12 +5,13 @@
 #include "grid_expand.hpp"
 
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <regex>
+#include <memory>
 #include <set>
 
 #include "greenbench/errors.hpp"
@@ -99,10 +100,14 @@ class Expander {
     for (const auto& [k, v] : opt_.overrides.items())
       if (!has_key(all, k)) {
         const std::string dym = did_you_mean(k, all);
-        throw InputError(fmt::format("--set {}: no experiment of {} has this key", k, g_.path), "",
-                         0, 0,
-                         fmt::format("expected a key of the grid's workloads{}",
-                                     dym.empty() ? "" : "; did you mean '" + dym + "'?"));
+        throw InputError(
+            fmt::format("--set {}: {}", k,
+                        g_.path.empty() ? "not a key of workload " + g_.experiments[0].workload
+                                        : "no experiment of " + g_.path + " has this key"),
+            "", 0, 0,
+            fmt::format("expected a key of the {}{}",
+                        g_.path.empty() ? "workload" : "grid's workloads",
+                        dym.empty() ? "" : "; did you mean '" + dym + "'?"));
       }
   }
 
@@ -180,15 +185,21 @@ class Expander {
     try {
       return workload_size(e.workload, config);
     } catch (const InputError& err) {
-      // A data set problem: point at where the data set was chosen.
+      // A data set problem: point at the key the message names (train_samples = ...), else
+      // at where the data set was chosen.
       std::map<std::string, Origin> origin = origins_of(e);
-      const char* key = origin.count("data_dir")  ? "data_dir"
-                        : origin.count("dataset") ? "dataset"
-                                                  : "";
-      const GridMark m = *key ? origin[key].mark : e.mark;
-      throw InputError(fmt::format("the data set of experiment {} ({}) cannot be read: {}", e.index,
-                                   e.workload, err.what()),
-                       g_.path, m.line, m.column, "or use dataset: synthetic");
+      const std::string msg = err.what();
+      std::string key = msg.substr(0, msg.find_first_of(" :"));
+      if (!origin.count(key))
+        key = origin.count("data_dir") ? "data_dir" : origin.count("dataset") ? "dataset" : "";
+      if (!key.empty() && origin[key].source == "--set")
+        throw InputError(fmt::format("--set {}: the data set of {} cannot be read: {}", key,
+                                     where_of(e), err.what()),
+                         "", 0, 0, "or use --set dataset=synthetic");
+      const GridMark m = !key.empty() ? origin[key].mark : e.mark;
+      throw InputError(
+          fmt::format("the data set of {} cannot be read: {}", where_of(e), err.what()), g_.path,
+          m.line, m.column, "or use dataset: synthetic");
     }
   }
 
@@ -200,14 +211,22 @@ class Expander {
       if (has_key(known, d.key)) o[d.key] = {d.value_mark, "defaults"};
     for (const auto& s : e.set) o[s.key] = {s.value_mark, "set"};
     for (const auto& a : e.grid) o[a.key] = {a.key_mark, "grid"};
+    for (const auto& [k, v] : opt_.overrides.items())
+      if (has_key(known, k)) o[k] = {{}, "--set"};
     return o;
+  }
+
+  // "experiment 2 (cnn)" in a grid file; "workload mlp" for `run --workload` (no file).
+  std::string where_of(const GridExperiment& e) const {
+    return g_.path.empty() ? "workload " + e.workload
+                           : fmt::format("experiment {} ({})", e.index, e.workload);
   }
 
   [[noreturn]] void rethrow_at(const GridExperiment& e, const InputError& err,
                                const std::map<std::string, Origin>& origin) const {
     const std::string msg = err.what();
     const std::string key = msg.substr(0, msg.find(':'));
-    const std::string where = fmt::format("experiment {} ({})", e.index, e.workload);
+    const std::string where = where_of(e);
     auto it = origin.find(key);
     if (it != origin.end() && it->second.source == "--set")
       throw InputError(fmt::format("--set {}: {} (in {})", key, msg, where));
@@ -265,6 +284,24 @@ GridExpansion grid_expand(const GridFile& grid, const GridExpandOptions& options
   return Expander(grid, options).run();
 }
 
+GridExpansion workload_expand(const std::string& workload, const nlohmann::json& overrides,
+                              int repeats, const std::vector<std::string>& phases) {
+  const auto& names = workload_names();
+  if (std::find(names.begin(), names.end(), workload) == names.end())
+    (void)workload_config_complete(workload, nlohmann::json::object());  // names the choices
+  GridFile g;  // path "": messages name --set keys, not a file position
+  g.name = workload;
+  g.repeats = repeats;
+  GridExperiment e;
+  e.index = 1;
+  e.workload = workload;
+  e.phases = phases;
+  g.experiments.push_back(e);
+  GridExpandOptions options;
+  options.overrides = overrides;
+  return grid_expand(g, options);
+}
+
 void shard_parse(const std::string& text, int& index, int& count) {
   const auto slash = text.find('/');
   char* end1 = nullptr;
@@ -284,20 +321,28 @@ void shard_parse(const std::string& text, int& index, int& count) {
 
 std::vector<RunPlan> grid_select(const GridExpansion& expansion, const std::string& filter,
                                  int shard_index, int shard_count) {
-  std::regex re;
+  // RE2 matches in time linear in the text, whatever the pattern: a backtracking engine
+  // (std::regex) hangs on patterns such as (.*.*)*x (docs/grids.md, "Selecting runs").
+  std::unique_ptr<re2::RE2> re;
   if (!filter.empty()) {
-    try {
-      re = std::regex(filter, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
+    const std::string shown = filter.size() > 60 ? filter.substr(0, 60) + "..." : filter;
+    if (filter.size() > kFilterMaxBytes)
+      throw InputError(fmt::format("--filter {}: longer than {} bytes", shown, kFilterMaxBytes), "",
+                       0, 0, "expected a short pattern, e.g. --filter 'mlp.*batch_size=32'");
+    re2::RE2::Options options;
+    options.set_log_errors(false);
+    re = std::make_unique<re2::RE2>(filter, options);
+    if (!re->ok())
       throw InputError(
-          fmt::format("--filter {}: not a valid regular expression ({})", filter, e.what()), "", 0,
-          0, "expected an ECMAScript regex, e.g. --filter 'mlp.*batch_size=32'");
-    }
+          fmt::format("--filter {}: not a valid regular expression ({})", shown, re->error()), "",
+          0, 0,
+          "expected an RE2 pattern (no backreferences or lookaround), e.g. --filter "
+          "'mlp.*batch_size=32'");
   }
   std::vector<RunPlan> out;
   for (const auto& r : expansion.runs) {
-    if (!filter.empty() && !std::regex_search(r.plan.label, re) &&
-        !std::regex_search(r.plan.run_id, re))
+    if (re && !re2::RE2::PartialMatch(r.plan.label, *re) &&
+        !re2::RE2::PartialMatch(r.plan.run_id, *re))
       continue;
     if (shard_count > 1 &&
         hash_fnv1a(r.plan.run_id) % uint64_t(shard_count) != uint64_t(shard_index))

@@ -48,11 +48,20 @@ struct GridExpandOptions {
 // that caused them. Throws InputError.
 GridExpansion grid_expand(const GridFile& grid, const GridExpandOptions& options);
 
-// The runs --filter and --shard select, in run order. `filter` (ECMAScript regex, "" = all) is
-// searched in each run's label and run_id. Shard `index` of `count` (0-based) holds the runs
-// whose FNV-1a hash of run_id is index modulo count: every run is in exactly one shard, and a
-// run stays in its shard when the grid gains or loses other runs. Throws InputError for a bad
-// regex or shard.
+// `--workload NAME --set KEY=VALUE...` (run, profile) as a one-experiment grid with no file:
+// expanded and checked exactly as grid_expand checks a grid file (values, data set, memory),
+// errors naming the --set key (docs/grids.md). Throws InputError.
+GridExpansion workload_expand(const std::string& workload, const nlohmann::json& overrides,
+                              int repeats, const std::vector<std::string>& phases);
+
+// The longest --filter pattern.
+inline constexpr size_t kFilterMaxBytes = 1000;
+
+// The runs --filter and --shard select, in run order. `filter` (an RE2 pattern, matched in
+// linear time; "" = all) is searched in each run's label and run_id. Shard `index` of `count`
+// (0-based) holds the runs whose FNV-1a hash of run_id is index modulo count: every run is in
+// exactly one shard, and a run stays in its shard when the grid gains or loses other runs. Throws
+// InputError for a bad regex or shard.
 std::vector<RunPlan> grid_select(const GridExpansion& expansion, const std::string& filter,
                                  int shard_index, int shard_count);
 

@@ -4,9 +4,12 @@
 #include "grid_file.hpp"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -19,11 +22,6 @@
 
 namespace greenbench {
 namespace {
-
-// Bounds that keep odd input (aliases that fan out, deep nesting) from exhausting memory.
-constexpr int kMaxDepth = 32;  // nesting of any value, in YAML levels
-constexpr size_t kMaxValueNodes =
-    100000;  // YAML nodes a whole file may expand to (aliases included)
 
 const std::vector<std::string> kGridKeys = {"name",    "meter",  "repeats",  "idle_baseline_s",
                                             "pause_s", "carbon", "defaults", "experiments"};
@@ -56,29 +54,27 @@ class Checker {
     fail(mark_of(at), what, fix);
   }
 
-  // A YAML value as JSON, bounded in depth and total size (aliases count every time they are used).
-  nlohmann::json value(const YAML::Node& n, const std::string& key, int depth = 0) {
-    if (depth > kMaxDepth)
-      fail(n, fmt::format("{}: nested more than {} levels deep", key, kMaxDepth),
-           "expected a plain value or a short list");
-    if (++nodes_ > kMaxValueNodes)
-      fail(
-          n,
-          fmt::format("the file expands to more than {} values (aliases included)", kMaxValueNodes),
-          "expected a grid file of ordinary size; write lists out instead of nesting aliases");
-    switch (n.Type()) {
-      case YAML::NodeType::Sequence: {
-        nlohmann::json arr = nlohmann::json::array();
-        for (const auto& e : n) arr.push_back(value(e, key, depth + 1));
-        return arr;
+  // A YAML value as JSON, bounded in depth and total size (aliases count every time they are
+  // used); the bounds are --set's too (set_args.hpp).
+  nlohmann::json value(const YAML::Node& n, const std::string& key) {
+    try {
+      return yaml_to_json_bounded(n, budget_);
+    } catch (const YamlBoundError& e) {
+      const GridMark at{e.line, e.column};
+      switch (e.kind) {
+        case YamlBoundError::kTooDeep:
+          fail(at, fmt::format("{}: nested more than {} levels deep", key, kYamlMaxDepth),
+               "expected a plain value or a short list");
+        case YamlBoundError::kTooManyValues:
+          fail(at,
+               fmt::format("the file expands to more than {} values (aliases included)",
+                           kYamlMaxValues),
+               "expected a grid file of ordinary size; write lists out instead of nesting "
+               "aliases");
+        case YamlBoundError::kKeyNotScalar:
+          break;
       }
-      case YAML::NodeType::Map: {
-        nlohmann::json obj = nlohmann::json::object();
-        for (const auto& kv : n) obj[key_name(kv.first)] = value(kv.second, key, depth + 1);
-        return obj;
-      }
-      default:
-        return yaml_to_json(n);
+      fail(at, "a key must be a plain name", "expected `name: value`");
     }
   }
 
@@ -164,7 +160,7 @@ class Checker {
 
  private:
   std::string path_;
-  size_t nodes_ = 0;
+  YamlBudget budget_;  // kYamlMaxValues over the whole file
 };
 
 void name_check(Checker& c, const YAML::Node& n, const std::string& name) {
@@ -426,13 +422,34 @@ GridFile grid_file_parse(const std::string& text, const std::string& path) {
 }
 
 GridFile grid_file_load(const std::string& path) {
+  // A grid file is a small text file (docs/grids.md): a directory, a device such as /dev/zero
+  // or more than kGridFileMaxBytes is refused before reading it whole. Pipes (`<(...)`) are
+  // read, up to the same bound.
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0)
+    throw InputError(fmt::format("cannot read the grid file ({})", std::strerror(errno)), path, 0,
+                     0, "check the path (e.g. configs/quick.yaml)");
+  if (S_ISDIR(st.st_mode))
+    throw InputError("is a directory, not a grid file", path, 0, 0,
+                     "give a grid file, e.g. configs/quick.yaml");
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+    throw InputError("not a regular file (a device or socket)", path, 0, 0,
+                     "give a grid file, e.g. configs/quick.yaml");
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw InputError("cannot read the grid file", path, 0, 0,
                      "check the path (e.g. configs/quick.yaml)");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return grid_file_parse(ss.str(), path);
+  std::string text(kGridFileMaxBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kGridFileMaxBytes)
+    throw InputError(
+        fmt::format("larger than {} MiB; a grid file is a short text", kGridFileMaxBytes >> 20),
+        path, 0, 0, "give a grid file, e.g. configs/quick.yaml");
+  if (in.bad())
+    throw InputError("cannot read the grid file", path, 0, 0,
+                     "check the path (e.g. configs/quick.yaml)");
+  return grid_file_parse(text, path);
 }
 
 }  // namespace greenbench

@@ -58,7 +58,11 @@ struct GridFile {
 // keys. Values are checked against their workload later, per run (grid_expand). Throws
 // InputError "FILE:LINE:COL: what; expected ...".
 GridFile grid_file_parse(const std::string& text, const std::string& path);
-// Reads `path` and parses it. Throws InputError when it cannot be read.
+// The largest grid file grid_file_load reads (docs/grids.md).
+inline constexpr size_t kGridFileMaxBytes = size_t(4) << 20;
+
+// Reads `path` and parses it. Throws InputError when it cannot be read, is a directory, a
+// device or socket, or is larger than kGridFileMaxBytes.
 GridFile grid_file_load(const std::string& path);
 
 // The closest of `candidates` to `word` by edit distance, or "" when none is close.

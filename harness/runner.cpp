@@ -1,6 +1,7 @@
 // The runner: idle baseline, then each run's epochs (training pass, pause, inference pass,
-// pause), every phase metered on its own, then one durable row per run. Ctrl-C ends the run
-// in flight as `interrupted`; NaN losses end it as `diverged`; exceptions as `failed`.
+// pause), every phase metered on its own, then one durable row per run. Ctrl-C, SIGTERM and
+// SIGHUP end the run in flight as `interrupted`; NaN losses end it as `diverged`; exceptions as
+// `failed`.
 // Not grid parsing (harness/grid*.cpp) and not the workloads.
 #include "runner.hpp"
 
@@ -133,6 +134,11 @@ RunPlan run_plan_make(const std::string& workload, const WorkloadConfig& config,
 
 int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   namespace fs = std::filesystem;
+  // A closed pipe on stdout or stderr (`greenbench run ... 2>&1 | head -1`) only loses the
+  // progress lines, never the work (README.md, "Signals"): writes fail with EPIPE instead of
+  // killing the process. It stays ignored after the grid too, so that the last message cannot
+  // turn the exit code into 141.
+  signal(SIGPIPE, SIG_IGN);
   ResultsWriter writer(opt.out_dir, opt.key_columns, opt.resume);
   std::vector<const RunPlan*> todo;
   for (const auto& p : plans)
@@ -162,9 +168,12 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   struct sigaction sa {};
   sa.sa_handler = stop_handler;
   sigemptyset(&sa.sa_mask);
-  struct sigaction old_int {}, old_term {};
+  // SIGHUP (a closed terminal or ssh session) stops the grid as SIGTERM does (README.md,
+  // "Signals").
+  struct sigaction old_int {}, old_term {}, old_hup {};
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
+  sigaction(SIGHUP, &sa, &old_hup);
   // A file-size limit then fails the write (EFBIG, exit 1, rows intact) like a full disk does.
   signal(SIGXFSZ, SIG_IGN);
   g_stop_signal.store(0);
@@ -239,6 +248,7 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   const int sig = g_stop_signal.load();
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
+  sigaction(SIGHUP, &old_hup, nullptr);
   meta["end_time"] = time_now_iso();
   meta["interrupted"] = sig != 0;
   file_write_atomic(meta_path, meta.dump(2) + "\n");

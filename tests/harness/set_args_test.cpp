@@ -48,5 +48,52 @@ TEST(SetArgs, TextThatIsNotUtf8IsAnInputErrorNamingTheByte) {
   EXPECT_THROW(sets_parse({std::string("x=\0\0\0n=[256,128]", 15)}), InputError);
 }
 
+// `levels` lists of ten aliases, each naming the list before: 10^(levels+1) values from a short
+// argument (the reproduction in issue 18 uses 8 levels).
+std::string alias_bomb(int levels) {
+  std::string s = "hidden=[&a0 [1,1,1,1,1,1,1,1,1,1]";
+  for (int k = 1; k <= levels; ++k) {
+    s += ",&a" + std::to_string(k) + " [";
+    for (int i = 0; i < 10; ++i) s += (i ? ",*a" : "*a") + std::to_string(k - 1);
+    s += "]";
+  }
+  return s + "]";
+}
+
+TEST(SetArgs, AliasExpansionIsBoundedLikeAGridFileWithAShortMessage) {
+  // 4 levels: 111,110 values, just over the grid file's limit of 100,000 (docs/grids.md).
+  for (int levels : {4, 8}) {
+    try {
+      const auto c = sets_parse({alias_bomb(levels)});
+      FAIL() << levels << " levels accepted: " << c.dump().size() << " bytes";
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("more than 100000 values"), std::string::npos) << what.substr(0, 300);
+      EXPECT_NE(what.find("--set hidden"), std::string::npos) << what.substr(0, 300);
+      EXPECT_LT(what.size(), 400u) << what.substr(0, 300);  // the argument is not echoed whole
+    }
+  }
+  // The bound is on all --set values together, as on a whole grid file.
+  std::string half = "a=[";
+  for (int i = 0; i < 60000; ++i) half += i ? ",1" : "1";
+  half += "]";
+  EXPECT_NO_THROW(sets_parse({half}));
+  EXPECT_THROW(sets_parse({half, "b" + half.substr(1)}), InputError);
+  // Deep nesting is bounded too (32 levels, as in grid files).
+  EXPECT_THROW(sets_parse({"x=" + std::string(40, '[') + std::string(40, ']')}), InputError);
+  EXPECT_NO_THROW(sets_parse({"x=" + std::string(20, '[') + std::string(20, ']')}));
+}
+
+TEST(SetArgs, MessagesQuoteLongArgumentsShortened) {
+  const std::string long_bad = "x=[" + std::string(100000, '1');  // invalid YAML, 100 kB
+  try {
+    sets_parse({long_bad});
+    ADD_FAILURE() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_LT(std::string(e.what()).size(), 400u);
+    EXPECT_NE(std::string(e.what()).find("--set x=[111"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace greenbench
