@@ -31,6 +31,9 @@ int analyze(const AnalyzeArgs& args) {
   analysis::FindingOptions opt;
   opt.served_inferences = args.served;
   const nlohmann::json a = analysis::analysis_compute(folder, opt);
+  if (args.json)  // the text output says it at the top; JSON output keeps stdout pure
+    for (const auto& p : a["energy_problems"])
+      std::fprintf(stderr, "greenbench analyze: warning: %s\n", p.get<std::string>().c_str());
   const std::string out_dir = args.out_dir.empty() ? args.dir : args.out_dir;
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);

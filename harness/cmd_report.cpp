@@ -48,6 +48,8 @@ int report(const ReportArgs& args) {
   std::stringstream js;
   js << js_in.rdbuf();
   const auto a = analysis::analysis_compute(folder, analysis::FindingOptions{});
+  for (const auto& p : a["energy_problems"])
+    std::fprintf(stderr, "greenbench report: warning: %s\n", p.get<std::string>().c_str());
   const auto charts = analysis::report_charts(folder, a, preds, trace_pick(folder));
   const auto parent = std::filesystem::path(args.out).parent_path();
   if (!parent.empty() && !std::filesystem::is_directory(parent))

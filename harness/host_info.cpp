@@ -9,6 +9,8 @@
 #include <string>
 #include <thread>
 
+#include "host_power.hpp"
+
 extern "C" char* openblas_get_config(void);
 extern "C" char* openblas_get_corename(void);
 
@@ -38,7 +40,9 @@ nlohmann::json host_info() {
           {"blas_version", openblas_get_config()},
           {"blas_core", openblas_get_corename()},
           // Kernel selection forced by the environment, if any (it can halve sgemm speed).
-          {"openblas_coretype_env", env_or_null("OPENBLAS_CORETYPE")}};
+          {"openblas_coretype_env", env_or_null("OPENBLAS_CORETYPE")},
+          // The power configuration: kernel, CPU, cpufreq, boost, SMT, RAPL limits, compiler.
+          {"host_power", host_power_info(SourcePaths::from_env())}};
 }
 
 std::string time_now_iso() {

@@ -23,7 +23,7 @@ int status_rank(const nlohmann::json& row) {
   const std::string s = it != row.end() && it->is_string() ? it->get<std::string>() : "";
   if (s == "ok") return 3;
   if (s == "diverged") return 2;
-  if (s == "failed") return 1;
+  if (s == "failed" || s == "no_energy") return 1;
   if (s == "interrupted") return 0;
   return -1;
 }

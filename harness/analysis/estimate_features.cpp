@@ -2,6 +2,8 @@
 // Not the model (estimate_model.cpp).
 #include "analysis/estimate_features.hpp"
 
+#include "analysis/energy_check.hpp"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -306,7 +308,7 @@ std::vector<RunFeatures> runs_load(const std::string& dir, const CacheSizes& cac
       throw InputError(fmt::format("not a JSON object: {}", e.what()), path, line_no, 1,
                        "repair or remove the line");
     }
-    if (row.value("status", "") != "ok") continue;
+    if (row.value("status", "") != "ok" || energy_unusable(row)) continue;
     WorkloadConfig config = WorkloadConfig::object();
     for (const auto& [k, v] : row.items())
       if (!result_columns.count(k) && !v.is_null()) config[k] = v;
