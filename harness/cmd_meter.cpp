@@ -80,7 +80,7 @@ int meter_probe(bool json) {
                                p.name == "estimate" ? " (ESTIMATED: a power model, not a counter)" : "",
                                domains);
       for (const auto& d : p.dropped)
-        std::cout << fmt::format("{:<9}   dropped {}: {}\n", "", d.domain, d.reason);
+        std::cout << fmt::format("{:<9}   dropped: {}\n", "", d.reason);
     } else {
       std::cout << fmt::format("{:<9} unavailable{}: {}\n", p.name,
                                p.not_counting ? " (present but not counting)" : "", p.reason);
@@ -167,8 +167,9 @@ int meter_command(const MeterArgs& args) {
   if (!args.trace_path.empty()) meter.trace_write_csv(args.trace_path);
 
   if (args.json || !args.out_path.empty()) {
+    const nlohmann::json described = meter.describe();
     nlohmann::json dropped = nlohmann::json::object();
-    for (const auto& [name, d] : meter.describe().items())
+    for (const auto& [name, d] : described.items())
       if (d.contains("dropped") && !d["dropped"].empty()) dropped[name] = d["dropped"];
     nlohmann::json out = {{"source", w.source},
                           {"estimated", w.estimated},
@@ -183,7 +184,7 @@ int meter_command(const MeterArgs& args) {
                           {"warnings", w.warnings},
                           {"dropped", dropped},
                           {"notes", notes},
-                          {"meter", meter.describe()}};
+                          {"meter", described}};
     if (!fallback_note.empty()) out["note"] = fallback_note;
     if (!args.out_path.empty()) file_write_atomic(args.out_path, out.dump() + "\n");
     if (args.json && args.out_path.empty()) std::cout << out.dump() << std::endl;

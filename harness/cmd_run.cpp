@@ -63,6 +63,9 @@ int run_workload(const RunArgs& args) {
     throw InputError("--idle-baseline-s and --pause-s must be >= 0, --repeats >= 1");
   const auto phases = phases_parse(args.phases);
   const WorkloadConfig config = workload_config_complete(args.workload, sets_parse(args.sets));
+  // Bad data (a missing or truncated file: IDX headers against the gzip trailer's length) is
+  // exit 2 here, before the meter, the idle baseline or the results folder (docs/workloads.md).
+  workload_size(args.workload, config);
   RunnerOptions opt;
   opt.out_dir = args.out.empty() ? "results/" + args.workload : args.out;
   opt.resume = args.resume;

@@ -92,7 +92,7 @@ namespace {
 
 void dropped_note(const EnergySource& source, std::vector<std::string>& notes) {
   for (const auto& d : source.dropped())
-    notes.push_back(fmt::format("{}: dropped {}: {}", source.name(), d.domain, d.reason));
+    notes.push_back(fmt::format("{}: dropped {}", source.name(), d.reason));
 }
 
 // The estimate beside a counter source (energy_model_j), and the plausibility bounds.

@@ -101,15 +101,17 @@ TEST(SamplerFaults, SlowCountersAndModelsAreNeverJudgedStuck) {
       std::make_unique<FreezingSource>("cpu", DomainKind::package, 10.0, 0.1, 1e9, true, 0.0));
   // An NVML-like counter (update period 0.1 s: stale after 2 s) frozen for 1 s: not stuck yet.
   v.push_back(
-      std::make_unique<FreezingSource>("gpu-0", DomainKind::gpu, 100.0, 0.1, 1.1, false, 0.1));
+      std::make_unique<FreezingSource>("gpu-0", DomainKind::gpu, 10.0, 0.1, 1.1, false, 0.1));
   Meter meter(std::move(v), MeterOptions{0.02, true});
   meter.start();
   meter.begin("w");
   sleep_s(1.3);
   const EnergyWindow w = meter.end("w");
   meter.stop();
-  EXPECT_EQ(w.gap_s, 0.0);
+  EXPECT_EQ(w.gap_s, 0.0) << w.to_json().dump();
   EXPECT_TRUE(w.warnings.empty()) << w.to_json().dump();
+  // The resumed counter's catch-up is kept: the whole 10 W x duration.
+  EXPECT_NEAR(w.energy_j.at("gpu-0"), 10.0 * w.duration_s, 0.5);
 }
 
 TEST(SamplerFaults, ModelBesideTheCounterAndTheEstimateAsItsOwnModel) {
@@ -179,6 +181,23 @@ TEST(SamplerFaults, PackageNearZeroWhileCpusAreBusyIsFlagged) {
   sleep_s(0.3);
   const EnergyWindow idle = meter.end("idle");
   EXPECT_TRUE(idle.warnings.empty()) << idle.to_json().dump();
+  std::system(("rm -rf " + dir).c_str());
+}
+
+// The ceiling comes from the estimate's TDP table: per package for a named part, per logical
+// CPU (times the CPUs seen) for the generic entry.
+TEST(SamplerFaults, CeilingFromTheTdpTable) {
+  const std::string dir = testing::temp_dir_make("gb_bounds");
+  std::ofstream(dir + "/cpuinfo") << "processor\t: 0\nvendor_id\t: GenuineIntel\n"
+                                     "model name\t: Intel(R) Xeon(R) Platinum 8380 CPU @ 2.30GHz\n";
+  const SourcePaths paths{dir, dir, dir, "", ""};
+  const PlausibilityBounds xeon = plausibility_bounds_detect(paths);
+  EXPECT_DOUBLE_EQ(xeon.package_max_w, 2.5 * 270);  // Xeon Platinum 8380: 270 W TDP
+  EXPECT_EQ(xeon.proc_stat_path, dir + "/stat");
+  EXPECT_DOUBLE_EQ(xeon.busy_floor_w, 1.0);
+  std::ofstream(dir + "/cpuinfo", std::ios::trunc) << "processor\t: 0\nvendor_id\t: Other\n"
+                                                      "processor\t: 1\nvendor_id\t: Other\n";
+  EXPECT_DOUBLE_EQ(plausibility_bounds_detect(paths).package_max_w, 2.5 * 3.5 * 2);
   std::system(("rm -rf " + dir).c_str());
 }
 
