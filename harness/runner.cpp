@@ -49,8 +49,16 @@ class MeteredObserver final : public PhaseObserver {
     rows.push_back(row);
     results.push_back(r);
     if (w.estimated) estimated = true;
-    for (const auto& text : w.warnings)
-      if (std::find(warnings.begin(), warnings.end(), text) == warnings.end()) warnings.push_back(text);
+    // One entry per domain and kind of flag (the first window's words, then how many windows).
+    for (const auto& text : w.warnings) {
+      const std::string kind = text.find("stopped advancing") != std::string::npos ? "stuck"
+                               : text.find("ceiling") != std::string::npos         ? "ceiling"
+                                                                                   : "floor";
+      const std::string key = text.substr(0, text.find(':')) + "/" + kind;
+      auto it = std::find_if(warnings.begin(), warnings.end(), [&](const auto& x) { return x.key == key; });
+      if (it == warnings.end()) warnings.push_back({key, text, 1});
+      else ++it->windows;
+    }
   }
   bool step_end(int64_t) override { return g_stop_signal.load() == 0; }
 
@@ -58,7 +66,11 @@ class MeteredObserver final : public PhaseObserver {
   std::vector<EpochRow> rows;
   std::vector<PhaseResult> results;
   bool estimated = false;
-  std::vector<std::string> warnings;  // the meter's, over this run's windows
+  struct Flag {
+    std::string key, text;
+    int windows;
+  };
+  std::vector<Flag> warnings;  // the meter's, over this run's windows
 
  private:
   std::string window_name(const std::string& phase) const { return run_id_ + "/" + std::to_string(epoch) + "/" + phase; }
@@ -77,7 +89,8 @@ void sums_fill(RunRecord& rec, const MeteredObserver& obs, double idle_power_w, 
   double infer_phase_j = 0, decode_j = 0;
   rec.energy_model_j = obs.rows.empty() ? kNaN : 0.0;
   for (const auto& row : obs.rows) rec.energy_model_j += row.energy_model_j;  // NaN if any is
-  rec.warnings = obs.warnings;
+  for (const auto& f : obs.warnings)
+    rec.warnings.push_back(f.windows > 1 ? fmt::format("{} (in {} windows)", f.text, f.windows) : f.text);
   for (const auto& row : obs.rows) {
     if (row.phase == "train") {
       rec.train_s += row.seconds;
