@@ -39,6 +39,9 @@ int analyze(const AnalyzeArgs& args) {
   analysis::FindingOptions opt;
   opt.served_inferences = args.served;
   const nlohmann::json a = analysis::analysis_compute(folder, opt);
+  if (args.json)  // the text output says it at the top; JSON output keeps stdout pure
+    for (const auto& p : a["energy_problems"])
+      std::fprintf(stderr, "greenbench analyze: warning: %s\n", p.get<std::string>().c_str());
   const std::string path = out_dir + "/analysis.json";
   file_write_atomic(path, a.dump(2) + "\n");
   if (args.json) {

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <set>
 
+#include "analysis/energy_check.hpp"
 #include "analysis/estimate_model.hpp"
 #include "analysis/gemm_times.hpp"
 #include "analysis/grid_plans.hpp"
@@ -148,6 +149,14 @@ int fit_main(const FitArgs& a) {
   // none of their measurements), which two more sweeps refine (fastest of three, spread over
   // the fit) before the features are read from them.
   std::vector<RunFeatures> runs;
+  // Zero or flagged energies are said first; zero ones are not fitted on (energy_check.hpp).
+  int zero_energy_runs = 0;
+  for (const auto& d : a.dirs) {
+    const ResultsFolder folder = results_folder_read(d);
+    for (const auto& p : analysis::energy_problems(folder.runs, d))
+      std::cerr << "greenbench estimate: warning: " << p << "\n";
+    for (const auto& r : folder.runs) zero_energy_runs += analysis::energy_unusable(r) ? 1 : 0;
+  }
   for (const auto& d : a.dirs) analysis::runs_load(d, caches);
   for (const auto& d : a.holdout) analysis::runs_load(d, caches);  // shapes only
   std::cerr << fmt::format(
@@ -160,9 +169,14 @@ int fit_main(const FitArgs& a) {
     runs.insert(runs.end(), r.begin(), r.end());
   }
   if (runs.size() < 4)
-    throw InputError(fmt::format("estimate fit found {} finished runs; it needs at least 4 of "
-                                 "at least 2 architectures",
-                                 runs.size()),
+    throw InputError(fmt::format("estimate fit found {} finished runs with energy; it needs at "
+                                 "least 4 of at least 2 architectures{}",
+                                 runs.size(),
+                                 zero_energy_runs > 0
+                                     ? fmt::format(" ({} more have zero energy: their meter did "
+                                                   "not count)",
+                                                   zero_energy_runs)
+                                     : std::string()),
                      a.dirs.empty() ? "" : a.dirs[0], 0, 0,
                      "run more configurations with `greenbench run`");
   if (!a.features_csv.empty()) features_write(a.features_csv, runs, a.holdout, caches);

@@ -18,6 +18,7 @@
 #include "greenbench/blas_core.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
+#include "greenbench/results.hpp"
 
 namespace greenbench {
 namespace {
@@ -27,8 +28,15 @@ struct MeterArgs {
   int interval_ms = 100;
   std::string trace_path;
   bool json = false;
+  std::string out_path;  // -o FILE: the JSON goes there, CMD keeps stdout
   std::vector<std::string> command;
 };
+
+nlohmann::json dropped_json(const std::vector<DroppedCounter>& dropped) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& d : dropped) arr.push_back({{"domain", d.domain}, {"path", d.path}, {"reason", d.reason}});
+  return arr;
+}
 
 nlohmann::json probe_json(const std::vector<SourceProbe>& probes) {
   nlohmann::json arr = nlohmann::json::array();
@@ -40,10 +48,12 @@ nlohmann::json probe_json(const std::vector<SourceProbe>& probes) {
         domains.push_back({{"domain", c.domain}, {"kind", domain_kind_name(c.kind)}, {"path", c.path}});
       j["domains"] = domains;
       j["details"] = p.details;
+      j["dropped"] = dropped_json(p.dropped);
     } else {
       j["reason"] = p.reason;
       j["file"] = p.file;
       j["fix"] = p.fix;
+      j["not_counting"] = p.not_counting;
     }
     arr.push_back(j);
   }
@@ -66,7 +76,8 @@ int meter_probe(bool json) {
   for (const auto& s : opened.sources) auto_name += (auto_name.empty() ? "" : "+") + s->name();
   if (json) {
     nlohmann::json out = {{"sources", probe_json(probes)}, {"auto", auto_name},
-                          {"estimated", opened.sources.front()->estimated()}};
+                          {"estimated", opened.sources.front()->estimated()},
+                          {"auto_notes", opened.notes}};
     if (!opened.fallback_note.empty()) out["auto_note"] = opened.fallback_note;
     out["blas"] = blas_json();
     std::cout << out.dump(2) << "\n";
@@ -79,13 +90,17 @@ int meter_probe(bool json) {
       std::cout << fmt::format("{:<9} available{}: {}\n", p.name,
                                p.name == "estimate" ? " (ESTIMATED: a power model, not a counter)" : "",
                                domains);
+      for (const auto& d : p.dropped)
+        std::cout << fmt::format("{:<9}   dropped: {}\n", "", d.reason);
     } else {
-      std::cout << fmt::format("{:<9} unavailable: {}\n", p.name, p.reason);
+      std::cout << fmt::format("{:<9} unavailable{}: {}\n", p.name,
+                               p.not_counting ? " (present but not counting)" : "", p.reason);
       if (!p.file.empty()) std::cout << fmt::format("{:<9}   file: {}\n", "", p.file);
       if (!p.fix.empty()) std::cout << fmt::format("{:<9}   fix:  {}\n", "", p.fix);
     }
   }
   std::cout << fmt::format("auto      -> {}\n", auto_name);
+  for (const auto& note : opened.notes) std::cout << "          " << note << "\n";
   if (!opened.fallback_note.empty()) std::cout << "          " << opened.fallback_note << "\n";
   const auto b = blas_core_state();
   std::cout << fmt::format("blas      OpenBLAS {} kernels (chosen by {})\n", b.core, b.chosen_by);
@@ -136,14 +151,28 @@ int command_run(const std::vector<std::string>& command) {
   return 1;
 }
 
+// The folder of `path` must exist and be writable: checked before the command runs.
+void output_path_check(const std::string& path) {
+  std::string dir = path.substr(0, path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/'));
+  if (dir.empty()) dir = path.find('/') == 0 ? "/" : ".";
+  if (access(dir.c_str(), W_OK | X_OK) != 0)
+    throw InputError(fmt::format("-o {}: cannot write into {}: {}", path, dir, std::strerror(errno)), path, 0,
+                     0, "choose a file in an existing, writable folder");
+}
+
 int meter_command(const MeterArgs& args) {
   if (args.command.empty())
     throw InputError("no command to meter", "", 0, 0, "usage: greenbench meter [options] -- CMD [ARG]...");
   if (args.interval_ms <= 0)
     throw InputError(fmt::format("--interval-ms must be a positive number of milliseconds, got {}", args.interval_ms));
+  // -o FILE: refuse an unwritable place before the command runs, not after.
+  if (!args.out_path.empty()) output_path_check(args.out_path);
   auto opened = sources_open(args.source, SourcePaths::from_env());
+  for (const auto& note : opened.notes) std::cerr << "greenbench meter: note: " << note << "\n";
   if (!opened.fallback_note.empty()) std::cerr << "greenbench meter: note: " << opened.fallback_note << "\n";
-  Meter meter(std::move(opened.sources), MeterOptions{args.interval_ms / 1000.0, true});
+  const std::string fallback_note = opened.fallback_note;
+  const std::vector<std::string> notes = opened.notes;
+  Meter meter(std::move(opened), MeterOptions{args.interval_ms / 1000.0, true});
   meter.start();
   meter.begin("command");
   const int exit_code = command_run(args.command);
@@ -151,24 +180,37 @@ int meter_command(const MeterArgs& args) {
   meter.stop();
   if (!args.trace_path.empty()) meter.trace_write_csv(args.trace_path);
 
-  if (args.json) {
+  if (args.json || !args.out_path.empty()) {
+    const nlohmann::json described = meter.describe();
+    nlohmann::json dropped = nlohmann::json::object();
+    for (const auto& [name, d] : described.items())
+      if (d.contains("dropped") && !d["dropped"].empty()) dropped[name] = d["dropped"];
     nlohmann::json out = {{"source", w.source},
                           {"estimated", w.estimated},
                           {"duration_s", w.duration_s},
                           {"energy_j", w.energy_j},
+                          {"energy_model_j", std::isfinite(w.model_j) ? nlohmann::json(w.model_j)
+                                                                      : nlohmann::json(nullptr)},
                           {"avg_power_w", w.avg_power_w()},
                           {"exit_code", exit_code},
                           {"gap_s", w.gap_s},
                           {"resets", w.resets},
-                          {"meter", meter.describe()}};
-    if (!opened.fallback_note.empty()) out["note"] = opened.fallback_note;
-    errno = 0;
-    std::cout << out.dump() << std::endl;
-    if (!std::cout)  // stdout closed or full: exit 1, never a lost result without a word
-      throw std::runtime_error(fmt::format("cannot write the JSON to stdout ({}); CMD exited {}",
-                                           errno ? std::strerror(errno) : "write failed",
-                                           exit_code));
-  } else {
+                          {"warnings", w.warnings},
+                          {"dropped", dropped},
+                          {"notes", notes},
+                          {"meter", described}};
+    if (!fallback_note.empty()) out["note"] = fallback_note;
+    if (!args.out_path.empty()) file_write_atomic(args.out_path, out.dump() + "\n");
+    if (args.json && args.out_path.empty()) {
+      errno = 0;
+      std::cout << out.dump() << std::endl;
+      if (!std::cout)  // stdout closed or full: exit 1, never a lost result without a word
+        throw std::runtime_error(fmt::format("cannot write the JSON to stdout ({}); CMD exited {}",
+                                             errno ? std::strerror(errno) : "write failed",
+                                             exit_code));
+    }
+  }
+  if (!args.json) {
     std::cerr << fmt::format("greenbench meter: source {}{}\n", w.source,
                              w.estimated ? " (ESTIMATED: a power model, not a measurement)" : "");
     std::cerr << fmt::format("  {:<12} {:>12.3f} s\n", "duration", w.duration_s);
@@ -177,6 +219,11 @@ int meter_command(const MeterArgs& args) {
     std::cerr << fmt::format("  {:<12} {:>12.3f} J   ({:.2f} W average)\n", "total", w.total_j, w.avg_power_w());
     if (w.gap_s > 0) std::cerr << fmt::format("  warning: {:.3f} s not covered by good reads\n", w.gap_s);
     if (w.resets > 0) std::cerr << fmt::format("  warning: {} counter reset(s) inside the window\n", w.resets);
+    for (const auto& text : w.warnings) std::cerr << "  warning: " << text << "\n";
+    if (std::isfinite(w.model_j) && !w.estimated)
+      std::cerr << fmt::format("  {:<12} {:>12.3f} J   (the estimate model over the same window)\n",
+                               "model", w.model_j);
+    if (!args.out_path.empty()) std::cerr << "  written to " << args.out_path << "\n";
   }
   return exit_code;
 }
@@ -194,6 +241,8 @@ void cmd_meter_add(CLI::App& app, CommandAction& action) {
       ->check(number_in(1, 60000, true));
   meter->add_option("--trace", args->trace_path, "write the power timeline (CSV) to FILE");
   meter->add_flag("--json", args->json, "print one JSON object on stdout");
+  meter->add_option("-o,--output", args->out_path,
+                    "write the JSON object to FILE (atomically), keeping stdout to the command");
   meter->add_option("command", args->command, "the command to meter, after --");
   auto* probe = meter->add_subcommand("probe", "Say which energy sources are readable here, and why not");
   auto probe_json_flag = std::make_shared<bool>(false);

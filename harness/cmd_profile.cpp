@@ -31,14 +31,22 @@ struct ProfileArgs {
   bool json = false;
   std::string out;
   std::string meter = "auto";
+  bool meter_given = false;  // --meter on the command line overrides the grid's `meter:`
   int repeats = 1;
 };
 
-std::vector<RunPlan> plans_of(const ProfileArgs& a) {
+// The plans, and in *meter the source to use: --meter, else the grid's `meter:`, else auto.
+std::vector<RunPlan> plans_of(const ProfileArgs& a, std::string* meter) {
+  *meter = a.meter;
   if (!a.grid.empty() && !a.workload.empty())
     throw InputError("profile takes a grid file or --workload, not both", "", 0, 0,
                      "drop one of them");
-  if (!a.grid.empty()) return analysis::grid_plans_load(a.grid);
+  if (!a.grid.empty()) {
+    std::string grid_meter;
+    auto plans = analysis::grid_plans_load(a.grid, &grid_meter);
+    if (!a.meter_given) *meter = grid_meter;
+    return plans;
+  }
   if (a.workload.empty())
     throw InputError("profile needs GRID.yaml or --workload NAME", "", 0, 0,
                      "e.g. greenbench profile --workload mlp --set epochs=5");
@@ -59,11 +67,14 @@ int profile_main(const ProfileArgs& a) {
         fmt::format("--systematic: expected a fraction in [0, 1), got {}", a.systematic), "", 0,
         0, "e.g. --systematic 0.03 (0: the blocks' spread alone)");
   if (a.repeats < 1) throw InputError("--repeats: expected an integer >= 1");
-  const auto plans = plans_of(a);
-  auto opened = sources_open(a.meter, SourcePaths::from_env());
+  std::string meter_spec;
+  const auto plans = plans_of(a, &meter_spec);
+  auto opened = sources_open(meter_spec, SourcePaths::from_env());
+  for (const auto& note : opened.notes)
+    std::fprintf(stderr, "greenbench profile: note: %s\n", note.c_str());
   if (!opened.fallback_note.empty())
     std::fprintf(stderr, "greenbench profile: note: %s\n", opened.fallback_note.c_str());
-  Meter meter(std::move(opened.sources), MeterOptions{0.1, false});
+  Meter meter(std::move(opened), MeterOptions{0.1, false});
   meter.start();
   analysis::ProfileOptions opt;
   opt.budget = a.budget;
@@ -125,11 +136,16 @@ void cmd_profile_add(CLI::App& app, CommandAction& action) {
   cmd->add_flag("--validate", args->validate, "also run each to the end and report the error");
   cmd->add_flag("--json", args->json, "print the SPEC §1 JSON object");
   cmd->add_option("--out", args->out, "write profile.json into this folder");
-  cmd->add_option("--meter", args->meter, "auto | rapl | perf | msr | nvml | estimate")
-      ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}));
+  auto* meter_opt =
+      cmd->add_option("--meter", args->meter,
+                      "auto | rapl | perf | msr | nvml | estimate (default: the grid's meter:)")
+          ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}));
   cmd->add_option("--repeats", args->repeats, "repeats of a --workload configuration (default 1)")
       ->check(number_in(1, 1000, true));
-  cmd->callback([args, &action] { action = [args] { return profile_main(*args); }; });
+  cmd->callback([args, meter_opt, &action] {
+    args->meter_given = meter_opt->count() > 0;
+    action = [args] { return profile_main(*args); };
+  });
 }
 
 }  // namespace greenbench

@@ -52,6 +52,8 @@ int report(const ReportArgs& args) {
   std::stringstream js;
   js << js_in.rdbuf();
   const auto a = analysis::analysis_compute(folder, analysis::FindingOptions{});
+  for (const auto& p : a["energy_problems"])
+    std::fprintf(stderr, "greenbench report: warning: %s\n", p.get<std::string>().c_str());
   const auto charts = analysis::report_charts(folder, a, preds, trace_pick(folder));
   file_write_atomic(args.out, analysis::report_html(charts, a, js.str()));
   std::fprintf(stderr, "greenbench report: wrote %s (%zu charts%s%s)\n", args.out.c_str(),

@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include "host_power.hpp"
+
 extern "C" char* openblas_get_config(void);
 extern "C" char* openblas_get_corename(void);
 
@@ -41,7 +43,9 @@ nlohmann::json host_info() {
           {"blas_core", openblas_get_corename()},
           {"blas_core_note", blas_core_state().note},  // docs/workloads.md#blas-kernels
           // Kernel selection forced by the environment, if any (it can halve sgemm speed).
-          {"openblas_coretype_env", env_or_null("OPENBLAS_CORETYPE")}};
+          {"openblas_coretype_env", env_or_null("OPENBLAS_CORETYPE")},
+          // The power configuration: kernel, CPU, cpufreq, boost, SMT, RAPL limits, compiler.
+          {"host_power", host_power_info(SourcePaths::from_env())}};
 }
 
 std::string time_now_iso() {

@@ -46,9 +46,20 @@ class MeteredObserver final : public PhaseObserver {
     row.loss = r.loss;
     row.accuracy = r.accuracy;
     row.tokens = r.tokens;
+    row.energy_model_j = w.model_j;
     rows.push_back(row);
     results.push_back(r);
     if (w.estimated) estimated = true;
+    // One entry per domain and kind of flag (the first window's words, then how many windows).
+    for (const auto& text : w.warnings) {
+      const std::string kind = text.find("stopped advancing") != std::string::npos ? "stuck"
+                               : text.find("ceiling") != std::string::npos         ? "ceiling"
+                                                                                   : "floor";
+      const std::string key = text.substr(0, text.find(':')) + "/" + kind;
+      auto it = std::find_if(warnings.begin(), warnings.end(), [&](const auto& x) { return x.key == key; });
+      if (it == warnings.end()) warnings.push_back({key, text, 1});
+      else ++it->windows;
+    }
   }
   bool step_end(int64_t) override { return g_stop_signal.load() == 0; }
 
@@ -56,6 +67,11 @@ class MeteredObserver final : public PhaseObserver {
   std::vector<EpochRow> rows;
   std::vector<PhaseResult> results;
   bool estimated = false;
+  struct Flag {
+    std::string key, text;
+    int windows;
+  };
+  std::vector<Flag> warnings;  // the meter's, over this run's windows
 
  private:
   std::string window_name(const std::string& phase) const { return run_id_ + "/" + std::to_string(epoch) + "/" + phase; }
@@ -72,6 +88,10 @@ void sums_fill(RunRecord& rec, const MeteredObserver& obs, double idle_power_w, 
   // per-sample figures use the phase that processes samples, per-token the decode phase.
   int64_t train_samples_done = 0, infer_samples_done = 0, tokens_generated = 0;
   double infer_phase_j = 0, decode_j = 0;
+  rec.energy_model_j = obs.rows.empty() ? kNaN : 0.0;
+  for (const auto& row : obs.rows) rec.energy_model_j += row.energy_model_j;  // NaN if any is
+  for (const auto& f : obs.warnings)
+    rec.warnings.push_back(f.windows > 1 ? fmt::format("{} (in {} windows)", f.text, f.windows) : f.text);
   for (const auto& row : obs.rows) {
     if (row.phase == "train") {
       rec.train_s += row.seconds;
@@ -105,6 +125,14 @@ void sums_fill(RunRecord& rec, const MeteredObserver& obs, double idle_power_w, 
   rec.energy_per_infer_sample_j = infer_samples_done > 0 ? infer_phase_j / double(infer_samples_done) : kNaN;
   rec.energy_per_token_j = tokens_generated > 0 ? decode_j / double(tokens_generated) : kNaN;
   rec.co2_g = carbon_g(rec.energy_j, opt.carbon_g_per_kwh, opt.pue);
+  // Metered time without energy is no measurement (docs/meter.md): never `ok`.
+  if (seconds > 0 && !(rec.energy_j > 0) && (rec.status == "ok" || rec.status == "diverged")) {
+    rec.error = fmt::format(
+        "metered {:.3f} s but the meter recorded {} J ({}): its counters did not count; nothing "
+        "here is a measurement. Run `greenbench meter probe`, or use --meter estimate",
+        seconds, rec.energy_j, rec.meter_source);
+    rec.status = "no_energy";
+  }
 }
 
 }  // namespace
@@ -139,6 +167,15 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   // killing the process. It stays ignored after the grid too, so that the last message cannot
   // turn the exit code into 141.
   signal(SIGPIPE, SIG_IGN);
+  // The meter first: a named source that cannot be read, or does not count, is exit 2 before
+  // the results folder is touched.
+  auto opened = sources_open(opt.meter, SourcePaths::from_env());
+  for (const auto& note : opened.notes) std::fprintf(stderr, "greenbench run: note: %s\n", note.c_str());
+  if (!opened.fallback_note.empty()) std::fprintf(stderr, "greenbench run: note: %s\n", opened.fallback_note.c_str());
+  const std::string fallback_note = opened.fallback_note;
+  const std::vector<std::string> meter_notes = opened.notes;
+  Meter meter(std::move(opened), MeterOptions{opt.meter_interval_s, true});
+
   ResultsWriter writer(opt.out_dir, opt.key_columns, opt.resume);
   std::vector<const RunPlan*> todo;
   for (const auto& p : plans)
@@ -147,15 +184,12 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
     std::fprintf(stderr, "greenbench run: %zu of %zu runs already finished in %s\n", plans.size() - todo.size(),
                  plans.size(), opt.out_dir.c_str());
 
-  auto opened = sources_open(opt.meter, SourcePaths::from_env());
-  if (!opened.fallback_note.empty()) std::fprintf(stderr, "greenbench run: note: %s\n", opened.fallback_note.c_str());
-  Meter meter(std::move(opened.sources), MeterOptions{opt.meter_interval_s, true});
   fs::create_directories(opt.out_dir + "/traces");
 
   nlohmann::json meta = host_info();
   meta["schema_version"] = kResultsSchemaVersion;
   meta["meter"] = {{"source", meter.source_name()}, {"estimated", meter.estimated()}, {"sources", meter.describe()},
-                   {"note", opened.fallback_note}};
+                   {"note", fallback_note}, {"notes", meter_notes}};
   meta["grid_name"] = opt.grid_name;
   meta["grid"] = opt.grid_text;
   meta["carbon"] = {{"intensity_g_per_kwh", opt.carbon_g_per_kwh}, {"pue", opt.pue}, {"given", opt.carbon_given}};
@@ -239,6 +273,7 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
     }
     rec.estimated = rec.estimated || obs.estimated;
     sums_fill(rec, obs, idle_power_w, opt);
+    if (rec.status == "no_energy") exit_code = 1;
     writer.trace_write(plan.run_id, meter.trace_csv(t_start, meter.now_s()));
     writer.run_append(rec, obs.rows);
     progress.run_end(i, rec, std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count());

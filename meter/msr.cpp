@@ -152,6 +152,7 @@ class MsrSource final : public EnergySource {
     }
   }
   nlohmann::json describe() const override { return details_; }
+  double update_period_s() const override { return 0.001; }  // RAPL updates about every 1 ms
   void detail_set(const std::string& key, nlohmann::json value) {
     details_[key] = std::move(value);
   }

@@ -77,6 +77,9 @@ class NvmlSource : public EnergySource {
 
   std::string name() const override { return "nvml"; }
   const std::vector<CounterSpec>& counters() const override { return specs_; }
+  // NVML's energy counter and power readings update far slower than RAPL (tens of ms; power
+  // averages over up to 1 s on recent GPUs).
+  double update_period_s() const override { return 0.1; }
   double max_interval_s() const override {
     for (const Gpu& gpu : gpus_)
       if (!gpu.energy_counter) return kPowerUpdatePeriodS / 2;

@@ -43,6 +43,32 @@ class KernelPerfBackend final : public PerfBackend {
   void close(int fd) override { ::close(fd); }
 };
 
+// $GREENBENCH_PERF_EVENTS_ROOT: a fake kernel for tests, like $GREENBENCH_SYSFS_ROOT. The event
+// (type, config, cpu) is the file <root>/<type>-<config>-<cpu> holding the decimal count; a
+// missing file is ENOENT, an unreadable one EACCES. docs/meter.md.
+class FilePerfBackend final : public PerfBackend {
+ public:
+  explicit FilePerfBackend(std::string root) : root_(std::move(root)) {}
+  int open(uint32_t type, uint64_t config, int cpu) override {
+    const std::string path = path_join(
+        root_, std::to_string(type) + "-" + std::to_string(config) + "-" + std::to_string(cpu));
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return -ENOENT;
+    if (!file_read(path)) return -EACCES;
+    paths_.push_back(path);
+    return static_cast<int>(paths_.size() - 1);
+  }
+  std::optional<uint64_t> read(int fd) override {
+    if (fd < 0 || static_cast<size_t>(fd) >= paths_.size()) return std::nullopt;
+    return file_read_u64(paths_[fd]);
+  }
+  void close(int) override {}
+
+ private:
+  std::string root_;
+  std::vector<std::string> paths_;
+};
+
 // The power PMU's energy events and the domains they become. psys is platform-wide: once.
 struct PowerEvent {
   const char* name;    // file under events/
@@ -95,6 +121,7 @@ class PerfSource final : public EnergySource {
     units.resize(specs_.size());
     for (size_t i = 0; i < fds_.size(); ++i) units[i] = backend_->read(fds_[i]);
   }
+  double update_period_s() const override { return 0.001; }  // RAPL updates about every 1 ms
   nlohmann::json describe() const override {
     nlohmann::json events = nlohmann::json::object();
     for (size_t i = 0; i < specs_.size(); ++i)
@@ -233,6 +260,8 @@ std::unique_ptr<EnergySource> perf_source_open_with(const SourcePaths& paths,
 }
 
 std::unique_ptr<EnergySource> perf_source_open(const SourcePaths& paths) {
+  if (!paths.perf_events_root.empty())
+    return perf_source_open_with(paths, std::make_shared<FilePerfBackend>(paths.perf_events_root));
   return perf_source_open_with(paths, perf_backend_kernel());
 }
 

@@ -318,6 +318,7 @@ class RaplSource final : public EnergySource {
   std::string name() const override { return kSourceName; }
   const std::vector<CounterSpec>& counters() const override { return specs_; }
   nlohmann::json describe() const override { return details_; }
+  double update_period_s() const override { return 0.001; }  // RAPL updates about every 1 ms
 
   // One pread per counter into a stack buffer; no allocation once `units` has its size.
   void read(std::vector<std::optional<uint64_t>>& units) override {

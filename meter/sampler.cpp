@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "greenbench/meter.hpp"
+#include "plausibility.hpp"
 
 namespace greenbench {
 
@@ -26,6 +27,13 @@ struct Meter::Counter {
   double gap_s = 0;          // cumulative time not covered by exact deltas
   int resets = 0;            // cumulative counter resets seen
   double max_power_w = 0;    // the highest power seen so far (drives the wrap-safe interval)
+  // Stuck detection (docs/meter.md): a counter that advanced before and then shows the same
+  // value for longer than stale_after_s is stuck; the time since its last change is a gap.
+  double stale_after_s = 0;  // 0 = never judged stuck (the estimate, test sources)
+  bool moved = false;        // advanced at least once
+  double changed_t_s = 0;    // when it last advanced
+  bool stuck = false;
+  double stuck_s = 0;        // cumulative time judged stuck (part of gap_s)
 };
 
 struct Meter::Snapshot {
@@ -33,6 +41,9 @@ struct Meter::Snapshot {
   std::vector<uint64_t> acc_units;
   std::vector<double> gap_s;
   std::vector<int> resets;
+  std::vector<double> stuck_s;
+  std::vector<uint64_t> model_acc_units;
+  double busy_s = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct Meter::State {
@@ -43,6 +54,7 @@ struct Meter::State {
   bool running = false, stopping = false;
   std::thread thread;
   std::vector<Counter> counters;
+  std::vector<Counter> model_counters;  // the estimate beside the counters (model_j)
   std::map<std::string, Snapshot> open_windows;
   // The power timeline, flat: trace_t_s (P) and trace_w (P, D) for D domains; grown in chunks
   // so a sample does not allocate.
@@ -56,6 +68,20 @@ struct Meter::State {
 Meter::Meter(std::vector<std::unique_ptr<EnergySource>> sources, MeterOptions options)
     : sources_(std::move(sources)), state_(std::make_unique<State>()) {
   state_->options = options;
+  init();
+}
+
+Meter::Meter(OpenedSources opened, MeterOptions options)
+    : sources_(std::move(opened.sources)),
+      model_(std::move(opened.model)),
+      bounds_(std::move(opened.bounds)),
+      state_(std::make_unique<State>()) {
+  state_->options = options;
+  init();
+}
+
+void Meter::init() {
+  const MeterOptions& options = state_->options;
   if (!(options.interval_s > 0)) throw std::invalid_argument("meter interval must be positive");
   for (size_t s = 0; s < sources_.size(); ++s) {
     const auto& specs = sources_[s]->counters();
@@ -69,7 +95,16 @@ Meter::Meter(std::vector<std::unique_ptr<EnergySource>> sources, MeterOptions op
       c.source = s;
       c.index = i;
       c.spec = specs[i];
+      c.stale_after_s = sources_[s]->stale_after_s();
       state_->counters.push_back(std::move(c));
+    }
+  }
+  if (model_) {
+    for (size_t i = 0; i < model_->counters().size(); ++i) {
+      Counter c;
+      c.index = i;
+      c.spec = model_->counters()[i];
+      state_->model_counters.push_back(std::move(c));
     }
   }
   state_->last_sample_acc.assign(specs_.size(), 0);
@@ -86,17 +121,20 @@ double Meter::now_s() const {
 // Folds one raw reading into a counter (a Meter::Counter). Wraps are resolved modulo
 // wrap_units; a fall that a wrap cannot explain at a plausible power is a reset, and its
 // interval becomes a gap. A failed read is a gap, bridged by the next good read when exact.
-static void fold(auto& c, std::optional<uint64_t> raw, double t_s, double max_plausible_w) {
+// Returns true when the counter was judged stuck by this reading.
+static bool fold(auto& c, std::optional<uint64_t> raw, double t_s, double max_plausible_w) {
+  bool stuck_now = false;
   if (!raw) {
     c.failed_since_prev = true;
-    return;
+    return false;
   }
   if (!c.have_prev) {
     c.have_prev = true;
     c.prev_units = *raw;
     c.prev_t_s = t_s;
+    c.changed_t_s = t_s;
     c.failed_since_prev = false;
-    return;
+    return false;
   }
   const double dt = t_s - c.prev_t_s;
   const double jpu = c.spec.joules_per_unit;
@@ -126,10 +164,32 @@ static void fold(auto& c, std::optional<uint64_t> raw, double t_s, double max_pl
     }
     c.acc_units += delta;
     if (dt > 0) c.max_power_w = std::max(c.max_power_w, static_cast<double>(delta) * jpu / dt);
+    if (delta > 0) {
+      // Advancing again after being stuck: the interval up to now was not covered either.
+      if (c.stuck) {
+        c.gap_s += std::max(dt, 0.0);
+        c.stuck_s += std::max(dt, 0.0);
+        c.stuck = false;
+      }
+      c.moved = true;
+      c.changed_t_s = t_s;
+    } else if (c.stale_after_s > 0 && c.moved) {
+      if (c.stuck) {
+        c.gap_s += std::max(dt, 0.0);
+        c.stuck_s += std::max(dt, 0.0);
+      } else if (t_s - c.changed_t_s > c.stale_after_s) {
+        // Stuck since its last change: all of that time becomes a gap now.
+        c.stuck = true;
+        c.gap_s += t_s - c.changed_t_s;
+        c.stuck_s += t_s - c.changed_t_s;
+        stuck_now = true;
+      }
+    }
   }
   c.prev_units = *raw;
   c.prev_t_s = t_s;
   c.failed_since_prev = false;
+  return stuck_now;
 }
 
 void Meter::sample() {
@@ -137,12 +197,26 @@ void Meter::sample() {
   auto& st = *state_;
   size_t k = 0;
   double t_s = 0;
+  std::vector<size_t> stuck_now;
   for (size_t s = 0; s < sources_.size(); ++s) {
     st.scratch.assign(sources_[s]->counters().size(), std::nullopt);
     sources_[s]->read(st.scratch);
     t_s = now_s();
     for (size_t i = 0; i < st.scratch.size(); ++i, ++k)
-      fold(st.counters[k], st.scratch[i], t_s, st.options.max_plausible_w);
+      if (fold(st.counters[k], st.scratch[i], t_s, st.options.max_plausible_w)) stuck_now.push_back(k);
+  }
+  if (model_) {
+    st.scratch.assign(model_->counters().size(), std::nullopt);
+    model_->read(st.scratch);
+    const double model_t_s = now_s();
+    for (size_t i = 0; i < st.scratch.size(); ++i)
+      fold(st.model_counters[i], st.scratch[i], model_t_s, st.options.max_plausible_w);
+  }
+  // A counter just judged stuck: the trace shows NaN back to its last change.
+  const size_t d = st.counters.size();
+  for (size_t i : stuck_now) {
+    for (size_t p = st.trace_t_s.size(); p-- > 0 && st.trace_t_s[p] > st.counters[i].changed_t_s;)
+      st.trace_w[p * d + i] = std::numeric_limits<double>::quiet_NaN();
   }
   // The power timeline: watts per domain since the previous sample; NaN across a gap.
   if (st.options.keep_trace && st.last_sample_t_s >= 0 && t_s > st.last_sample_t_s) {
@@ -218,12 +292,16 @@ void Meter::begin(const std::string& name) {
   std::lock_guard<std::mutex> lock(state_->mu);
   auto& st = *state_;
   if (st.open_windows.count(name)) throw std::logic_error("meter window already open: " + name);
-  Snapshot snap{st.last_sample_t_s, {}, {}, {}};
+  Snapshot snap{st.last_sample_t_s, {}, {}, {}, {}, {}};
   for (const auto& c : st.counters) {
     snap.acc_units.push_back(c.acc_units);
     snap.gap_s.push_back(c.gap_s);
     snap.resets.push_back(c.resets);
+    snap.stuck_s.push_back(c.stuck_s);
   }
+  for (const auto& c : st.model_counters) snap.model_acc_units.push_back(c.acc_units);
+  if (!bounds_.proc_stat_path.empty())
+    snap.busy_s = cpu_busy_s_read(bounds_.proc_stat_path).value_or(snap.busy_s);
   st.open_windows.emplace(name, std::move(snap));
 }
 
@@ -260,9 +338,40 @@ EnergyWindow Meter::end(const std::string& name) {
     }
     if (counted) w.total_j += j;
     if (sources_[c.source]->estimated()) w.estimated = true;
+    // Stuck time is booked when it is recognised, back to the last change: clamp to the window.
+    const double stuck_s = std::min(c.stuck_s - snap.stuck_s[i], w.duration_s);
+    if (stuck_s > 0)
+      w.warnings.push_back(fmt::format(
+          "{}: the counter stopped advancing for {:.3f} s inside the window (no change for more "
+          "than {:.3f} s after it had advanced); that time is a gap (gap_s), not zero energy",
+          c.spec.domain, stuck_s, c.stale_after_s));
   }
   w.energy_j["total"] = w.total_j;
+  w.gap_s = std::min(w.gap_s, w.duration_s);
   w.source = source_name();
+  // The estimate beside the counters: its CPU + DRAM, plus the GPUs as measured (the model has
+  // no GPU part). Where the CPU source is the estimate, the model's figure is the total itself.
+  if (model_) {
+    double model_j = 0;
+    for (size_t i = 0; i < st.model_counters.size(); ++i) {
+      const auto& c = st.model_counters[i];
+      model_j += static_cast<double>(c.acc_units - snap.model_acc_units[i]) * c.spec.joules_per_unit;
+    }
+    for (const auto& c : st.counters)
+      if (c.spec.kind == DomainKind::gpu) model_j += w.energy_j[c.spec.domain];
+    w.model_j = model_j;
+  } else if (w.estimated) {
+    w.model_j = w.total_j;
+  }
+  // Plausibility of each measured domain's implied power.
+  double busy_cpus = std::numeric_limits<double>::quiet_NaN();
+  if (!bounds_.proc_stat_path.empty() && std::isfinite(snap.busy_s) && w.duration_s > 0) {
+    if (auto busy = cpu_busy_s_read(bounds_.proc_stat_path)) busy_cpus = (*busy - snap.busy_s) / w.duration_s;
+  }
+  std::vector<bool> modelled;
+  for (const auto& c : st.counters) modelled.push_back(sources_[c.source]->estimated());
+  for (auto& text : detail::window_plausibility_check(w, specs_, modelled, bounds_, busy_cpus))
+    w.warnings.push_back(std::move(text));
   st.open_windows.erase(it);
   return w;
 }
@@ -331,6 +440,11 @@ nlohmann::json Meter::describe() const {
     d["domains"] = domains;
     j[s->name()] = d;
   }
+  if (model_) {
+    nlohmann::json d = model_->describe();
+    d["role"] = "energy_model_j only: the estimate beside the counters, never in energy_j";
+    j["energy_model"] = d;
+  }
   return j;
 }
 
@@ -338,7 +452,8 @@ nlohmann::json EnergyWindow::to_json() const {
   return {{"name", name},         {"start_s", start_s},   {"duration_s", duration_s},
           {"energy_j", energy_j}, {"total_j", total_j},   {"avg_power_w", avg_power_w()},
           {"estimated", estimated}, {"gap_s", gap_s},     {"resets", resets},
-          {"source", source}};
+          {"source", source},     {"energy_model_j", std::isfinite(model_j) ? nlohmann::json(model_j) : nlohmann::json(nullptr)},
+          {"warnings", warnings}};
 }
 
 }  // namespace greenbench

@@ -36,7 +36,8 @@ static std::string env_or(const char* name, const char* fallback) {
 SourcePaths SourcePaths::from_env() {
   return SourcePaths{env_or("GREENBENCH_SYSFS_ROOT", "/sys"), env_or("GREENBENCH_PROC_ROOT", "/proc"),
                      env_or("GREENBENCH_DEV_ROOT", "/dev"),
-                     env_or("GREENBENCH_NVML_LIBRARY", "libnvidia-ml.so.1")};
+                     env_or("GREENBENCH_NVML_LIBRARY", "libnvidia-ml.so.1"),
+                     env_or("GREENBENCH_PERF_EVENTS_ROOT", "")};
 }
 
 namespace detail {

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "analysis/energy_check.hpp"
 #include "analysis/pareto.hpp"
 #include "analysis/stats.hpp"
 #include "analysis/table.hpp"
@@ -184,8 +185,12 @@ nlohmann::json analysis_compute(const ResultsFolder& folder, const FindingOption
   if (folder.meta.is_object())
     for (const char* k : {"host", "cpu_model", "greenbench_version", "git_commit"})
       if (folder.meta.contains(k)) a["source"][k] = folder.meta[k];
-  a["runs"] = {
-      {"total", t.runs_total}, {"used", t.rows.size()}, {"excluded_not_ok", t.runs_excluded}};
+  a["runs"] = {{"total", t.runs_total},
+               {"used", t.rows.size()},
+               {"excluded_not_ok", t.runs_excluded},
+               {"excluded_zero_energy", t.runs_zero_energy}};
+  // Said plainly, before any figure: zero energies (left out) and flagged ones.
+  a["energy_problems"] = energy_problems(folder.runs, folder.dir);
   a["columns"] = t.columns;
   a["pearson"] = matrix_of(t, false);
   a["spearman"] = matrix_of(t, true);
@@ -214,6 +219,8 @@ std::string analysis_text(const nlohmann::json& a) {
       "meter source: {}{}\n", sources.empty() ? "unknown" : sources,
       src["estimated"].get<bool>() ? "  [ESTIMATED: a power model, not a counter]" : "");
   if (src["estimated"].get<bool>()) out += "  " + src["note"].get<std::string>() + "\n";
+  if (a.contains("energy_problems"))
+    for (const auto& p : a["energy_problems"]) out += "WARNING: " + p.get<std::string>() + "\n";
 
   out += "\nPer workload\n";
   std::vector<std::vector<std::string>> rows;

@@ -2,6 +2,8 @@
 // Not the model (estimate_model.cpp).
 #include "analysis/estimate_features.hpp"
 
+#include "analysis/energy_check.hpp"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -299,7 +301,7 @@ std::vector<RunFeatures> runs_load(const std::string& dir, const CacheSizes& cac
   std::vector<RunFeatures> runs;
   for (size_t i = 0; i < folder.runs.size(); ++i) {
     const nlohmann::json& row = folder.runs[i];
-    if (field_text(row, "status") != "ok") continue;
+    if (field_text(row, "status") != "ok" || energy_unusable(row)) continue;
     const std::string& origin = folder.runs_origin[i];  // "DIR/runs.jsonl:LINE"
     const std::string workload = field_text(row, "workload");
     const std::string run_id = field_text(row, "run_id");

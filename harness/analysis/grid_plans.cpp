@@ -7,8 +7,10 @@
 
 namespace greenbench::analysis {
 
-std::vector<RunPlan> grid_plans_load(const std::string& path) {
-  const GridExpansion ex = grid_expand(grid_file_load(path), GridExpandOptions{});
+std::vector<RunPlan> grid_plans_load(const std::string& path, std::string* meter) {
+  const GridFile g = grid_file_load(path);
+  if (meter) *meter = g.meter;
+  const GridExpansion ex = grid_expand(g, GridExpandOptions{});
   std::vector<RunPlan> plans;
   plans.reserve(ex.runs.size());
   for (const GridRun& r : ex.runs) plans.push_back(r.plan);

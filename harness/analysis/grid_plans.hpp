@@ -12,6 +12,8 @@ namespace greenbench::analysis {
 
 // The runs a grid file plans (every configuration x repeat, defaults applied).
 // Throws InputError naming the file, line and column for a bad grid.
-std::vector<RunPlan> grid_plans_load(const std::string& path);
+// When `meter` is given it receives the grid's `meter:` key ("auto" when absent), which every
+// command that meters a grid honours unless --meter overrides it (docs/grids.md).
+std::vector<RunPlan> grid_plans_load(const std::string& path, std::string* meter = nullptr);
 
 }  // namespace greenbench::analysis

@@ -201,6 +201,10 @@ std::string report_html(const nlohmann::json& charts, const nlohmann::json& a,
           ? "ESTIMATED ENERGY: the figures come from a power model of CPU time, not from energy "
             "counters. Read them as the model's view of this machine."
           : "Energy measured from hardware counters.");
+  // Zero or flagged energies, said before any chart (analysis energy_problems).
+  if (a.contains("energy_problems"))
+    for (const auto& p : a["energy_problems"])
+      h += "<div class=\"banner estimated\">WARNING: " + html_escape(text(p)) + "</div>\n";
 
   h += "<h2>Findings: the study's claims on this data</h2>\n";
   std::vector<std::vector<std::string>> rows;

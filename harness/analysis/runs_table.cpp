@@ -1,6 +1,8 @@
 // The runs an analysis uses (see runs_table.hpp).
 #include "analysis/runs_table.hpp"
 
+#include "analysis/energy_check.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -64,7 +66,9 @@ RunsTable runs_table_make(const std::vector<nlohmann::json>& runs) {
   t.runs_total = int(runs.size());
   for (const auto& r : runs) {
     const std::string status = field_text(r, "status");
-    if (status.empty() || status == "ok")
+    if ((status.empty() || status == "ok") && energy_unusable(r))
+      ++t.runs_zero_energy;
+    else if (status.empty() || status == "ok")
       t.rows.push_back(r);
     else
       ++t.runs_excluded;

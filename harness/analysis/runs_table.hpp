@@ -12,6 +12,7 @@ namespace greenbench::analysis {
 struct RunsTable {
   std::vector<nlohmann::json> rows;         // the ok runs, in file order
   int runs_total = 0, runs_excluded = 0;    // excluded: diverged, failed, interrupted
+  int runs_zero_energy = 0;                 // excluded: metered time, zero energy (energy_check.hpp)
   std::vector<std::string> columns;         // numeric columns: >= 3 finite values, not constant
   std::vector<std::vector<double>> values;  // values[c][i]: column c of row i, NaN when missing
 

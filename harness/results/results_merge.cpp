@@ -23,7 +23,7 @@ int status_rank(const nlohmann::json& row) {
   const std::string s = it != row.end() && it->is_string() ? it->get<std::string>() : "";
   if (s == "ok") return 3;
   if (s == "diverged") return 2;
-  if (s == "failed") return 1;
+  if (s == "failed" || s == "no_energy") return 1;
   if (s == "interrupted") return 0;
   return -1;
 }
@@ -109,10 +109,13 @@ std::vector<std::string> runs_header_union(const std::vector<ResultsFolder>& inp
   fixed.insert(after.begin(), after.end());
   std::vector<std::string> keys, extras;
   std::set<std::string> seen = fixed;
+  const std::set<std::string> after_set(after.begin(), after.end());
   for (const auto& in : inputs) {
-    bool past_fixed_tail = false;  // columns after the last fixed column are extras, not keys
+    // Workload keys sit between `error` and `params`; a column after any result column is an
+    // extra (also in folders whose writer had fewer result columns than this one).
+    bool past_fixed_tail = false;
     for (const auto& col : in.runs_csv.header) {
-      if (col == after.back()) past_fixed_tail = true;
+      if (after_set.count(col)) past_fixed_tail = true;
       if (!seen.insert(col).second) continue;
       (past_fixed_tail ? extras : keys).push_back(col);
     }

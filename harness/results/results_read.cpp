@@ -34,7 +34,8 @@ enum class FieldType { kText, kInteger, kNumber, kBool };
 const std::vector<std::pair<std::string, FieldType>>& field_types() {
   static const std::vector<std::pair<std::string, FieldType>> t = [] {
     std::vector<std::pair<std::string, FieldType>> v;
-    for (const char* k : {"run_id", "config_id", "workload", "status", "error", "meter_source"})
+    for (const char* k :
+         {"run_id", "config_id", "workload", "status", "error", "meter_source", "warnings"})
       v.emplace_back(k, FieldType::kText);
     for (const char* k : {"repeat", "params", "macs_per_sample", "train_samples", "test_samples"})
       v.emplace_back(k, FieldType::kInteger);
@@ -42,7 +43,7 @@ const std::vector<std::pair<std::string, FieldType>>& field_types() {
          {"macs_param", "train_s", "infer_s", "energy_train_j", "energy_infer_j", "energy_j",
           "energy_dynamic_j", "idle_power_w", "avg_power_w", "energy_per_train_sample_j",
           "energy_per_infer_sample_j", "energy_per_token_j", "final_train_loss", "test_loss",
-          "test_accuracy", "co2_g"})
+          "test_accuracy", "co2_g", "energy_model_j"})
       v.emplace_back(k, FieldType::kNumber);
     v.emplace_back("estimated", FieldType::kBool);
     return v;
@@ -52,8 +53,9 @@ const std::vector<std::pair<std::string, FieldType>>& field_types() {
 
 // runs.csv columns whose cells stay text even when they look like JSON (a numeric data_dir).
 bool column_is_text(const std::string& column) {
-  static const std::set<std::string> text = {"run_id", "config_id",    "workload", "status",
-                                             "error",  "meter_source", "data_dir", "phase"};
+  static const std::set<std::string> text = {"run_id",       "config_id", "workload",
+                                             "status",       "error",     "meter_source",
+                                             "data_dir",     "phase",     "warnings"};
   return text.count(column) > 0;
 }
 

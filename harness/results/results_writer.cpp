@@ -34,13 +34,13 @@ const std::vector<std::string>& runs_columns_after_keys() {
       "params", "macs_per_sample", "macs_param", "train_samples", "test_samples", "train_s", "infer_s",
       "energy_train_j", "energy_infer_j", "energy_j", "energy_dynamic_j", "idle_power_w", "avg_power_w",
       "energy_per_train_sample_j", "energy_per_infer_sample_j", "energy_per_token_j", "final_train_loss",
-      "test_loss", "test_accuracy", "co2_g", "meter_source", "estimated"};
+      "test_loss", "test_accuracy", "co2_g", "meter_source", "estimated", "energy_model_j", "warnings"};
   return c;
 }
 
 const std::vector<std::string>& epochs_columns() {
   static const std::vector<std::string> c = {"run_id", "epoch", "phase", "seconds", "energy_j",
-                                             "samples", "loss", "accuracy", "tokens"};
+                                             "samples", "loss", "accuracy", "tokens", "energy_model_j"};
   return c;
 }
 
@@ -56,7 +56,8 @@ nlohmann::json RunRecord::to_json() const {
             {"avg_power_w", avg_power_w}, {"energy_per_train_sample_j", energy_per_train_sample_j},
             {"energy_per_infer_sample_j", energy_per_infer_sample_j}, {"energy_per_token_j", energy_per_token_j},
             {"final_train_loss", final_train_loss}, {"test_loss", test_loss}, {"test_accuracy", test_accuracy},
-            {"co2_g", co2_g}, {"meter_source", meter_source}, {"estimated", estimated}});
+            {"co2_g", co2_g}, {"meter_source", meter_source}, {"estimated", estimated},
+            {"energy_model_j", energy_model_j}, {"warnings", warnings_text()}});
   return j;
 }
 
@@ -205,7 +206,8 @@ void ResultsWriter::run_append(const RunRecord& run, const std::vector<EpochRow>
   for (const auto& e : epochs) {
     nlohmann::json row = {{"run_id", e.run_id},   {"epoch", e.epoch},       {"phase", e.phase},
                           {"seconds", e.seconds}, {"energy_j", e.energy_j}, {"samples", e.samples},
-                          {"loss", e.loss},       {"accuracy", e.accuracy}, {"tokens", e.tokens}};
+                          {"loss", e.loss},       {"accuracy", e.accuracy}, {"tokens", e.tokens},
+                          {"energy_model_j", e.energy_model_j}};
     epoch_text += csv_line(epochs_columns(), row);
   }
   const nlohmann::json row = run.to_json();

@@ -3,6 +3,7 @@
 // any one source's internals (meter/<source>.cpp).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -38,6 +39,13 @@ struct CounterSpec {
 struct SourceUnavailable : std::runtime_error {
   SourceUnavailable(std::string source, std::string reason, std::string file, std::string fix);
   std::string source, reason, file, fix;
+  bool not_counting = false;  // it opened, but its counters did not advance (docs/meter.md)
+};
+
+// A counter a source has that the liveness check found present but not counting; it is left
+// out of every figure and named wherever the source is (probe, stderr, JSON, meta.json).
+struct DroppedCounter {
+  std::string domain, path, reason;
 };
 
 // One source of energy counters (rapl, perf, msr, nvml, estimate). Implementations live in
@@ -55,17 +63,40 @@ class EnergySource {
   // The longest the sampler may wait between two reads (e.g. NVML power integration at half
   // the update period); 0 = no constraint beyond counter wrap.
   virtual double max_interval_s() const { return 0.0; }
+  // How often the hardware updates the counters, seconds (RAPL ~0.001, NVML ~0.1); 0 = no
+  // such period (a model, a test source): no liveness check and no stale detection then.
+  // A counter unchanged for stale_after_s() after it advanced is stuck (docs/meter.md).
+  virtual double update_period_s() const { return 0.0; }
+  double stale_after_s() const {
+    return update_period_s() > 0 ? std::max(0.25, 20 * update_period_s()) : 0.0;
+  }
+  // Counters the liveness check left out (meter/liveness.cpp); none for a source as opened.
+  virtual std::vector<DroppedCounter> dropped() const { return {}; }
   // Parameters worth recording beside the numbers: method, model parameters, device names.
   virtual nlohmann::json describe() const { return nlohmann::json::object(); }
 };
 
 // Where the sources look; tests point these at fake trees. Defaults come from the environment:
 // $GREENBENCH_SYSFS_ROOT (/sys), $GREENBENCH_PROC_ROOT (/proc), $GREENBENCH_DEV_ROOT (/dev),
-// $GREENBENCH_NVML_LIBRARY (libnvidia-ml.so.1).
+// $GREENBENCH_NVML_LIBRARY (libnvidia-ml.so.1). $GREENBENCH_PERF_EVENTS_ROOT, when set,
+// replaces the perf_event_open syscall by files (a fake kernel for tests: meter/perf.cpp).
 struct SourcePaths {
   std::string sysfs_root, proc_root, dev_root, nvml_library;
+  std::string perf_events_root = "";  // "" = the kernel (GREENBENCH_PERF_EVENTS_ROOT: fake counts)
   static SourcePaths from_env();
 };
+
+// Liveness (docs/meter.md): reads every counter of `source` over at most `window_s` while one
+// thread keeps a CPU busy, stopping as soon as every counter moved. Returns one entry per
+// counter that did not move, with the reason ("... present but not counting: 61 reads over
+// 300 ms, constant at 12345"). Sources with update_period_s() == 0 are not checked.
+std::vector<DroppedCounter> counters_liveness_check(EnergySource& source, double window_s);
+// The liveness window: $GREENBENCH_LIVENESS_MS (default 300 ms), at least three update periods.
+double liveness_window_s(const EnergySource& source);
+// `source` without the `dead` counters. Throws SourceUnavailable (not_counting) naming them when
+// no package, psys or GPU counter is left.
+std::unique_ptr<EnergySource> source_live_only(std::unique_ptr<EnergySource> source,
+                                               std::vector<DroppedCounter> dead);
 
 // Parameters of the `estimate` source's power model; every figure it yields is estimated.
 struct EstimateParams {
@@ -99,15 +130,36 @@ struct SourceProbe {
   bool available = false;
   std::vector<CounterSpec> counters;  // when available
   std::string reason, file, fix;      // when not
+  bool not_counting = false;          // unavailable because its counters do not advance
   nlohmann::json details;             // describe() when available
+  std::vector<DroppedCounter> dropped;  // counters present but not counting (left out)
 };
 std::vector<SourceProbe> sources_probe(const SourcePaths& paths);
 
 // Opens what `spec` names: one source, or `auto` = the best readable CPU source plus nvml
-// where GPUs exist, falling back to estimate (then `fallback_note` says why).
+// where GPUs exist, falling back to estimate (then `fallback_note` says why). Every counter
+// source passes the liveness check first, once per process (docs/meter.md).
+struct PlausibilityBounds {
+  double package_max_w = 0;      // a package (or core) domain above this is flagged; 0 = off
+  double busy_floor_w = 0;       // a package/psys domain below this while CPUs are busy; 0 = off
+  double busy_cpus_min = 0.5;    // "busy": at least this many CPUs busy on average
+  std::string proc_stat_path;    // where busy CPU time is read; "" = no floor check
+};
+// Bounds for this machine: ceiling 2.5 x the TDP table's package power, floor 1 W while at least
+// half a CPU is busy (docs/meter.md).
+PlausibilityBounds plausibility_bounds_detect(const SourcePaths& paths);
+// Busy CPU-seconds since boot from a /proc/stat (user+nice+system+irq+softirq); nullopt if
+// unreadable.
+std::optional<double> cpu_busy_s_read(const std::string& proc_stat_path);
+
 struct OpenedSources {
   std::vector<std::unique_ptr<EnergySource>> sources;
-  std::string fallback_note;  // non-empty when auto fell back to the estimate
+  std::string fallback_note;       // non-empty when auto fell back to the estimate
+  std::vector<std::string> notes;  // dropped counters, sources auto skipped: for stderr
+  // The estimate model run beside counters (energy_model_j); null when the CPU source is the
+  // estimate itself or the model cannot be opened.
+  std::unique_ptr<EnergySource> model;
+  PlausibilityBounds bounds;       // from the estimate's TDP table (meter/plausibility.cpp)
 };
 OpenedSources sources_open(const std::string& spec, const SourcePaths& paths);
 
@@ -122,6 +174,10 @@ struct EnergyWindow {
   double gap_s = 0;        // time inside the window not covered by good reads (longest domain)
   int resets = 0;          // counters that fell by more than a wrap explains inside the window
   std::string source;      // "rapl", "rapl+nvml", "estimate", ...
+  // What the estimate model says for the same window (CPU + DRAM modelled, GPUs as measured);
+  // equals total_j when the CPU source is the estimate; NaN when no model ran.
+  double model_j = std::numeric_limits<double>::quiet_NaN();
+  std::vector<std::string> warnings;  // stuck counters, implausible power (docs/meter.md)
   double avg_power_w() const { return duration_s > 0 ? total_j / duration_s : 0.0; }
   nlohmann::json to_json() const;
 };
@@ -143,6 +199,8 @@ struct MeterOptions {
 class Meter {
  public:
   Meter(std::vector<std::unique_ptr<EnergySource>> sources, MeterOptions options = {});
+  // With the opened sources' model (model_j) and plausibility bounds.
+  Meter(OpenedSources opened, MeterOptions options);
   ~Meter();
   Meter(const Meter&) = delete;
   Meter& operator=(const Meter&) = delete;
@@ -182,7 +240,10 @@ class Meter {
   struct Counter;   // per-domain accumulator (meter/sampler.cpp)
   struct Snapshot;  // accumulated state at a window's begin
   struct State;
+  void init();
   std::vector<std::unique_ptr<EnergySource>> sources_;
+  std::unique_ptr<EnergySource> model_;
+  PlausibilityBounds bounds_;
   std::vector<CounterSpec> specs_;
   std::unique_ptr<State> state_;
 };

@@ -30,13 +30,14 @@ struct EpochRow {
   double loss = kNaN;     // nats
   double accuracy = kNaN; // fraction
   int64_t tokens = 0;     // lm phases
+  double energy_model_j = kNaN;  // the estimate model over the same window (results/README.md)
 };
 
 struct RunRecord {
   std::string run_id, config_id;
   int repeat = 0;
   std::string workload;
-  std::string status = "ok";  // ok | diverged | failed | interrupted
+  std::string status = "ok";  // ok | diverged | failed | no_energy | interrupted
   std::string error;
   nlohmann::json config;      // every workload key of the run (written one column each)
   int64_t params = 0, macs_per_sample = 0;
@@ -50,7 +51,15 @@ struct RunRecord {
   double co2_g = kNaN;
   std::string meter_source;
   bool estimated = false;
+  double energy_model_j = kNaN;       // the estimate model over the same windows
+  std::vector<std::string> warnings;  // the meter's flags on this run's windows, deduplicated
 
+  // The warnings as one cell: "; "-joined, "" when none.
+  std::string warnings_text() const {
+    std::string out;
+    for (const auto& w : warnings) out += (out.empty() ? "" : "; ") + w;
+    return out;
+  }
   double macs_param() const { return params > 0 ? double(macs_per_sample) / double(params) : kNaN; }
   nlohmann::json to_json() const;
 };

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -120,6 +121,32 @@ TEST(CliMeter, NamedSourceThatCannotBeReadIsExit2NamingTheFile) {
     EXPECT_NE(r.err.find("fix:"), std::string::npos) << source << ": " << r.err;
   }
   std::system(("rm -rf " + empty).c_str());
+}
+
+// -o FILE: the JSON goes to FILE, the command keeps stdout to itself; a place that cannot be
+// written is exit 2 before the command runs.
+TEST(CliMeter, OutputFileKeepsTheCommandsStdoutClean) {
+  const std::string dir = testing::temp_dir_make("gb_meter_o");
+  const std::string file = dir + "/m.json";
+  auto r = cli_run({"meter", "-o", file, "--", "echo", "hello"}, no_counters_env(dir));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "hello\n");
+  std::ifstream in(file);
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["source"], "estimate");
+  EXPECT_EQ(j["exit_code"], 0);
+  EXPECT_TRUE(j["warnings"].is_array());
+  EXPECT_GT(j["energy_j"]["total"].get<double>(), 0.0);
+  // With --json as well, stdout is still the command's only.
+  auto both = cli_run({"meter", "--json", "-o", file, "--", "echo", "again"}, no_counters_env(dir));
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_EQ(both.out, "again\n");
+  const std::string marker = dir + "/ran";
+  auto bad = cli_run({"meter", "-o", dir + "/no/such/folder/m.json", "--", "touch", marker}, no_counters_env(dir));
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("no/such/folder"), std::string::npos) << bad.err;
+  EXPECT_NE(access(marker.c_str(), F_OK), 0) << "the command ran although -o cannot be written";
+  std::system(("rm -rf " + dir).c_str());
 }
 
 }  // namespace

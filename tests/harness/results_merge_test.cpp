@@ -161,9 +161,10 @@ TEST(ResultsMerge, DeduplicatesByRunIdPreferringFinishedRows) {
       std::string::npos)
       << m.runs_jsonl;
   EXPECT_EQ(m.epochs_csv,
-            "run_id,epoch,phase,seconds,energy_j,samples,loss,accuracy,tokens\n"
-            "x-r0,1,train,1,1,10,,,0\ny-r0,1,train,2,2,10,,,0\ny-r0,2,train,2,2,10,,,0\nz-r0,1,"
-            "train,1,3,10,,,0\n");
+            // Input folders without energy_model_j: the merged epochs.csv has the column, empty.
+            "run_id,epoch,phase,seconds,energy_j,samples,loss,accuracy,tokens,energy_model_j\n"
+            "x-r0,1,train,1,1,10,,,0,\ny-r0,1,train,2,2,10,,,0,\ny-r0,2,train,2,2,10,,,0,\n"
+            "z-r0,1,train,1,3,10,,,0,\n");
   // meta.json: the earliest start, the latest end, each source with its idle power.
   EXPECT_EQ(m.meta["start_time"], "2026-01-01T09:00:00Z");
   EXPECT_EQ(m.meta["end_time"], "2026-01-01T11:00:00Z");

@@ -68,8 +68,9 @@ TEST(ResultsWriter, HeaderFollowsTheSpecAndListsAreQuotedJson) {
   EXPECT_NE(runs[1].find(",64,\"[256,128]\",1000,2500,2.5,"), std::string::npos) << runs[1];
   auto epochs = lines_of(f.dir + "/epochs.csv");
   ASSERT_EQ(epochs.size(), 3u);
-  EXPECT_EQ(epochs[0], "run_id,epoch,phase,seconds,energy_j,samples,loss,accuracy,tokens");
-  EXPECT_EQ(epochs[1], "aaaa-r0,1,train,1,10,100,0.5,0.8,0");
+  EXPECT_EQ(epochs[0],
+            "run_id,epoch,phase,seconds,energy_j,samples,loss,accuracy,tokens,energy_model_j");
+  EXPECT_EQ(epochs[1], "aaaa-r0,1,train,1,10,100,0.5,0.8,0,");  // no model figure: empty
   auto j = nlohmann::json::parse(lines_of(f.dir + "/runs.jsonl")[0]);
   EXPECT_EQ(j["hidden"], nlohmann::json({256, 128}));
   EXPECT_TRUE(j["test_loss"].is_null());  // NaN is null in JSON, empty in CSV
@@ -93,7 +94,7 @@ TEST(ResultsWriter, ResumeRepairsTornLinesAndDropsInterruptedRuns) {
   }
   // A crash mid-append of a fourth run: epoch rows written, its run row torn in both files.
   std::ofstream(f.dir + "/epochs.csv", std::ios::app)
-      << "dddd-r0,1,train,1,10,100,0.5,0.8,0\ndddd-r0,1,inf";
+      << "dddd-r0,1,train,1,10,100,0.5,0.8,0,10\ndddd-r0,1,inf";
   std::ofstream(f.dir + "/runs.jsonl", std::ios::app) << "{\"run_id\":\"dddd-r0\",\"sta";
   ResultsWriter w(f.dir, {"batch_size"}, true);
   EXPECT_EQ(w.finished(), (std::set<std::string>{"aaaa-r0", "cccc-r0"}));
