@@ -104,6 +104,8 @@ BlasCoreState blas_core_select(char** argv) {
 // `meter probe` shows it in its output; the others stay quiet.
 bool command_uses_blas(int argc, char** argv) {
   if (argc < 2) return false;
+  for (int i = 2; i < argc; i++)  // --help runs nothing
+    if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) return false;
   for (const char* name : {"run", "bench", "profile", "estimate"})
     if (std::strcmp(argv[1], name) == 0) return true;
   return false;

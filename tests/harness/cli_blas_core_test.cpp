@@ -63,6 +63,11 @@ TEST(CliBlasCore, UsersCoretypeIsRespectedAndTheFasterCoreNamed) {
     EXPECT_EQ(r.err, "greenbench: blas: " + want.why + "\n");
   else
     EXPECT_EQ(r.err, "");
+  // --help runs nothing, so it says nothing about the kernels.
+  const CliResult help = cli_run({"bench", "--help"},
+                                 {{"OPENBLAS_CORETYPE", "Prescott"}, {"GREENBENCH_BLAS_CORE", ""}});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_EQ(help.err.find("greenbench: blas:"), std::string::npos) << help.err;
 }
 
 TEST(CliBlasCore, KeepModeKeepsOpenBlasOwnChoice) {
