@@ -9,7 +9,7 @@
 
 namespace greenbench {
 
-// What to load (SPEC §2). Errors in any field are InputError (exit 2).
+// What to load (docs/workloads.md). Errors in any field are InputError (exit 2).
 struct DatasetSpec {
   std::string name = "fashion-mnist";  // "fashion-mnist" | "cifar10" | "synthetic"
   std::string data_dir;                // "" = the data set's default directory
@@ -80,7 +80,7 @@ struct TextCorpus {
   std::vector<uint8_t> test;       // the last floor(total * test_fraction) bytes
 };
 
-// The default corpus directory (SPEC §2).
+// The default corpus directory (docs/workloads.md).
 inline constexpr const char* text_corpus_default_path = "/usr/share/common-licenses";
 
 // Reads a file, or a directory's regular files concatenated in name order (byte-wise compare).

@@ -1,4 +1,4 @@
-// Errors that map to exit codes (SPEC §1): InputError is bad usage, configuration or input,
+// Errors that map to exit codes (docs/commands.md): InputError is bad usage, configuration or input,
 // found before work starts (exit 2); anything else thrown while working is a failure (exit 1).
 #pragma once
 

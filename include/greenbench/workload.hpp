@@ -116,7 +116,7 @@ class Workload {
   virtual CostBreakdown cost_breakdown() const { return {}; }
 };
 
-// The keys of a run (SPEC §2): the common keys plus the workload's own, with defaults applied
+// The keys of a run (docs/workloads.md): the common keys plus the workload's own, with defaults applied
 // by workload_config_complete. Values are YAML/JSON values ("hidden": [256, 128]).
 using WorkloadConfig = nlohmann::json;
 

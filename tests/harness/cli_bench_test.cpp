@@ -1,4 +1,4 @@
-// `greenbench bench` end to end: the JSON keys of SPEC §1 on a tiny model, YAML --set values,
+// `greenbench bench` end to end: the JSON keys of docs/commands.md on a tiny model, YAML --set values,
 // and exit 2 for bad keys. Not a performance test (bench/compare.sh).
 #include <gtest/gtest.h>
 

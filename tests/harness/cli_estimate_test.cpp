@@ -1,5 +1,5 @@
 // End-to-end tests of `greenbench estimate fit/predict` and `greenbench profile` through the
-// real binary on tiny real runs: the SPEC §1 JSON shapes, estimate_predictions.csv, intervals
+// real binary on tiny real runs: the docs/commands.md JSON shapes, estimate_predictions.csv, intervals
 // that bracket the prediction, the profile budget, and exit 2 for bad input.
 #include <fmt/format.h>
 #include <gtest/gtest.h>

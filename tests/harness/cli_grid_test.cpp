@@ -103,7 +103,7 @@ TEST(CliGrid, TinyGridWritesTheSchemaOfSpec4) {
   const std::string grid = f.write("tiny.yaml", kTinyGrid), out = f.dir + "/res";
   auto r = testing::cli_run(grid_args(grid, out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  // runs.csv: the fixed columns in SPEC order around every workload key (sorted).
+  // runs.csv: the fixed columns in the writer's order (results/README.md) around every workload key (sorted).
   auto header = lines_of(out + "/runs.csv")[0];
   std::vector<std::string> cols;
   std::stringstream hs(header);

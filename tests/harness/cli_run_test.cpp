@@ -1,5 +1,5 @@
 // End-to-end tests of `greenbench run --workload` through the real binary: the files and
-// columns of SPEC §4, Ctrl-C as `interrupted` then --resume with one row per run, kill -9 then
+// columns of results/README.md, Ctrl-C as `interrupted` then --resume with one row per run, kill -9 then
 // --resume, divergence, and exit 2 for bad keys and unwritable folders.
 #include <gtest/gtest.h>
 #include <signal.h>

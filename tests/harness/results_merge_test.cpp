@@ -253,7 +253,7 @@ TEST(ResultsMerge, ColumnsAreTheUnionInSpecOrder) {
   auto rb = row_of("y-r0", "ok", 2);
   rb.erase("hidden");
   rb["activation"] = "gelu";
-  rb["gpu_j"] = 0.5;  // a column a newer writer adds after the SPEC's
+  rb["gpu_j"] = 0.5;  // a column a newer writer adds after the fixed ones
   const std::vector<std::string> hb = {"run_id",   "config_id", "repeat",     "workload",
                                        "status",   "error",     "activation", "params",
                                        "energy_j", "estimated", "gpu_j"};

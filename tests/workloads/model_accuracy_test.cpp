@@ -1,6 +1,6 @@
-// Long accuracy checks on the whole Fashion-MNIST (SPEC targets): mlp [256, 128] and cnn
-// custom [32, 64]/[128], momentum 0.9, lr 0.01, batch 64, 2 epochs, seed 0. Minutes of CPU:
-// skipped unless GREENBENCH_LONG_TESTS=1 (CI runs the fast model_learning_test.cpp instead).
+// Long accuracy checks on the whole Fashion-MNIST (the targets in docs/workloads.md): mlp [256,
+// 128] and cnn custom [32, 64]/[128], momentum 0.9, lr 0.01, batch 64, 2 epochs, seed 0. Minutes of
+// CPU: skipped unless GREENBENCH_LONG_TESTS=1 (CI runs the fast model_learning_test.cpp instead).
 #include <gtest/gtest.h>
 
 #include <cstdio>

@@ -1,4 +1,4 @@
-// Typed key getters and the common keys (SPEC §2) with their defaults. See config.hpp.
+// Typed key getters and the common keys (docs/workloads.md) with their defaults. See config.hpp.
 // Not the workload-specific keys (mlp.cpp, cnn.cpp).
 #include "models/config.hpp"
 

@@ -1,4 +1,4 @@
-// Reading and checking workload keys (SPEC §2): typed getters that throw InputError naming the
+// Reading and checking workload keys (docs/workloads.md): typed getters that throw InputError naming the
 // key and what was expected, and the common keys every classifier workload shares.
 // Not the model builders (mlp.cpp, cnn.cpp) and not the grid parser (harness/).
 #pragma once
@@ -11,7 +11,7 @@
 
 namespace greenbench::models {
 
-// The common keys after defaults (SPEC §2; defaults in docs/workloads.md).
+// The common keys after defaults (docs/workloads.md; defaults in docs/workloads.md).
 struct CommonConfig {
   int batch_size = 64;
   int infer_batch_size = 64;

@@ -1,6 +1,6 @@
 // net_cost: walks the node list and adds each node's forward and backward FLOPs, activation
 // bytes and calls to its op kind. See cost.hpp; the conventions are in docs/estimate.md.
-// Not the MAC count of the SPEC (Net::macs_per_sample), which counts conv and dense only.
+// Not the MAC count of macs_per_sample (Net::macs_per_sample), which counts conv and dense only.
 #include "models/cost.hpp"
 
 #include "kernels/conv2d.hpp"
