@@ -20,9 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Folder {
-  std::string dir = testing::temp_dir_make("gb_findings");
-  ~Folder() { fs::remove_all(dir); }
+struct Folder : testing::TempFolder {
+  Folder() : TempFolder("gb_findings") {}
   std::vector<nlohmann::json> runs;
   std::string epochs = "run_id,epoch,phase,seconds,energy_j,samples,loss,accuracy,tokens\n";
 

@@ -113,27 +113,9 @@ TEST(CliBlasCore, FallsBackWhenTheChangedCoreIsNotWhatOpenBlasRuns) {
 TEST(CliBlasCore, MetaJsonRecordsTheCoreInForce) {
   const std::string dir = temp_dir_make("gb_blas_meta"), out = dir + "/res";
   const CliResult r =
-      cli_run({"run",
-               "--workload",
-               "mlp",
-               "--out",
-               out,
-               "--idle-baseline-s",
-               "0.1",
-               "--pause-s",
-               "0",
-               "--meter",
-               "estimate",
-               "--set",
-               "dataset=synthetic",
-               "--set",
-               "hidden=[8]",
-               "--set",
-               "train_samples=64",
-               "--set",
-               "test_samples=32",
-               "--set",
-               "epochs=1"},
+      cli_run(quick_run_args(out, {"mlp", "0.1", "0", "estimate",
+                                   {"hidden=[8]", "train_samples=64", "test_samples=32",
+                                    "epochs=1"}}),
               {{"OPENBLAS_CORETYPE", "Prescott"}, {"GREENBENCH_BLAS_CORE", "best"}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto meta = nlohmann::json::parse(std::ifstream(out + "/meta.json"));

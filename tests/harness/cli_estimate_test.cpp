@@ -16,9 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Folder {
-  std::string dir = testing::temp_dir_make("gb_est");
-  ~Folder() { fs::remove_all(dir); }
+struct Folder : testing::TempFolder {
+  Folder() : TempFolder("gb_est") {}
 };
 
 std::vector<std::string> tiny(std::vector<std::string> args, const std::string& hidden, int batch) {

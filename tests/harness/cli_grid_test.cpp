@@ -61,13 +61,8 @@ void csv_check(const std::string& path, size_t* rows = nullptr) {
   if (rows) *rows = lines.size() - 1;
 }
 
-struct Folder {
-  std::string dir = testing::temp_dir_make("gb_grid");
-  ~Folder() { fs::remove_all(dir); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir + "/" + name) << text;
-    return dir + "/" + name;
-  }
+struct Folder : testing::TempFolder {
+  Folder() : TempFolder("gb_grid") {}
 };
 
 // 2 mlp widths x 2 batch sizes + 1 cnn = 5 runs on synthetic data, a second or so each.

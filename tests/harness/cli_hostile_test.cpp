@@ -30,13 +30,8 @@ using testing::jsonl_of;
 using testing::lines_of;
 using testing::slurp;
 
-struct Folder {
-  std::string dir = testing::temp_dir_make("gb_hostile");
-  ~Folder() { fs::remove_all(dir); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir + "/" + name) << text;
-    return dir + "/" + name;
-  }
+struct Folder : testing::TempFolder {
+  Folder() : TempFolder("gb_hostile") {}
 };
 
 // Two quick mlp runs on synthetic data.

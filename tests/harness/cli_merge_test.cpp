@@ -25,25 +25,8 @@ using testing::lines_of;
 testing::CliResult tiny_run(const std::string& out, const std::string& hidden,
                             const std::string& workload = "mlp",
                             std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"run",
-                                   "--workload",
-                                   workload,
-                                   "--out",
-                                   out,
-                                   "--idle-baseline-s",
-                                   "0",
-                                   "--pause-s",
-                                   "0",
-                                   "--meter",
-                                   "estimate",
-                                   "--set",
-                                   "dataset=synthetic",
-                                   "--set",
-                                   "train_samples=200",
-                                   "--set",
-                                   "test_samples=100",
-                                   "--set",
-                                   "epochs=2"};
+  auto args = testing::quick_run_args(
+      out, {workload, "0", "0", "estimate", {"train_samples=200", "test_samples=100", "epochs=2"}});
   if (!hidden.empty()) args.insert(args.end(), {"--set", "hidden=" + hidden});
   args.insert(args.end(), extra.begin(), extra.end());
   return testing::cli_run(args);

@@ -24,25 +24,8 @@ using testing::lines_of;
 using testing::slurp;
 
 std::vector<std::string> tiny_args(const std::string& out, const std::string& idle_s) {
-  return {"run",
-          "--workload",
-          "mlp",
-          "--out",
-          out,
-          "--idle-baseline-s",
-          idle_s,
-          "--pause-s",
-          "0",
-          "--meter",
-          "estimate",
-          "--set",
-          "dataset=synthetic",
-          "--set",
-          "train_samples=200",
-          "--set",
-          "test_samples=100",
-          "--set",
-          "epochs=1"};
+  return testing::quick_run_args(
+      out, {"mlp", idle_s, "0", "estimate", {"train_samples=200", "test_samples=100", "epochs=1"}});
 }
 
 // The "greenbench: error: ..." line of a command's stderr.

@@ -23,20 +23,14 @@ using testing::jsonl_of;
 
 // A small, quick mlp on synthetic data; `extra` adds --set arguments.
 std::vector<std::string> small_run(const std::string& out, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"run", "--workload", "mlp", "--out", out, "--idle-baseline-s", "0.2",
-                                   "--pause-s", "0.05", "--meter", "estimate",
-                                   "--set", "dataset=synthetic", "--set", "hidden=[32]",
-                                   "--set", "train_samples=2000", "--set", "test_samples=500", "--set", "epochs=2"};
-  for (auto& e : extra) {
-    args.push_back("--set");
-    args.push_back(e);
-  }
-  return args;
+  std::vector<std::string> sets = {"hidden=[32]", "train_samples=2000", "test_samples=500",
+                                   "epochs=2"};
+  sets.insert(sets.end(), extra.begin(), extra.end());
+  return testing::quick_run_args(out, {"mlp", "0.2", "0.05", "estimate", sets});
 }
 
-struct Folder {
-  std::string dir = testing::temp_dir_make("gb_run");
-  ~Folder() { fs::remove_all(dir); }
+struct Folder : testing::TempFolder {
+  Folder() : TempFolder("gb_run") {}
 };
 
 TEST(CliRun, WritesEveryFileAndColumnOfTheSpec) {

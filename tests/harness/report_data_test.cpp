@@ -19,9 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Folder {
-  std::string dir = testing::temp_dir_make("gb_report_data");
-  ~Folder() { fs::remove_all(dir); }
+struct Folder : testing::TempFolder {
+  Folder() : TempFolder("gb_report_data") {}
 };
 
 // Four runs: mlp at two sizes and two batch sizes, one cnn, one failed mlp; epochs for two.

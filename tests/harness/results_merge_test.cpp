@@ -27,9 +27,8 @@ void spit(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-struct Folder {
-  std::string dir = testing::temp_dir_make("gb_merge");
-  ~Folder() { fs::remove_all(dir); }
+struct Folder : testing::TempFolder {
+  Folder() : TempFolder("gb_merge") {}
 };
 
 nlohmann::json meta_of(const std::string& grid_name, const std::string& start,

@@ -23,12 +23,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Folder {
-  std::string dir = testing::temp_dir_make("gb_read");
-  Folder() { write("meta.json", "{\n  \"grid_name\": \"g\",\n  \"schema_version\": 1\n}\n"); }
-  ~Folder() { fs::remove_all(dir); }
-  void write(const std::string& name, const std::string& text) {
-    std::ofstream(dir + "/" + name) << text;
+struct Folder : testing::TempFolder {
+  Folder() : TempFolder("gb_read") {
+    write("meta.json", "{\n  \"grid_name\": \"g\",\n  \"schema_version\": 1\n}\n");
   }
 };
 

@@ -44,9 +44,8 @@ std::vector<EpochRow> epochs_for(const std::string& id) {
           EpochRow{id, 1, "infer", 0.2, 2.5, 50, 0.6, 0.75, 0}};
 }
 
-struct Folder {
-  std::string dir = testing::temp_dir_make("gb_results");
-  ~Folder() { fs::remove_all(dir); }
+struct Folder : testing::TempFolder {
+  Folder() : TempFolder("gb_results") {}
 };
 
 TEST(ResultsWriter, HeaderFollowsTheSpecAndListsAreQuotedJson) {

@@ -228,27 +228,9 @@ TEST(LivenessEndToEnd, CountersFreezingMidWindowBecomeAGap) {
 // A small, quick mlp run on synthetic data, metered by `meter`.
 std::vector<std::string> small_run(const std::string& out, const std::string& meter,
                                    const std::string& idle_s) {
-  return {"run",
-          "--workload",
-          "mlp",
-          "--out",
-          out,
-          "--idle-baseline-s",
-          idle_s,
-          "--pause-s",
-          "0.05",
-          "--meter",
-          meter,
-          "--set",
-          "dataset=synthetic",
-          "--set",
-          "hidden=[32]",
-          "--set",
-          "train_samples=2000",
-          "--set",
-          "test_samples=500",
-          "--set",
-          "epochs=1"};
+  return testing::quick_run_args(
+      out, {"mlp", idle_s, "0.05", meter,
+            {"hidden=[32]", "train_samples=2000", "test_samples=500", "epochs=1"}});
 }
 
 TEST(LivenessEndToEnd, RunWithANamedSourceThatDoesNotCountIsExit2BeforeAnyWork) {

@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -95,6 +96,24 @@ std::string temp_dir_make(const std::string& prefix) {
   std::string tmpl = "/tmp/" + prefix + "_XXXXXX";
   if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
   return tmpl;
+}
+
+TempFolder::~TempFolder() {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
+std::string TempFolder::write(const std::string& name, const std::string& text) const {
+  std::ofstream(dir + "/" + name) << text;
+  return dir + "/" + name;
+}
+
+std::vector<std::string> quick_run_args(const std::string& out, const QuickRun& run) {
+  std::vector<std::string> args = {
+      "run",       "--workload", run.workload, "--out",   out,     "--idle-baseline-s", run.idle_s,
+      "--pause-s", run.pause_s,  "--meter",    run.meter, "--set", "dataset=synthetic"};
+  for (const auto& s : run.sets) args.insert(args.end(), {"--set", s});
+  return args;
 }
 
 }  // namespace greenbench::testing

@@ -34,4 +34,25 @@ int cli_run_file_limit(const std::vector<std::string>& args, unsigned long limit
 // A fresh empty directory under /tmp, removed by the caller.
 std::string temp_dir_make(const std::string& prefix);
 
+// A fresh directory under /tmp (temp_dir_make), removed with everything in it when the object
+// goes. write() puts `text` into dir/name and returns that path.
+struct TempFolder {
+  explicit TempFolder(const std::string& prefix) : dir(temp_dir_make(prefix)) {}
+  ~TempFolder();
+  TempFolder(const TempFolder&) = delete;
+  TempFolder& operator=(const TempFolder&) = delete;
+  std::string write(const std::string& name, const std::string& text) const;
+  std::string dir;
+};
+
+// The arguments of a quick `greenbench run --workload` on synthetic data into `out`: no idle
+// baseline or pauses and the `estimate` meter unless given. `sets` are KEY=VALUE for --set,
+// after dataset=synthetic (so a caller's value wins).
+struct QuickRun {
+  std::string workload = "mlp";
+  std::string idle_s = "0", pause_s = "0", meter = "estimate";
+  std::vector<std::string> sets;
+};
+std::vector<std::string> quick_run_args(const std::string& out, const QuickRun& run);
+
 }  // namespace greenbench::testing
