@@ -28,25 +28,6 @@ namespace {
 
 constexpr double kUnitJ = 1e-6;  // the source's counters count microjoules
 
-// Busy CPU-seconds of all CPUs since boot, from the first line of /proc/stat read through a
-// kept-open fd ("cpu  user nice system idle iowait irq softirq steal ..."); nullopt on failure.
-std::optional<double> proc_stat_busy_s(int fd, double ticks_per_s) {
-  char buf[512];
-  const ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-  if (n < 5 || std::strncmp(buf, "cpu ", 4) != 0) return std::nullopt;
-  buf[n] = '\0';
-  unsigned long long v[7];
-  const char* p = buf + 4;
-  for (auto& x : v) {
-    char* end = nullptr;
-    x = std::strtoull(p, &end, 10);
-    if (end == p) return std::nullopt;
-    p = end;
-  }
-  // user + nice + system + irq + softirq; idle (v[3]) and iowait (v[4]) are not busy.
-  return static_cast<double>(v[0] + v[1] + v[2] + v[5] + v[6]) / ticks_per_s;
-}
-
 class EstimateSource final : public EnergySource {
  public:
   EstimateSource(EstimateParams params, const SourcePaths& paths)
@@ -54,7 +35,7 @@ class EstimateSource final : public EnergySource {
     ticks_per_s_ = static_cast<double>(sysconf(_SC_CLK_TCK));
     if (!(ticks_per_s_ > 0)) ticks_per_s_ = 100;
     fd_ = open(stat_path_.c_str(), O_RDONLY | O_CLOEXEC);
-    auto busy = fd_ >= 0 ? proc_stat_busy_s(fd_, ticks_per_s_) : std::nullopt;
+    auto busy = fd_ >= 0 ? detail::proc_stat_busy_s(fd_, ticks_per_s_) : std::nullopt;
     if (!busy) {
       if (fd_ >= 0) close(fd_);
       throw SourceUnavailable("estimate", "cannot read CPU time", stat_path_,
@@ -80,7 +61,7 @@ class EstimateSource final : public EnergySource {
   void read(std::vector<std::optional<uint64_t>>& units) override {
     units.assign(specs_.size(), std::nullopt);
     const double t_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
-    auto busy = proc_stat_busy_s(fd_, ticks_per_s_);
+    auto busy = detail::proc_stat_busy_s(fd_, ticks_per_s_);
     if (busy) {
       const double idle_w = p_.idle_fraction * p_.tdp_w;
       const double cpu_j = (static_cast<double>(p_.visible_threads) / p_.package_threads) * idle_w * t_s +

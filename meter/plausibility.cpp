@@ -39,21 +39,10 @@ PlausibilityBounds plausibility_bounds_detect(const SourcePaths& paths) {
 std::optional<double> cpu_busy_s_read(const std::string& proc_stat_path) {
   const int fd = open(proc_stat_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
-  char buf[512];
-  const ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-  close(fd);
-  if (n < 5 || std::strncmp(buf, "cpu ", 4) != 0) return std::nullopt;
-  buf[n] = '\0';
-  unsigned long long v[7];
-  const char* q = buf + 4;
-  for (auto& x : v) {
-    char* end = nullptr;
-    x = std::strtoull(q, &end, 10);
-    if (end == q) return std::nullopt;
-    q = end;
-  }
   const long ticks = sysconf(_SC_CLK_TCK);
-  return static_cast<double>(v[0] + v[1] + v[2] + v[5] + v[6]) / (ticks > 0 ? ticks : 100);
+  const auto busy = detail::proc_stat_busy_s(fd, ticks > 0 ? double(ticks) : 100.0);
+  close(fd);
+  return busy;
 }
 
 namespace detail {

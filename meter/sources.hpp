@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "greenbench/meter.hpp"
@@ -21,5 +22,9 @@ std::optional<std::string> file_read(const std::string& path);
 std::optional<uint64_t> file_read_u64(const std::string& path);
 // "<root>/<rel>" with exactly one slash between.
 std::string path_join(const std::string& root, const std::string& rel);
+// Busy CPU-seconds of all CPUs since boot (user + nice + system + irq + softirq) from the first
+// line of /proc/stat read through `fd` ("cpu  user nice system idle iowait irq softirq ...");
+// nullopt on failure.
+std::optional<double> proc_stat_busy_s(int fd, double ticks_per_s);
 
 }  // namespace greenbench::detail

@@ -1,7 +1,10 @@
 // Small helpers shared by the sources: where to look (roots from the environment), reading
 // small files, the unavailability error. Not a source itself.
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -73,6 +76,23 @@ std::string path_join(const std::string& root, const std::string& rel) {
   size_t i = 0;
   while (i < rel.size() && rel[i] == '/') ++i;
   return r + "/" + rel.substr(i);
+}
+
+std::optional<double> proc_stat_busy_s(int fd, double ticks_per_s) {
+  char buf[512];
+  const ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  if (n < 5 || std::strncmp(buf, "cpu ", 4) != 0) return std::nullopt;
+  buf[n] = '\0';
+  unsigned long long v[7];
+  const char* p = buf + 4;
+  for (auto& x : v) {
+    char* end = nullptr;
+    x = std::strtoull(p, &end, 10);
+    if (end == p) return std::nullopt;
+    p = end;
+  }
+  // user + nice + system + irq + softirq; idle (v[3]) and iowait (v[4]) are not busy.
+  return static_cast<double>(v[0] + v[1] + v[2] + v[5] + v[6]) / ticks_per_s;
 }
 
 }  // namespace detail
