@@ -1,5 +1,5 @@
 // `greenbench analyze`'s computation (see analysis.hpp).
-#include "analysis/analysis.hpp"
+#include "analysis.hpp"
 
 #include <fmt/format.h>
 
@@ -8,10 +8,10 @@
 #include <map>
 #include <set>
 
-#include "analysis/energy_check.hpp"
-#include "analysis/pareto.hpp"
-#include "analysis/stats.hpp"
-#include "analysis/table.hpp"
+#include "energy_check.hpp"
+#include "pareto.hpp"
+#include "stats.hpp"
+#include "table.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
 

@@ -1,5 +1,5 @@
 // The results folder's writer lock: see folder_lock.hpp.
-#include "results/folder_lock.hpp"
+#include "folder_lock.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>

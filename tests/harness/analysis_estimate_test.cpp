@@ -12,8 +12,8 @@
 #include <random>
 #include <set>
 
-#include "analysis/estimate_model.hpp"
-#include "analysis/gemm_times.hpp"
+#include "estimate_model.hpp"
+#include "gemm_times.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench::analysis {

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <random>
 
-#include "analysis/profile_stats.hpp"
-#include "analysis/stats.hpp"
+#include "profile_stats.hpp"
+#include "stats.hpp"
 
 namespace greenbench::analysis {
 namespace {

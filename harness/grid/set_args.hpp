@@ -2,6 +2,8 @@
 // conversion the grid files share. Not validation of keys (workload_config_complete does that).
 #pragma once
 
+#include "utf8.hpp"  // utf8_invalid_at, for the callers of sets_parse
+
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -46,10 +48,6 @@ std::string arg_quoted_short(const std::string& arg, size_t max_bytes = 60);
 // or numbers when they read as such (YAML 1.2 core schema).
 nlohmann::json yaml_to_json(const YAML::Node& node);
 
-// The byte offset of the first byte of `text` that is not well-formed UTF-8 (overlong forms,
-// surrogates and code points above U+10FFFF included), or std::string::npos when all is well.
-// JSON (results, ids) holds only UTF-8, so inputs are checked before they become values.
-size_t utf8_invalid_at(const std::string& text);
 
 // {"KEY": VALUE, ...} from KEY=VALUE strings. Throws InputError naming the bad argument
 // (no '=', an empty key, invalid YAML, text that is not UTF-8, or values past the bounds

@@ -1,5 +1,5 @@
 // Per-shape sgemm timing table: see gemm_times.hpp.
-#include "analysis/gemm_times.hpp"
+#include "gemm_times.hpp"
 
 #include <fmt/format.h>
 

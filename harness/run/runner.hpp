@@ -9,20 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "greenbench/workload.hpp"
+#include "run_plan.hpp"
 
 namespace greenbench {
-
-// One run: a workload configuration (defaults applied) and a repeat number.
-struct RunPlan {
-  std::string workload;
-  WorkloadConfig config;
-  std::vector<std::string> phases = {"train", "infer"};
-  int repeat = 0;
-  std::string config_id;  // config_id_of(workload, config)
-  std::string run_id;     // config_id + "-r" + repeat
-  std::string label;      // readable: "mlp hidden=[128] batch_size=32" (grids); "" = the workload
-  double expected_s = 0;  // expected duration (grid_estimate), 0 = unknown; for the ETA
-};
 
 struct RunnerOptions {
   std::string out_dir;
@@ -39,12 +28,6 @@ struct RunnerOptions {
   std::vector<std::string> key_columns;  // the union of workload keys over all runs
   nlohmann::json meta_extra = nlohmann::json::object();  // more meta.json keys (grid_id, shard, filter)
 };
-
-// A stable id of a configuration: the same workload and keys give the same id on any machine,
-// whatever the key order (FNV-1a 64 of the canonical JSON), as 16 hex digits.
-std::string config_id_of(const std::string& workload, const WorkloadConfig& config);
-RunPlan run_plan_make(const std::string& workload, const WorkloadConfig& config, int repeat,
-                      std::vector<std::string> phases);
 
 // Runs every plan not already finished in out_dir. Returns the exit code: 0 when every run
 // ended ok or diverged, 1 when one failed, 130 when interrupted (Ctrl-C / SIGTERM).

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "analysis/analysis.hpp"
+#include "analysis.hpp"
 #include "cli_checks.hpp"
 #include "commands.hpp"
 #include "greenbench/errors.hpp"

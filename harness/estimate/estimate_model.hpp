@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/estimate_features.hpp"
+#include "estimate_features.hpp"
 
 namespace greenbench::analysis {
 

@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include "analysis/grid_plans.hpp"
-#include "analysis/profile_run.hpp"
+#include "grid_plans.hpp"
+#include "profile_run.hpp"
 #include "cli_checks.hpp"
 #include "commands.hpp"
 #include "greenbench/errors.hpp"

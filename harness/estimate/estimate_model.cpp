@@ -3,9 +3,9 @@
 // GCC 12 reports false -Wmaybe-uninitialized inside Eigen's AVX-512 packet code under
 // -march=native (GCC bug 105593); the whole translation unit instantiates Eigen, so it is off here.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include "analysis/estimate_model.hpp"
+#include "estimate_model.hpp"
 
-#include "analysis/gemm_times.hpp"
+#include "gemm_times.hpp"
 
 #include <fmt/format.h>
 
@@ -15,7 +15,7 @@
 #include <fstream>
 #include <map>
 
-#include "analysis/stats.hpp"
+#include "stats.hpp"
 #include "greenbench/errors.hpp"
 
 namespace greenbench::analysis {

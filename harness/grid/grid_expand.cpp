@@ -271,15 +271,6 @@ class Expander {
 
 }  // namespace
 
-uint64_t hash_fnv1a(const std::string& text) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
 GridExpansion grid_expand(const GridFile& grid, const GridExpandOptions& options) {
   return Expander(grid, options).run();
 }

@@ -9,7 +9,7 @@
 #include <chrono>
 #include <cmath>
 
-#include "grid_estimate.hpp"
+#include "eta.hpp"
 
 namespace greenbench {
 

@@ -12,15 +12,15 @@
 #include <iostream>
 #include <set>
 
-#include "analysis/energy_check.hpp"
-#include "analysis/estimate_model.hpp"
-#include "analysis/gemm_times.hpp"
-#include "analysis/grid_plans.hpp"
+#include "energy_check.hpp"
+#include "estimate_model.hpp"
+#include "gemm_times.hpp"
+#include "grid_plans.hpp"
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
 #include "greenbench/results.hpp"
-#include "results/file_io.hpp"
+#include "file_io.hpp"
 #include "set_args.hpp"
 
 namespace greenbench {

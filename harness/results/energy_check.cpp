@@ -1,5 +1,5 @@
 // energy_unusable / energy_problems: see energy_check.hpp.
-#include "analysis/energy_check.hpp"
+#include "energy_check.hpp"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
 // Expected run times from FLOPs and a quick sgemm calibration of this machine. See
 // grid_estimate.hpp. Not energy estimation.
-#include "grid_estimate.hpp"
+#include "eta.hpp"
 
 #include <cblas.h>
 #include <fmt/format.h>

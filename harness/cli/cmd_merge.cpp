@@ -19,10 +19,10 @@
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
 #include "host_info.hpp"
-#include "results/file_io.hpp"
-#include "results/folder_lock.hpp"
-#include "results/results_merge.hpp"
-#include "results/results_read.hpp"
+#include "file_io.hpp"
+#include "folder_lock.hpp"
+#include "results_merge.hpp"
+#include "results_read.hpp"
 
 namespace greenbench {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "greenbench/workload.hpp"
 #include "grid_file.hpp"
-#include "runner.hpp"
+#include "run_plan.hpp"
 
 namespace greenbench {
 
@@ -67,8 +67,5 @@ std::vector<RunPlan> grid_select(const GridExpansion& expansion, const std::stri
 
 // Parses "I/N" (0 <= I < N). Throws InputError.
 void shard_parse(const std::string& text, int& index, int& count);
-
-// FNV-1a 64 of a string.
-uint64_t hash_fnv1a(const std::string& text);
 
 }  // namespace greenbench

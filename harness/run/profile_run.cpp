@@ -1,13 +1,13 @@
 // The profiler's driver: meters blocks of steps through the workload's step_end callbacks,
 // decides when training is steady, and projects the run. See profile_run.hpp. Not the
 // statistics (profile_stats.cpp) and not the CLI (cmd_profile.cpp).
-#include "analysis/profile_run.hpp"
+#include "profile_run.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 
-#include "analysis/stats.hpp"
+#include "stats.hpp"
 
 namespace greenbench::analysis {
 

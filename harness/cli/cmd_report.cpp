@@ -10,14 +10,14 @@
 #include <fstream>
 #include <sstream>
 
-#include "analysis/analysis.hpp"
-#include "analysis/report_data.hpp"
-#include "analysis/report_html.hpp"
-#include "analysis/runs_table.hpp"
+#include "analysis.hpp"
+#include "report_data.hpp"
+#include "report_html.hpp"
+#include "runs_table.hpp"
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
-#include "results/file_io.hpp"
+#include "file_io.hpp"
 
 namespace greenbench {
 namespace {

@@ -10,13 +10,13 @@
 #include <optional>
 #include <unordered_map>
 
-#include "analysis/estimate_features.hpp"
-#include "analysis/estimate_model.hpp"
+#include "estimate_features.hpp"
+#include "estimate_model.hpp"
 #include "cli_checks.hpp"
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
-#include "grid_estimate.hpp"
+#include "eta.hpp"
 #include "grid_expand.hpp"
 #include "grid_file.hpp"
 #include "runner.hpp"

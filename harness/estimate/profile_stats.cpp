@@ -1,12 +1,12 @@
 // Warm-up truncation, steadiness and projection over metered blocks: see profile_stats.hpp.
 // Not the metering loop (profile_run.cpp).
-#include "analysis/profile_stats.hpp"
+#include "profile_stats.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "analysis/stats.hpp"
+#include "stats.hpp"
 
 namespace greenbench::analysis {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "runner.hpp"
+#include "run_plan.hpp"
 
 namespace greenbench::analysis {
 

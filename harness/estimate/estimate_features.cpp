@@ -1,8 +1,8 @@
 // Estimator features from configurations and results folders: see estimate_features.hpp.
 // Not the model (estimate_model.cpp).
-#include "analysis/estimate_features.hpp"
+#include "estimate_features.hpp"
 
-#include "analysis/energy_check.hpp"
+#include "energy_check.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -14,7 +14,7 @@
 #include <fstream>
 #include <set>
 
-#include "analysis/gemm_times.hpp"
+#include "gemm_times.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
 

@@ -1,6 +1,6 @@
 // grid_plans_load: see grid_plans.hpp. The grid module's load + expand, every run kept (no
 // filter, no shard), each plan with its phases, repeat and stable ids.
-#include "analysis/grid_plans.hpp"
+#include "grid_plans.hpp"
 
 #include "grid_expand.hpp"
 #include "grid_file.hpp"

@@ -137,29 +137,6 @@ void sums_fill(RunRecord& rec, const MeteredObserver& obs, double idle_power_w, 
 
 }  // namespace
 
-std::string config_id_of(const std::string& workload, const WorkloadConfig& config) {
-  // nlohmann::json objects keep keys sorted, so dump() is canonical for a given content.
-  const std::string text = nlohmann::json{{"workload", workload}, {"config", config}}.dump();
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return fmt::format("{:016x}", h);
-}
-
-RunPlan run_plan_make(const std::string& workload, const WorkloadConfig& config, int repeat,
-                      std::vector<std::string> phases) {
-  RunPlan p;
-  p.workload = workload;
-  p.config = config;
-  p.repeat = repeat;
-  p.phases = std::move(phases);
-  p.config_id = config_id_of(workload, config);
-  p.run_id = fmt::format("{}-r{}", p.config_id, repeat);
-  return p;
-}
-
 int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   namespace fs = std::filesystem;
   // A closed pipe on stdout or stderr (`greenbench run ... 2>&1 | head -1`) only loses the

@@ -1,6 +1,6 @@
 // Statistics for the analysis (see stats.hpp). Checked against numpy/scipy goldens written by
 // tests/harness/golden/make_analysis_golden.py. Not the findings or the tables.
-#include "analysis/stats.hpp"
+#include "stats.hpp"
 
 #include <algorithm>
 #include <cmath>

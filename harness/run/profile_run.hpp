@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/profile_stats.hpp"
+#include "profile_stats.hpp"
 #include "greenbench/meter.hpp"
 #include "greenbench/results.hpp"
 #include "runner.hpp"
