@@ -1,6 +1,6 @@
 // `greenbench profile (GRID.yaml | --workload NAME [--set KEY=VALUE]...) [--budget FRACTION]
 // [--validate] [--json] [--out DIR]`: projects each run's whole energy from a short steady
-// profile (harness/analysis/profile_run.hpp). Not the statistics and not grid parsing.
+// profile (harness/run/profile_run.hpp). Not the statistics and not grid parsing.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>

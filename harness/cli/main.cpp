@@ -1,5 +1,5 @@
 // The `greenbench` binary: chooses OpenBLAS's kernels, then hands argv to the CLI
-// (harness/cli.cpp). OpenBLAS reads OPENBLAS_CORETYPE once, when it loads, so when a better
+// (harness/cli/cli.cpp). OpenBLAS reads OPENBLAS_CORETYPE once, when it loads, so when a better
 // core than the one it chose exists (workloads/blas_core.cpp decides), greenbench re-executes
 // itself once with OPENBLAS_CORETYPE set, checks the new kernels against a reference sgemm,
 // and falls back to OpenBLAS's own choice if they are wrong (docs/workloads.md#blas-kernels).

@@ -1,6 +1,6 @@
 // Internal: a parsed grid file expanded into runs (RunPlans with stable ids), checked per run
 // against its workload, sized, and selected by --filter and --shard. Not parsing
-// (grid_file.hpp), not timing (grid_estimate.hpp) and not running (runner.hpp).
+// (grid_file.hpp), not timing (eta.hpp) and not running (runner.hpp).
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Expected run times from FLOPs and a quick sgemm calibration of this machine. See
-// grid_estimate.hpp. Not energy estimation.
+// eta.hpp. Not energy estimation.
 #include "eta.hpp"
 
 #include <cblas.h>

@@ -1,6 +1,6 @@
 // Internal: progress of a grid on stderr. On a terminal, one bar redrawn in place (runs done of
 // total, energy so far, ETA, the run in flight), refreshed every second; otherwise one plain
-// line per finished run. Not the results (the writer) and not timing estimates (grid_estimate).
+// line per finished run. Not the results (the writer) and not timing estimates (eta.hpp).
 #pragma once
 
 #include <condition_variable>
