@@ -1,7 +1,7 @@
 // `greenbench estimate fit RESULTS_DIR... -o MODEL.json [--json]` and
 // `greenbench estimate predict MODEL.json (GRID.yaml | --workload NAME [--set K=V]...) [--json]`:
 // fits the pre-run estimator with its leave-one-architecture-out report, and predicts joules
-// with an interval for configurations that never ran. The model: harness/analysis/estimate_*.
+// with an interval for configurations that never ran. The model: harness/estimate/estimate_*.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -12,9 +12,8 @@
 #include <iostream>
 #include <set>
 
-#include "energy_check.hpp"
+#include "estimate_fit.hpp"
 #include "estimate_model.hpp"
-#include "gemm_times.hpp"
 #include "grid_plans.hpp"
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
@@ -51,169 +50,13 @@ double tdp_share_w() {
   return p.tdp_w * double(p.visible_threads) / double(std::max(1, p.package_threads));
 }
 
-void predictions_write(const std::vector<RunFeatures>& runs, const std::vector<double>& predicted,
-                       const std::vector<double>& low, const std::vector<double>& high) {
-  std::set<std::string> folders;
-  for (const auto& r : runs) folders.insert(r.folder);
-  for (const auto& dir : folders) {
-    std::string text = "run_id,predicted_j,low_j,high_j,measured_j\n";
-    for (std::size_t i = 0; i < runs.size(); i++)
-      if (runs[i].folder == dir)
-        text += fmt::format("{},{:.6g},{:.6g},{:.6g},{:.6g}\n", runs[i].run_id, predicted[i],
-                            low[i], high[i], runs[i].measured_j);
-    file_write_atomic(dir + "/estimate_predictions.csv", text);
-  }
-}
-
-// One CSV row per run: folder set (fit / holdout), ids, measurements, then every feature.
-void features_write(const std::string& path, const std::vector<RunFeatures>& runs,
-                    const std::vector<std::string>& holdout, const analysis::CacheSizes& caches) {
-  std::string text = "set,run_id,workload,arch_id,measured_j,measured_s";
-  for (const auto& n : analysis::base_feature_names()) text += "," + n;
-  for (const auto& n : analysis::shape_feature_names()) text += "," + n;
-  text += "\n";
-  auto rows = [&text](const std::vector<RunFeatures>& rs, const char* set) {
-    for (const auto& r : rs) {
-      std::string id = r.arch_id;
-      for (char& c : id)
-        if (c == '"' || c == ',') c = ' ';
-      text += fmt::format("{},{},{},{},{},{}", set, r.run_id, r.workload, id, r.measured_j,
-                          r.measured_s);
-      for (double v : r.base) text += fmt::format(",{}", v);
-      for (double v : r.shape) text += fmt::format(",{}", v);
-      text += "\n";
-    }
-  };
-  rows(runs, "fit");
-  for (const auto& d : holdout) rows(analysis::runs_load(d, caches), "holdout");
-  file_write_atomic(path, text);
-}
-
-// The fitted model on folders of architectures it never saw: accuracy, interval coverage and
-// the plain baselines fitted on all the training runs. Writes each folder's predictions.
-nlohmann::json holdout_evaluate(const std::vector<std::string>& dirs,
-                                const std::vector<RunFeatures>& train,
-                                const analysis::EstimatorModel& model, double tdp_w) {
-  std::vector<RunFeatures> runs;
-  for (const auto& d : dirs) {
-    auto r = analysis::runs_load(d, model.caches);
-    runs.insert(runs.end(), r.begin(), r.end());
-  }
-  std::set<std::string> seen;
-  for (const auto& r : train) seen.insert(r.arch_id);
-  std::size_t overlap = 0;
-  for (const auto& r : runs) overlap += seen.count(r.arch_id);
-  if (runs.empty()) throw InputError("--holdout folders hold no finished runs", dirs[0], 0, 0, "");
-  // Plain baselines on all the training runs.
-  double nf = 0, df = 0, np = 0, dp = 0;
-  for (const auto& r : train) {
-    const double xf = r.flops_total / r.measured_j,
-                 xp = double(r.params) * r.samples_seen / r.measured_j;
-    nf += xf, df += xf * xf, np += xp, dp += xp * xp;
-  }
-  std::vector<double> pred, lo, hi, meas, base, tdp, flops, params;
-  int covered = 0;
-  for (const auto& r : runs) {
-    const double j = model.predict_j(r);
-    pred.push_back(j);
-    lo.push_back(j * std::exp(model.log_resid_lo));
-    hi.push_back(j * std::exp(model.log_resid_hi));
-    meas.push_back(r.measured_j);
-    base.push_back(model.baseline_j(r));
-    tdp.push_back(tdp_w * r.measured_s);
-    flops.push_back(nf / df * r.flops_total);
-    params.push_back(np / dp * double(r.params) * r.samples_seen);
-    if (lo.back() <= r.measured_j && r.measured_j <= hi.back()) covered++;
-  }
-  predictions_write(runs, pred, lo, hi);
-  std::set<std::string> archs;
-  for (const auto& r : runs) archs.insert(r.arch_id);
-  nlohmann::json j = analysis::accuracy_of(pred, meas).to_json();
-  j["n_runs"] = runs.size();
-  j["n_architectures"] = archs.size();
-  j["runs_of_seen_architectures"] = overlap;
-  j["interval_coverage"] = double(covered) / double(runs.size());
-  j["baselines"] = {{"nnls_baseline_only", analysis::accuracy_of(base, meas).to_json()},
-                    {"tdp_time", analysis::accuracy_of(tdp, meas).to_json()},
-                    {"flops_linear", analysis::accuracy_of(flops, meas).to_json()},
-                    {"params_linear", analysis::accuracy_of(params, meas).to_json()}};
-  return j;
-}
-
-int fit_main(const FitArgs& a) {
-  if (a.out.empty()) throw InputError("estimate fit needs -o MODEL.json");
-  output_file_check(a.out, "-o");  // before the work: a folder, or no such parent, is exit 2
-  if (!a.features_csv.empty()) output_file_check(a.features_csv, "--features-csv");
-  const auto caches = analysis::cache_sizes_read(SourcePaths::from_env().sysfs_root);
-  // Features twice: the first pass fills the sgemm table (with the --holdout folders' shapes,
-  // none of their measurements), which two more sweeps refine (fastest of three, spread over
-  // the fit) before the features are read from them.
-  std::vector<RunFeatures> runs;
-  // Zero or flagged energies are said first; zero ones are not fitted on (energy_check.hpp).
-  int zero_energy_runs = 0;
-  for (const auto& d : a.dirs) {
-    const ResultsFolder folder = results_folder_read(d);
-    for (const auto& p : analysis::energy_problems(folder.runs, d))
-      std::cerr << "greenbench estimate: warning: " << p << "\n";
-    for (const auto& r : folder.runs) zero_energy_runs += analysis::energy_unusable(r) ? 1 : 0;
-  }
-  for (const auto& d : a.dirs) analysis::runs_load(d, caches);
-  for (const auto& d : a.holdout) analysis::runs_load(d, caches);  // shapes only
-  std::cerr << fmt::format(
-      "greenbench estimate: timing {} sgemm shapes twice more on this "
-      "machine (the fastest of three is kept)\n",
-      analysis::gemm_times().size());
-  analysis::gemm_times().remeasure(2);
-  for (const auto& d : a.dirs) {
-    auto r = analysis::runs_load(d, caches);
-    runs.insert(runs.end(), r.begin(), r.end());
-  }
-  if (runs.size() < 4)
-    throw InputError(fmt::format("estimate fit found {} finished runs with energy; it needs at "
-                                 "least 4 of at least 2 architectures{}",
-                                 runs.size(),
-                                 zero_energy_runs > 0
-                                     ? fmt::format(" ({} more have zero energy: their meter did "
-                                                   "not count)",
-                                                   zero_energy_runs)
-                                     : std::string()),
-                     a.dirs.empty() ? "" : a.dirs[0], 0, 0,
-                     "run more configurations with `greenbench run`");
-  if (!a.features_csv.empty()) features_write(a.features_csv, runs, a.holdout, caches);
-  const double tdp_w = tdp_share_w();
-  const analysis::CvResult cv = analysis::cross_validate(runs, caches, tdp_w);
-  analysis::EstimatorModel model = analysis::estimator_fit(runs, caches);
-  model.log_resid_lo = cv.log_resid_lo;
-  model.log_resid_hi = cv.log_resid_hi;
-  const std::size_t n_arch = analysis::folds_by_arch(runs).size();
-
-  nlohmann::json summary = {{"cv", "leave-architecture-out"},
-                            {"n_runs", runs.size()},
-                            {"n_architectures", n_arch},
-                            {"mape", cv.estimator.mape},
-                            {"median_ape", cv.estimator.median_ape},
-                            {"p90_ape", cv.estimator.p90_ape},
-                            {"r2_log", cv.estimator.r2_log},
-                            {"interval_coverage", cv.coverage},
-                            {"runs_with_unseen_features", cv.n_unseen},
-                            {"mape_without_them", cv.estimator_seen.mape},
-                            {"baselines",
-                             {{"nnls_baseline_only", cv.baseline.to_json()},
-                              {"tdp_time", cv.tdp.to_json()},
-                              {"flops_linear", cv.flops.to_json()},
-                              {"params_linear", cv.params.to_json()}}},
-                            {"tdp_share_w", tdp_w},
-                            {"caches", caches.to_json()},
-                            {"folders", a.dirs}};
-  predictions_write(runs, cv.predicted, cv.low, cv.high);
-  if (!a.holdout.empty()) summary["holdout"] = holdout_evaluate(a.holdout, runs, model, tdp_w);
-  nlohmann::json model_json = model.to_json();
-  model_json["fit"] = summary;
-  file_write_atomic(a.out, model_json.dump(2) + "\n");
-  if (a.json) {
-    std::cout << summary.dump(2) << "\n";
-    return 0;
-  }
+// The fit's report on the terminal: leave-one-architecture-out accuracy against the baselines,
+// then the held-out folders' when there are any.
+void fit_print(const analysis::EstimateFit& fit, const std::string& out) {
+  const analysis::CvResult& cv = fit.cv;
+  const auto& runs = fit.runs;
+  const std::size_t n_arch = fit.n_architectures;
+  const nlohmann::json& summary = fit.summary;
   std::cout << fmt::format("{} runs, {} architectures, leave-one-architecture-out:\n", runs.size(),
                            n_arch);
   std::cout << fmt::format("  {:<22} {:>8} {:>10} {:>8} {:>8}\n", "method", "MAPE", "median", "p90",
@@ -228,7 +71,7 @@ int fit_main(const FitArgs& a) {
   row("FLOPs-linear", cv.flops);
   row("params-linear", cv.params);
   std::cout << fmt::format("  95% intervals held {:.0f}% of held-out runs; model written to {}\n",
-                           100 * cv.coverage, a.out);
+                           100 * cv.coverage, out);
   if (cv.n_unseen > 0)
     std::cout << fmt::format(
         "  {} of {} runs did work (an op kind) that no run of another architecture did, so their "
@@ -255,6 +98,22 @@ int fit_main(const FitArgs& a) {
     std::cout << fmt::format("  95% intervals held {:.0f}%\n",
                              100 * h["interval_coverage"].get<double>());
   }
+}
+
+int fit_main(const FitArgs& a) {
+  if (a.out.empty()) throw InputError("estimate fit needs -o MODEL.json");
+  output_file_check(a.out, "-o");  // before the work: a folder, or no such parent, is exit 2
+  if (!a.features_csv.empty()) output_file_check(a.features_csv, "--features-csv");
+  const analysis::EstimateFit fit =
+      analysis::estimate_fit(a.dirs, a.holdout, a.features_csv, tdp_share_w(), std::cerr);
+  nlohmann::json model_json = fit.model.to_json();
+  model_json["fit"] = fit.summary;
+  file_write_atomic(a.out, model_json.dump(2) + "\n");
+  if (a.json) {
+    std::cout << fit.summary.dump(2) << "\n";
+    return 0;
+  }
+  fit_print(fit, a.out);
   return 0;
 }
 
