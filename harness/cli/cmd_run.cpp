@@ -19,6 +19,7 @@
 #include "eta.hpp"
 #include "grid_expand.hpp"
 #include "grid_file.hpp"
+#include "run_defaults.hpp"
 #include "runner.hpp"
 #include "set_args.hpp"
 
@@ -36,10 +37,10 @@ struct RunArgs {
   std::vector<std::string> sets;
   std::string out;
   bool resume = false;
-  std::string meter = "auto";
-  double idle_baseline_s = 5;
-  double pause_s = 2;
-  int repeats = 1;
+  std::string meter = kMeterDefault;
+  double idle_baseline_s = kIdleBaselineSDefault;
+  double pause_s = kPauseSDefault;
+  int repeats = kRepeatsDefault;
 };
 
 std::vector<std::string> phases_parse(const std::string& text) {
@@ -232,11 +233,12 @@ void cmd_run_add(CLI::App& app, CommandAction& action) {
   run->add_option("--meter", args->meter, "auto | rapl | perf | msr | nvml | estimate")
       ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}));
   run->add_option("--idle-baseline-s", args->idle_baseline_s,
-                  "idle power measured before the first run (default 5)")
+                  fmt::format("idle power measured before the first run (default {})",
+                              kIdleBaselineSDefault))
       ->check(number_in(0, 3600));
-  run->add_option("--pause-s", args->pause_s, "idle pause between metered phases (default 2)")
+  run->add_option("--pause-s", args->pause_s, fmt::format("idle pause between metered phases (default {})", kPauseSDefault))
       ->check(number_in(0, 600));
-  run->add_option("--repeats", args->repeats, "repeats of the configuration (default 1)")
+  run->add_option("--repeats", args->repeats, fmt::format("repeats of the configuration (default {})", kRepeatsDefault))
       ->check(number_in(1, 1000, true));
   run->callback([args, run, &action] {
     action = [args, run] {

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "run_defaults.hpp"
+
 namespace greenbench {
 
 // A place in a grid file, 1-based (0 = unknown).
@@ -42,12 +44,12 @@ struct GridFile {
   std::string path;  // as given, for messages
   std::string text;  // the file as given (meta.json records it)
   std::string name;
-  std::string meter = "auto";
-  int repeats = 1;
-  double idle_baseline_s = 5;
-  double pause_s = 2;
-  double carbon_g_per_kwh = 475;
-  double pue = 1.0;
+  std::string meter = kMeterDefault;
+  int repeats = kRepeatsDefault;
+  double idle_baseline_s = kIdleBaselineSDefault;
+  double pause_s = kPauseSDefault;
+  double carbon_g_per_kwh = kCarbonGPerKwhDefault;
+  double pue = kPueDefault;
   nlohmann::json carbon_given = nlohmann::json::object();  // the carbon block as written
   std::vector<GridValue> defaults;                         // file order
   std::vector<GridExperiment> experiments;

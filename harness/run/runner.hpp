@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "greenbench/workload.hpp"
+#include "run_defaults.hpp"
 #include "run_plan.hpp"
 
 namespace greenbench {
@@ -16,12 +17,12 @@ namespace greenbench {
 struct RunnerOptions {
   std::string out_dir;
   bool resume = false;
-  std::string meter = "auto";
+  std::string meter = kMeterDefault;
   double meter_interval_s = 0.1;
-  double idle_baseline_s = 5;
-  double pause_s = 2;
-  double carbon_g_per_kwh = 475;
-  double pue = 1.0;
+  double idle_baseline_s = kIdleBaselineSDefault;
+  double pause_s = kPauseSDefault;
+  double carbon_g_per_kwh = kCarbonGPerKwhDefault;
+  double pue = kPueDefault;
   nlohmann::json carbon_given;      // the grid's carbon block as given, for meta.json
   std::string grid_name;
   std::string grid_text;            // the grid file as given ("" for --workload runs)
