@@ -297,6 +297,43 @@ GridExperiment experiment_parse(Checker& c, const YAML::Node& n, int index) {
   return e;
 }
 
+// A grid file that is not UTF-8 is an InputError at the first bad byte's line and column.
+void utf8_check(const std::string& text, const std::string& path) {
+  if (const size_t bad = utf8_invalid_at(text); bad != std::string::npos) {
+    const size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+    const int line =
+        1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(bad), '\n'));
+    const int column =
+        static_cast<int>(bad - (line_start == std::string::npos || bad == 0 ? 0 : line_start + 1)) +
+        1;
+    throw InputError(
+        fmt::format("not valid UTF-8 (byte 0x{:02X})", static_cast<unsigned char>(text[bad])), path,
+        line, column, "expected a UTF-8 text file; save it as UTF-8");
+  }
+}
+
+// `defaults:`, after the experiments: keys of any workload, each used by one experiment at least.
+void defaults_parse(Checker& c, const YAML::Node& defaults, GridFile& g) {
+  c.require_map(defaults, "defaults", "defaults: {dataset: fashion-mnist, threads: 1}");
+  // Defaults apply to every experiment whose workload has the key; each must apply to one.
+  std::vector<std::string> known;
+  for (const auto& w : workload_names())
+    for (const auto& k : workload_keys(w))
+      if (std::find(known.begin(), known.end(), k) == known.end()) known.push_back(k);
+  g.defaults = values_parse(c, defaults, "defaults", known);
+  for (const auto& d : g.defaults) {
+    bool used = false;
+    for (const auto& e : g.experiments) {
+      const auto keys = workload_keys(e.workload);
+      used |= std::find(keys.begin(), keys.end(), d.key) != keys.end();
+    }
+    if (!used)
+      c.fail(d.key_mark,
+             fmt::format("{}: in defaults, but no experiment's workload has this key", d.key),
+             "expected a key of a workload the grid runs; remove it");
+  }
+}
+
 }  // namespace
 
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
@@ -329,17 +366,7 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
 
 GridFile grid_file_parse(const std::string& text, const std::string& path) {
   Checker c(path);
-  if (const size_t bad = utf8_invalid_at(text); bad != std::string::npos) {
-    const size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
-    const int line =
-        1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(bad), '\n'));
-    const int column =
-        static_cast<int>(bad - (line_start == std::string::npos || bad == 0 ? 0 : line_start + 1)) +
-        1;
-    throw InputError(
-        fmt::format("not valid UTF-8 (byte 0x{:02X})", static_cast<unsigned char>(text[bad])), path,
-        line, column, "expected a UTF-8 text file; save it as UTF-8");
-  }
+  utf8_check(text, path);
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -393,24 +420,7 @@ GridFile grid_file_parse(const std::string& text, const std::string& path) {
   int index = 0;
   for (const auto& e : experiments) g.experiments.push_back(experiment_parse(c, e, ++index));
   if (has_defaults) {
-    c.require_map(defaults, "defaults", "defaults: {dataset: fashion-mnist, threads: 1}");
-    // Defaults apply to every experiment whose workload has the key; each must apply to one.
-    std::vector<std::string> known;
-    for (const auto& w : workload_names())
-      for (const auto& k : workload_keys(w))
-        if (std::find(known.begin(), known.end(), k) == known.end()) known.push_back(k);
-    g.defaults = values_parse(c, defaults, "defaults", known);
-    for (const auto& d : g.defaults) {
-      bool used = false;
-      for (const auto& e : g.experiments) {
-        const auto keys = workload_keys(e.workload);
-        used |= std::find(keys.begin(), keys.end(), d.key) != keys.end();
-      }
-      if (!used)
-        c.fail(d.key_mark,
-               fmt::format("{}: in defaults, but no experiment's workload has this key", d.key),
-               "expected a key of a workload the grid runs; remove it");
-    }
+    defaults_parse(c, defaults, g);
   }
   if (g.name.empty()) {  // the file's stem
     std::string stem =

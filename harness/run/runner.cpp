@@ -135,6 +135,74 @@ void sums_fill(RunRecord& rec, const MeteredObserver& obs, double idle_power_w, 
   }
 }
 
+// meta.json as a run starts (results/README.md): the host, the meter, the grid, the carbon
+// factors; the idle power and the end are added later.
+nlohmann::json meta_start(Meter& meter, const RunnerOptions& opt, size_t runs_planned,
+                          const std::string& fallback_note, const std::vector<std::string>& meter_notes) {
+  nlohmann::json meta = host_info();
+  meta["schema_version"] = kResultsSchemaVersion;
+  meta["meter"] = {{"source", meter.source_name()}, {"estimated", meter.estimated()}, {"sources", meter.describe()},
+                   {"note", fallback_note}, {"notes", meter_notes}};
+  meta["grid_name"] = opt.grid_name;
+  meta["grid"] = opt.grid_text;
+  meta["carbon"] = {{"intensity_g_per_kwh", opt.carbon_g_per_kwh}, {"pue", opt.pue}, {"given", opt.carbon_given}};
+  meta["start_time"] = time_now_iso();
+  meta["runs_planned"] = runs_planned;
+  for (const auto& [k, v] : opt.meta_extra.items()) meta[k] = v;
+  return meta;
+}
+
+// One run: its epochs, each training pass and the inference pass after it metered by `obs`,
+// then the row's sums. Status: ok, diverged, interrupted (a stop signal), failed (an exception,
+// its text in error) or no_energy (sums_fill).
+RunRecord run_one(const RunPlan& plan, Meter& meter, const RunnerOptions& opt, double idle_power_w,
+                  MeteredObserver& obs) {
+  RunRecord rec;
+  rec.run_id = plan.run_id;
+  rec.config_id = plan.config_id;
+  rec.repeat = plan.repeat;
+  rec.workload = plan.workload;
+  rec.config = plan.config;
+  rec.meter_source = meter.source_name();
+  rec.estimated = meter.estimated();
+  const bool train = std::find(plan.phases.begin(), plan.phases.end(), "train") != plan.phases.end();
+  const bool infer = std::find(plan.phases.begin(), plan.phases.end(), "infer") != plan.phases.end();
+  try {
+    auto workload = workload_make(plan.workload, plan.config);
+    rec.params = workload->params();
+    rec.macs_per_sample = workload->macs_per_sample();
+    rec.train_samples = workload->train_samples();
+    rec.test_samples = workload->test_samples();
+    const int epochs = train ? plan.config.value("epochs", 1) : 0;
+    auto diverged = [&] {
+      for (const auto& r : obs.results)
+        if (r.diverged) return true;
+      return false;
+    };
+    for (int e = 1; e <= epochs && !diverged() && g_stop_signal.load() == 0; ++e) {
+      obs.epoch = e;
+      workload->train_epoch(e, obs);
+      pause_for(opt.pause_s);
+      if (infer && !diverged() && g_stop_signal.load() == 0) {
+        workload->infer(obs);
+        pause_for(opt.pause_s);
+      }
+    }
+    if (!train && infer) {
+      obs.epoch = 0;
+      workload->infer(obs);
+    }
+    if (g_stop_signal.load() != 0) rec.status = "interrupted";
+    else if (diverged()) rec.status = "diverged";
+  } catch (const std::exception& e) {
+    rec.status = "failed";
+    rec.error = e.what();
+  }
+  rec.estimated = rec.estimated || obs.estimated;
+  sums_fill(rec, obs, idle_power_w, opt);
+  return rec;
+}
+
 }  // namespace
 
 int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
@@ -163,16 +231,7 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
 
   fs::create_directories(opt.out_dir + "/traces");
 
-  nlohmann::json meta = host_info();
-  meta["schema_version"] = kResultsSchemaVersion;
-  meta["meter"] = {{"source", meter.source_name()}, {"estimated", meter.estimated()}, {"sources", meter.describe()},
-                   {"note", fallback_note}, {"notes", meter_notes}};
-  meta["grid_name"] = opt.grid_name;
-  meta["grid"] = opt.grid_text;
-  meta["carbon"] = {{"intensity_g_per_kwh", opt.carbon_g_per_kwh}, {"pue", opt.pue}, {"given", opt.carbon_given}};
-  meta["start_time"] = time_now_iso();
-  meta["runs_planned"] = plans.size();
-  for (const auto& [k, v] : opt.meta_extra.items()) meta[k] = v;
+  nlohmann::json meta = meta_start(meter, opt, plans.size(), fallback_note, meter_notes);
   const std::string meta_path = opt.out_dir + "/meta.json";
   file_write_atomic(meta_path, meta.dump(2) + "\n");
 
@@ -204,53 +263,10 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
     const RunPlan& plan = *todo[i];
     progress.run_begin(i);
     const auto wall_start = std::chrono::steady_clock::now();
-    RunRecord rec;
-    rec.run_id = plan.run_id;
-    rec.config_id = plan.config_id;
-    rec.repeat = plan.repeat;
-    rec.workload = plan.workload;
-    rec.config = plan.config;
-    rec.meter_source = meter.source_name();
-    rec.estimated = meter.estimated();
     MeteredObserver obs(meter, plan.run_id);
     const double t_start = meter.now_s();
-    const bool train = std::find(plan.phases.begin(), plan.phases.end(), "train") != plan.phases.end();
-    const bool infer = std::find(plan.phases.begin(), plan.phases.end(), "infer") != plan.phases.end();
-    try {
-      auto workload = workload_make(plan.workload, plan.config);
-      rec.params = workload->params();
-      rec.macs_per_sample = workload->macs_per_sample();
-      rec.train_samples = workload->train_samples();
-      rec.test_samples = workload->test_samples();
-      const int epochs = train ? plan.config.value("epochs", 1) : 0;
-      auto diverged = [&] {
-        for (const auto& r : obs.results)
-          if (r.diverged) return true;
-        return false;
-      };
-      for (int e = 1; e <= epochs && !diverged() && g_stop_signal.load() == 0; ++e) {
-        obs.epoch = e;
-        workload->train_epoch(e, obs);
-        pause_for(opt.pause_s);
-        if (infer && !diverged() && g_stop_signal.load() == 0) {
-          workload->infer(obs);
-          pause_for(opt.pause_s);
-        }
-      }
-      if (!train && infer) {
-        obs.epoch = 0;
-        workload->infer(obs);
-      }
-      if (g_stop_signal.load() != 0) rec.status = "interrupted";
-      else if (diverged()) rec.status = "diverged";
-    } catch (const std::exception& e) {
-      rec.status = "failed";
-      rec.error = e.what();
-      exit_code = 1;
-    }
-    rec.estimated = rec.estimated || obs.estimated;
-    sums_fill(rec, obs, idle_power_w, opt);
-    if (rec.status == "no_energy") exit_code = 1;
+    RunRecord rec = run_one(plan, meter, opt, idle_power_w, obs);
+    if (rec.status == "failed" || rec.status == "no_energy") exit_code = 1;
     writer.trace_write(plan.run_id, meter.trace_csv(t_start, meter.now_s()));
     writer.run_append(rec, obs.rows);
     progress.run_end(i, rec, std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count());
