@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace greenbench {
@@ -20,6 +21,10 @@ std::string config_id_of(const std::string& workload, const WorkloadConfig& conf
   // nlohmann::json objects keep keys sorted, so dump() is canonical for a given content.
   const std::string text = nlohmann::json{{"workload", workload}, {"config", config}}.dump();
   return fmt::format("{:016x}", hash_fnv1a(text));
+}
+
+bool RunPlan::runs(const std::string& phase) const {
+  return std::find(phases.begin(), phases.end(), phase) != phases.end();
 }
 
 RunPlan run_plan_make(const std::string& workload, const WorkloadConfig& config, int repeat,

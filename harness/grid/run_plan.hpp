@@ -20,6 +20,10 @@ struct RunPlan {
   std::string run_id;     // config_id + "-r" + repeat
   std::string label;      // readable: "mlp hidden=[128] batch_size=32" (grids); "" = the workload
   double expected_s = 0;  // expected duration (eta.hpp), 0 = unknown; for the ETA
+
+  // Whether the plan runs `phase` ("train" or "infer"); how the runner, the profiler and the
+  // ETA read `phases`.
+  bool runs(const std::string& phase) const;
 };
 
 // A stable id of a configuration: the same workload and keys give the same id on any machine,

@@ -31,8 +31,8 @@ double sgemm_gflops_measure() {
 
 double run_expected_s(const GridRun& run, double gflops_1thread, double pause_s) {
   const auto& p = run.plan;
-  const bool train = std::find(p.phases.begin(), p.phases.end(), "train") != p.phases.end();
-  const bool infer = std::find(p.phases.begin(), p.phases.end(), "infer") != p.phases.end();
+  const bool train = p.runs("train");
+  const bool infer = p.runs("infer");
   const int epochs = train ? p.config.value("epochs", 1) : 0;
   const int threads = std::max(1, p.config.value("threads", 1));
   const double train_flops = double(run.size.train_samples) * run.size.train_flops_per_sample;

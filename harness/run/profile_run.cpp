@@ -165,10 +165,8 @@ ProfileRunResult profile_run(const RunPlan& plan, Meter& meter, const ProfileOpt
   res.workload = plan.workload;
   res.config = plan.config;
   auto workload = workload_make(plan.workload, plan.config);
-  const bool train =
-      std::find(plan.phases.begin(), plan.phases.end(), "train") != plan.phases.end();
-  const bool infer =
-      std::find(plan.phases.begin(), plan.phases.end(), "infer") != plan.phases.end();
+  const bool train = plan.runs("train");
+  const bool infer = plan.runs("infer");
   const int epochs = train ? plan.config.value("epochs", 1) : 0;
   const std::int64_t B = plan.config.value("batch_size", 64);
   const std::int64_t Bi = plan.config.value("infer_batch_size", B);

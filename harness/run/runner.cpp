@@ -165,8 +165,8 @@ RunRecord run_one(const RunPlan& plan, Meter& meter, const RunnerOptions& opt, d
   rec.config = plan.config;
   rec.meter_source = meter.source_name();
   rec.estimated = meter.estimated();
-  const bool train = std::find(plan.phases.begin(), plan.phases.end(), "train") != plan.phases.end();
-  const bool infer = std::find(plan.phases.begin(), plan.phases.end(), "infer") != plan.phases.end();
+  const bool train = plan.runs("train");
+  const bool infer = plan.runs("infer");
   try {
     auto workload = workload_make(plan.workload, plan.config);
     rec.params = workload->params();
