@@ -1,6 +1,6 @@
 // The choice of OpenBLAS kernels ("core") and the record of it: see
 // include/greenbench/blas_core.hpp and docs/workloads.md#blas-kernels. The re-execution that
-// applies the choice is harness/main.cpp's.
+// applies the choice is harness/cli/main.cpp's.
 #include "greenbench/blas_core.hpp"
 
 #include <fmt/format.h>

@@ -1,5 +1,5 @@
 // `greenbench analyze`'s computation (see analysis.hpp).
-#include "analysis/analysis.hpp"
+#include "analysis.hpp"
 
 #include <fmt/format.h>
 
@@ -8,10 +8,10 @@
 #include <map>
 #include <set>
 
-#include "analysis/energy_check.hpp"
-#include "analysis/pareto.hpp"
-#include "analysis/stats.hpp"
-#include "analysis/table.hpp"
+#include "energy_check.hpp"
+#include "pareto.hpp"
+#include "stats.hpp"
+#include "table.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
 
@@ -205,6 +205,39 @@ nlohmann::json analysis_compute(const ResultsFolder& folder, const FindingOption
   return a;
 }
 
+namespace {
+
+// A compact Spearman matrix over the columns that matter most; the full ones are in the JSON.
+std::string spearman_text(const nlohmann::json& sp) {
+  auto num = [](const nlohmann::json& v) { return v.is_number() ? v.get<double>() : NAN; };
+  std::string out;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<size_t> keep;
+  for (size_t c = 0; c < sp["columns"].size(); ++c) {
+    const std::string name = sp["columns"][c];
+    for (const char* k :
+         {"params", "macs_per_sample", "macs_param", "batch_size", "epochs", "energy_j",
+          "energy_per_train_sample_j", "energy_per_infer_sample_j", "test_accuracy"})
+      if (name == k) keep.push_back(c);
+  }
+  if (keep.size() >= 2) {
+    out +=
+        "\nSpearman correlations (selected columns; all columns, Pearson too, in analysis.json)\n";
+    std::vector<std::string> header = {""};
+    for (size_t i = 1; i <= keep.size(); ++i) header.push_back(std::to_string(i));
+    for (size_t r : keep) {
+      std::vector<std::string> row = {
+          fmt::format("{} {}", rows.size() + 1, sp["columns"][r].get<std::string>())};
+      for (size_t c : keep) row.push_back(cell_number(num(sp["r"][r][c])));
+      rows.push_back(row);
+    }
+    out += table_format(header, rows);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string analysis_text(const nlohmann::json& a) {
   auto num = [](const nlohmann::json& v) { return v.is_number() ? v.get<double>() : NAN; };
   std::string out;
@@ -252,30 +285,7 @@ std::string analysis_text(const nlohmann::json& a) {
       out += table_format({"column", "spearman", "95% CI", "pearson", "pearson(log)", "n"}, rows);
   }
 
-  // A compact Spearman matrix over the columns that matter most; the full ones are in the JSON.
-  const auto& sp = a["spearman"];
-  std::vector<size_t> keep;
-  for (size_t c = 0; c < sp["columns"].size(); ++c) {
-    const std::string name = sp["columns"][c];
-    for (const char* k :
-         {"params", "macs_per_sample", "macs_param", "batch_size", "epochs", "energy_j",
-          "energy_per_train_sample_j", "energy_per_infer_sample_j", "test_accuracy"})
-      if (name == k) keep.push_back(c);
-  }
-  if (keep.size() >= 2) {
-    out +=
-        "\nSpearman correlations (selected columns; all columns, Pearson too, in analysis.json)\n";
-    std::vector<std::string> header = {""};
-    for (size_t i = 1; i <= keep.size(); ++i) header.push_back(std::to_string(i));
-    rows.clear();
-    for (size_t r : keep) {
-      std::vector<std::string> row = {
-          fmt::format("{} {}", rows.size() + 1, sp["columns"][r].get<std::string>())};
-      for (size_t c : keep) row.push_back(cell_number(num(sp["r"][r][c])));
-      rows.push_back(row);
-    }
-    out += table_format(header, rows);
-  }
+  out += spearman_text(a["spearman"]);
 
   out +=
       "\nEnergy-accuracy Pareto front per data set (trained runs; less energy, higher test "

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "analysis/findings.hpp"
+#include "findings.hpp"
 #include "greenbench/results.hpp"
 
 namespace greenbench::analysis {

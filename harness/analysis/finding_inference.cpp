@@ -6,8 +6,8 @@
 
 #include <cmath>
 
-#include "analysis/findings.hpp"
-#include "analysis/stats.hpp"
+#include "findings.hpp"
+#include "stats.hpp"
 
 namespace greenbench::analysis {
 

@@ -7,16 +7,21 @@
 #include <cmath>
 #include <set>
 
-#include "analysis/findings.hpp"
-#include "analysis/stats.hpp"
+#include "findings.hpp"
+#include "stats.hpp"
 
 namespace greenbench::analysis {
 
-Finding finding_macs_vs_params(const RunsTable& t, const FindingOptions& o) {
-  Finding f;
-  f.id = 1;
-  f.key = "macs_vs_params";
-  f.claim = "energy tracks MACs and MACs per parameter more than parameter count";
+namespace {
+
+// The trained runs with finite energy per sample, MACs and parameters: the finding's data.
+struct MacsData {
+  std::vector<double> e, m, p, mp;  // J per training sample, MACs per sample, params, MACs/param
+  std::set<std::string> archs;
+  std::set<double> distinct_params, distinct_macs;
+};
+
+MacsData macs_data_of(const RunsTable& t) {
   const auto e_all = t.column("energy_per_train_sample_j"), m_all = t.column("macs_per_sample"),
              p_all = t.column("params"), mp_all = t.column("macs_param");
   const auto arch_all = [&] {
@@ -24,21 +29,33 @@ Finding finding_macs_vs_params(const RunsTable& t, const FindingOptions& o) {
     for (const auto& r : t.rows) a.push_back(architecture_of(r));
     return a;
   }();
-  std::vector<double> e, m, p, mp;
-  std::set<std::string> archs;
-  std::set<double> distinct_params, distinct_macs;
+  MacsData d;
   for (size_t i = 0; i < e_all.size(); ++i) {
     if (!(std::isfinite(e_all[i]) && std::isfinite(m_all[i]) && std::isfinite(p_all[i]) &&
           p_all[i] > 0))
       continue;
-    e.push_back(e_all[i]);
-    m.push_back(m_all[i]);
-    p.push_back(p_all[i]);
-    mp.push_back(std::isfinite(mp_all[i]) ? mp_all[i] : m_all[i] / p_all[i]);
-    archs.insert(arch_all[i]);
-    distinct_params.insert(p_all[i]);
-    distinct_macs.insert(m_all[i]);
+    d.e.push_back(e_all[i]);
+    d.m.push_back(m_all[i]);
+    d.p.push_back(p_all[i]);
+    d.mp.push_back(std::isfinite(mp_all[i]) ? mp_all[i] : m_all[i] / p_all[i]);
+    d.archs.insert(arch_all[i]);
+    d.distinct_params.insert(p_all[i]);
+    d.distinct_macs.insert(m_all[i]);
   }
+  return d;
+}
+
+}  // namespace
+
+Finding finding_macs_vs_params(const RunsTable& t, const FindingOptions& o) {
+  Finding f;
+  f.id = 1;
+  f.key = "macs_vs_params";
+  f.claim = "energy tracks MACs and MACs per parameter more than parameter count";
+  const MacsData data = macs_data_of(t);
+  const auto &e = data.e, &m = data.m, &p = data.p, &mp = data.mp;
+  const auto& archs = data.archs;
+  const auto &distinct_params = data.distinct_params, &distinct_macs = data.distinct_macs;
   f.n = int(e.size());
   f.numbers["target"] = "energy_per_train_sample_j";
   f.numbers["n_architectures"] = archs.size();

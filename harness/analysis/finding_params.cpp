@@ -7,8 +7,8 @@
 #include <cmath>
 #include <set>
 
-#include "analysis/findings.hpp"
-#include "analysis/stats.hpp"
+#include "findings.hpp"
+#include "stats.hpp"
 
 namespace greenbench::analysis {
 namespace {

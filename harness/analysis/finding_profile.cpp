@@ -8,8 +8,8 @@
 #include <map>
 #include <set>
 
-#include "analysis/findings.hpp"
-#include "analysis/stats.hpp"
+#include "findings.hpp"
+#include "stats.hpp"
 #include "greenbench/results.hpp"
 
 namespace greenbench::analysis {

@@ -1,11 +1,11 @@
 // Shared parts of the findings: the JSON form, the leave-one-group-out log-log predictor, and
 // the list of all five. The findings themselves are in finding_*.cpp.
-#include "analysis/findings.hpp"
+#include "findings.hpp"
 
 #include <cmath>
 #include <set>
 
-#include "analysis/stats.hpp"
+#include "stats.hpp"
 
 namespace greenbench::analysis {
 

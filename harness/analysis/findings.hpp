@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/runs_table.hpp"
+#include "runs_table.hpp"
 #include "greenbench/results.hpp"
 
 namespace greenbench::analysis {

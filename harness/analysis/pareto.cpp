@@ -1,6 +1,6 @@
 // The energy-accuracy Pareto front (see pareto.hpp): sort by energy, then accuracy
 // descending, and keep each point whose accuracy reaches the best seen so far. O(n log n).
-#include "analysis/pareto.hpp"
+#include "pareto.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 // The report's charts as data (see report_data.hpp): Chart.js configurations with log axes
 // where sizes span decades, one dataset per workload or architecture, and heatmaps drawn as
 // square points coloured here. Not the page around them.
-#include "analysis/report_data.hpp"
+#include "report_data.hpp"
 
 #include <fmt/format.h>
 
@@ -11,11 +11,11 @@
 #include <fstream>
 #include <map>
 
-#include "analysis/runs_table.hpp"
+#include "runs_table.hpp"
 #include "greenbench/errors.hpp"
-#include "results/file_io.hpp"
-#include "results/results_csv.hpp"
-#include "results/results_read.hpp"
+#include "file_io.hpp"
+#include "results_csv.hpp"
+#include "results_read.hpp"
 
 namespace greenbench::analysis {
 namespace {

@@ -1,5 +1,5 @@
 // The report page (see report_html.hpp).
-#include "analysis/report_html.hpp"
+#include "report_html.hpp"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "analysis/table.hpp"
+#include "table.hpp"
 #include "greenbench/errors.hpp"
 
 namespace greenbench::analysis {

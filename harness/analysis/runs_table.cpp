@@ -1,7 +1,7 @@
 // The runs an analysis uses (see runs_table.hpp).
-#include "analysis/runs_table.hpp"
+#include "runs_table.hpp"
 
-#include "analysis/energy_check.hpp"
+#include "energy_check.hpp"
 
 #include <algorithm>
 #include <cmath>

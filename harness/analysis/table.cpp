@@ -1,5 +1,5 @@
 // Plain-text tables (see table.hpp).
-#include "analysis/table.hpp"
+#include "table.hpp"
 
 #include <fmt/format.h>
 

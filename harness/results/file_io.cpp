@@ -1,6 +1,6 @@
 // Durable file writes and link-refusing reads: see file_io.hpp. Every writer of greenbench
 // (results rows, traces, meta.json, merge, analysis.json, reports, models) goes through these.
-#include "results/file_io.hpp"
+#include "file_io.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>

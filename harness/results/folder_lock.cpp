@@ -1,5 +1,5 @@
 // The results folder's writer lock: see folder_lock.hpp.
-#include "results/folder_lock.hpp"
+#include "folder_lock.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -29,6 +29,17 @@ std::string record_read(int fd) {
   return text;
 }
 
+// The holder's record. A holder writes it just after taking the lock, so an empty record is
+// reread for up to 200 ms before the holder is called one that has not yet written its pid.
+std::string holder_read(int fd) {
+  std::string holder = record_read(fd);
+  for (int i = 0; i < 100 && holder.empty(); ++i) {
+    usleep(2000);
+    holder = record_read(fd);
+  }
+  return holder.empty() ? "a process that has not yet written its pid" : holder;
+}
+
 std::string host_name() {
   char host[256] = {};
   if (gethostname(host, sizeof host - 1) != 0) return "?";
@@ -53,13 +64,15 @@ FolderLock::FolderLock(const std::string& dir, const std::string& what) {
                      path, 0, 0, "choose a writable folder");
   if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
-    std::string holder = record_read(fd_);
-    close(fd_);
-    fd_ = -1;
-    if (err != EWOULDBLOCK)
+    if (err != EWOULDBLOCK) {
+      close(fd_);
+      fd_ = -1;
       throw InputError(fmt::format("cannot lock the folder: {}", std::strerror(err)), path, 0, 0,
                        "choose a folder on a file system with locks");
-    if (holder.empty()) holder = "a process that has not yet written its pid";
+    }
+    const std::string holder = holder_read(fd_);
+    close(fd_);
+    fd_ = -1;
     throw InputError(
         fmt::format("the results folder is in use by another writer: {}", holder), dir, 0, 0,
         "one folder has one writer at a time: wait for that one to finish (or stop it), or "
@@ -90,8 +103,7 @@ std::optional<std::string> folder_lock_holder(const std::string& dir) {
   if (fd < 0) return std::nullopt;
   std::optional<std::string> holder;
   if (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
-    holder = record_read(fd);
-    if (holder->empty()) holder = "a process that has not yet written its pid";
+    holder = holder_read(fd);
   } else {
     flock(fd, LOCK_UN);
   }

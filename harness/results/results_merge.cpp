@@ -2,7 +2,7 @@
 // failed beats interrupted; identical duplicates are silent, differing ones are noted); the
 // union of columns in results/README.md's order; epochs and traces from the folder whose row was
 // kept; one meta.json listing the sources. Not file access (cmd_merge.cpp).
-#include "results/results_merge.hpp"
+#include "results_merge.hpp"
 
 #include <fmt/format.h>
 
@@ -12,7 +12,7 @@
 
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
-#include "results/results_csv.hpp"
+#include "results_csv.hpp"
 
 namespace greenbench {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "results/results_read.hpp"
+#include "results_read.hpp"
 
 namespace greenbench {
 

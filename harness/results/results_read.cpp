@@ -3,7 +3,7 @@
 // writer's --resume repair. A torn last line (what a crash leaves) is dropped with a note;
 // anything else the writer cannot have left is an InputError naming file:line:column.
 // Not the writer (results_writer.cpp) and not the merge rules (results_merge.cpp).
-#include "results/results_read.hpp"
+#include "results_read.hpp"
 
 #include <dirent.h>
 #include <fmt/format.h>
@@ -15,9 +15,9 @@
 #include <set>
 
 #include "greenbench/errors.hpp"
-#include "results/file_io.hpp"
-#include "results/results_csv.hpp"
-#include "set_args.hpp"  // utf8_invalid_at
+#include "file_io.hpp"
+#include "results_csv.hpp"
+#include "utf8.hpp"
 
 namespace greenbench {
 namespace {

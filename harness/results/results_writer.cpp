@@ -16,10 +16,10 @@
 
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
-#include "results/file_io.hpp"
-#include "results/folder_lock.hpp"
-#include "results/results_csv.hpp"
-#include "results/results_read.hpp"
+#include "file_io.hpp"
+#include "folder_lock.hpp"
+#include "results_csv.hpp"
+#include "results_read.hpp"
 
 namespace greenbench {
 namespace fs = std::filesystem;

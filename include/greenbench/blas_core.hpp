@@ -1,6 +1,6 @@
 // Which OpenBLAS kernel set ("core") greenbench runs: what the CPU supports (cpuid), what
 // OpenBLAS chose, and the best core of the two that greenbench may ask for. The re-execution
-// that applies a choice lives in harness/main.cpp; docs/workloads.md#blas-kernels says why.
+// that applies a choice lives in harness/cli/main.cpp; docs/workloads.md#blas-kernels says why.
 #pragma once
 
 #include <functional>
@@ -67,7 +67,7 @@ using SgemmFn = std::function<void(bool ta, bool tb, int m, int n, int k, const 
 // naive float64 product. Returns "" when right, else what was wrong.
 std::string blas_sgemm_check(const SgemmFn& sgemm = {});
 
-// What this process runs and why, set once by main (harness/main.cpp) before any BLAS work.
+// What this process runs and why, set once by main (harness/cli/main.cpp) before any BLAS work.
 struct BlasCoreState {
   std::string core;       // openblas_get_corename()
   std::string chosen_by;  // "openblas", "user" (OPENBLAS_CORETYPE) or "greenbench"

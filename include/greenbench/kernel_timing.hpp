@@ -1,5 +1,5 @@
 // Seconds of one OpenBLAS sgemm of a shape on one thread of this machine, for the estimator's
-// timing table (harness/analysis/gemm_times): the fastest of 7 batches of calls lasting about
+// timing table (harness/estimate/gemm_times): the fastest of 7 batches of calls lasting about
 // 2 ms, after a warm-up call, on operands that stay in cache between calls as a layer's do
 // within a step. Not a benchmark of the workloads (bench/, `greenbench bench`).
 #pragma once

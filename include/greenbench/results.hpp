@@ -2,7 +2,7 @@
 // one EpochRow per run, epoch and metered phase; the one writer that appends them durably to
 // runs.csv, runs.jsonl and epochs.csv while holding the folder's lock; and the one reader that
 // merge, analyze, report, estimate and the writer's own --resume repair use, with one set of
-// rules. Code: harness/results/. Not the runner (harness/runner.cpp) nor the analysis.
+// rules. Code: harness/results/. Not the runner (harness/run/runner.cpp) nor the analysis.
 #pragma once
 
 #include <cstdint>

@@ -39,7 +39,7 @@ class PhaseObserver {
 };
 
 // What one configuration costs, from shapes alone (no data, no timing), for the estimator
-// (harness/analysis/estimate_*). Per-sample figures are one forward (or backward) pass of one
+// (harness/estimate/estimate_*). Per-sample figures are one forward (or backward) pass of one
 // sample; per-step figures are one training step whatever its batch size. FLOP conventions
 // per op kind are in docs/estimate.md. Kinds: "dense", "conv", "depthwise", "norm",
 // "elementwise" (relu, add), "transcendental" (gelu, tanh, exp), "pooling", "attention",
@@ -53,7 +53,7 @@ struct OpKindCost {
   std::int64_t calls = 0;   // op invocations per forward pass (a backward pass makes as many)
 };
 // One OpenBLAS sgemm a layer makes, row-major C (m, n) = op(A) (m, k) op(B) (k, n), for the
-// estimator's per-shape timing (harness/analysis/gemm_times). `scaled` says how the batch
+// estimator's per-shape timing (harness/estimate/gemm_times). `scaled` says how the batch
 // enters: 0, these dims once per image; 'm', 'n' or 'k', that dim times G images in one call,
 // G = the batch (group 0) or min(group, batch), ceil(batch / G) calls per batch.
 struct GemmCall {

@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (args.size() < 17) args.push_back(cur);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
-  // The app as cli_main builds it (harness/cli.cpp); the action is set, never run.
+  // The app as cli_main builds it (harness/cli/cli.cpp); the action is set, never run.
   CLI::App app{"greenbench"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "fuzz");

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "fuzz_util.hpp"
-#include "results/results_csv.hpp"
+#include "results_csv.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string line(reinterpret_cast<const char*>(data), size);

@@ -9,8 +9,8 @@
 
 #include "fuzz_util.hpp"
 #include "greenbench/errors.hpp"
-#include "results/results_merge.hpp"
-#include "results/results_read.hpp"
+#include "results_merge.hpp"
+#include "results_read.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;

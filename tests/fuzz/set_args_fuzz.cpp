@@ -1,4 +1,4 @@
-// Fuzz target: the `--set KEY=VALUE` parser (harness/set_args.cpp; VALUE is YAML). Input: up to
+// Fuzz target: the `--set KEY=VALUE` parser (harness/grid/set_args.cpp; VALUE is YAML). Input: up to
 // 8 arguments, one per line. Properties: bad arguments are InputError only, with a message of
 // at most a few hundred bytes whatever the argument (issue 18: MBs of error text); an accepted
 // set has every KEY, its JSON dumps (config ids are hashes of that dump), and it holds at most

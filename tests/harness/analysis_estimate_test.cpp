@@ -1,4 +1,4 @@
-// Tests of the estimator's parts (harness/analysis/estimate_*): NNLS against brute force over
+// Tests of the estimator's parts (harness/estimate/estimate_*): NNLS against brute force over
 // every active set and a hand-solved case, ridge against ordinary least squares, the
 // architecture folds (no architecture on both sides), the op cost counts against hand counts
 // and against the workload's own MAC and FLOP figures, and cache sizes from a fake sysfs.
@@ -12,8 +12,8 @@
 #include <random>
 #include <set>
 
-#include "analysis/estimate_model.hpp"
-#include "analysis/gemm_times.hpp"
+#include "estimate_model.hpp"
+#include "gemm_times.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench::analysis {

@@ -10,8 +10,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "analysis/analysis.hpp"
-#include "analysis/findings.hpp"
+#include "analysis.hpp"
+#include "findings.hpp"
 #include "greenbench/results.hpp"
 #include "run_cli.hpp"
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "analysis/pareto.hpp"
+#include "pareto.hpp"
 
 namespace greenbench::analysis {
 namespace {

@@ -1,4 +1,4 @@
-// Tests of the profiler's statistics (harness/analysis/profile_stats, stats): t quantiles
+// Tests of the profiler's statistics (harness/estimate/profile_stats, stats): t quantiles
 // against table values, trend and quantiles against hand counts, the projection's arithmetic,
 // warm-up and steadiness detection on simulated step-energy series, and the 95% interval's
 // coverage over many simulated runs with a known truth.
@@ -7,8 +7,8 @@
 #include <cmath>
 #include <random>
 
-#include "analysis/profile_stats.hpp"
-#include "analysis/stats.hpp"
+#include "profile_stats.hpp"
+#include "stats.hpp"
 
 namespace greenbench::analysis {
 namespace {

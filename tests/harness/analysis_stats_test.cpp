@@ -8,8 +8,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "analysis/findings.hpp"
-#include "analysis/stats.hpp"
+#include "findings.hpp"
+#include "stats.hpp"
 
 namespace greenbench::analysis {
 namespace {

@@ -1,4 +1,4 @@
-// The choice of OpenBLAS kernels end to end (harness/main.cpp): the real binary, started with
+// The choice of OpenBLAS kernels end to end (harness/cli/main.cpp): the real binary, started with
 // an old core forced, re-executes itself onto the core the decision names for this CPU, shows
 // it in `meter probe` and `bench --json`, and gives commands it starts the user's environment.
 // Expectations come from the decision function on this CPU's real flags, so the tests hold on
@@ -95,7 +95,7 @@ TEST(CliBlasCore, CommandsStartedGetTheUsersEnvironment) {
 }
 
 TEST(CliBlasCore, FallsBackWhenTheChangedCoreIsNotWhatOpenBlasRuns) {
-  // The state of a re-execution (harness/main.cpp's guard variables) onto a core OpenBLAS does
+  // The state of a re-execution (harness/cli/main.cpp's guard variables) onto a core OpenBLAS does
   // not know: it loads its own choice instead, so greenbench falls back to what it would have
   // run before the change (here the user's Prescott) and says why.
   const auto blas = probe_blas({{"GREENBENCH_BLAS_FROM", "Prescott"},

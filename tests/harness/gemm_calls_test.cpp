@@ -14,8 +14,8 @@
 #include <map>
 #include <mutex>
 
-#include "analysis/estimate_features.hpp"
-#include "analysis/gemm_times.hpp"
+#include "estimate_features.hpp"
+#include "gemm_times.hpp"
 #include "greenbench/kernel_timing.hpp"
 
 namespace {

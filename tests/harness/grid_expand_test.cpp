@@ -14,7 +14,7 @@
 #include <set>
 
 #include "greenbench/errors.hpp"
-#include "grid_estimate.hpp"
+#include "eta.hpp"
 #include "grid_file.hpp"
 
 namespace greenbench {

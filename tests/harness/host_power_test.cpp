@@ -1,4 +1,4 @@
-// meta.json's host_power (harness/host_power.cpp) against a fake sysfs/proc tree: kernel, CPU
+// meta.json's host_power (harness/run/host_power.cpp) against a fake sysfs/proc tree: kernel, CPU
 // identity and microcode, cpufreq policies, boost, SMT and RAPL limits read as written there;
 // unreadable facts null, never guessed.
 #include "host_power.hpp"

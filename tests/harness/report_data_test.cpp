@@ -1,7 +1,7 @@
 // The report's data-to-chart JSON: points equal to the rows they come from, datasets by
 // workload, log axes, heatmap colours, the estimator hook (present and absent), traces,
 // energy labelled ESTIMATED, and the page's escaping.
-#include "analysis/report_data.hpp"
+#include "report_data.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,8 +9,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "analysis/analysis.hpp"
-#include "analysis/report_html.hpp"
+#include "analysis.hpp"
+#include "report_html.hpp"
 #include "greenbench/errors.hpp"
 #include "run_cli.hpp"
 

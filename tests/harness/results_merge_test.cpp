@@ -2,7 +2,7 @@
 // CSV split/join against hand-worked lines, byte-identical output for a single writer folder,
 // de-duplication by run_id (status, identical, conflicting), refusal of different grids, the
 // union of columns, torn last lines, and the merged meta.json. The CLI is cli_merge_test.cpp.
-#include "results/results_merge.hpp"
+#include "results_merge.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,8 +13,8 @@
 #include "files.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
-#include "results/results_csv.hpp"
-#include "results/results_read.hpp"
+#include "results_csv.hpp"
+#include "results_read.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench {

@@ -4,7 +4,7 @@
 // results/README.md ("Reading"): a torn last line dropped with a note in every file; a
 // malformed complete line, a wrong type, a bad run id, a link, a different schema_version,
 // missing required columns refused with file:line:column; extra columns kept.
-#include "results/results_read.hpp"
+#include "results_read.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -15,7 +15,7 @@
 
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
-#include "results/results_csv.hpp"
+#include "results_csv.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench {

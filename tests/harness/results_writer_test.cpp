@@ -14,7 +14,7 @@
 #include "files.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
-#include "results/folder_lock.hpp"
+#include "folder_lock.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench {

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Writes analysis_stats.json: inputs and numpy/scipy answers for greenbench's analysis
-statistics (harness/analysis/stats.cpp, findings.cpp), checked by analysis_stats_test.cpp.
+statistics (harness/stats/stats.cpp, findings.cpp), checked by analysis_stats_test.cpp.
 Run from anywhere with Debian's python3-numpy and python3-scipy:
     /usr/bin/python3 tests/harness/golden/make_analysis_golden.py
 Not used at test time; the JSON it writes is committed."""

@@ -1,0 +1,151 @@
+// `greenbench profile (GRID.yaml | --workload NAME [--set KEY=VALUE]...) [--budget FRACTION]
+// [--validate] [--json] [--out DIR]`: projects each run's whole energy from a short steady
+// profile (harness/run/profile_run.hpp). Not the statistics and not grid parsing.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "grid_plans.hpp"
+#include "profile_run.hpp"
+#include "cli_checks.hpp"
+#include "commands.hpp"
+#include "greenbench/errors.hpp"
+#include "greenbench/results.hpp"
+#include "grid_expand.hpp"
+#include "set_args.hpp"
+
+namespace greenbench {
+namespace {
+
+struct ProfileArgs {
+  std::string grid;
+  std::string workload;
+  std::vector<std::string> sets;
+  double budget = 0.1;
+  double systematic = analysis::ProfileOptions{}.systematic;
+  bool validate = false;
+  bool json = false;
+  std::string out;
+  std::string meter = "auto";
+  bool meter_given = false;  // --meter on the command line overrides the grid's `meter:`
+  int repeats = 1;
+};
+
+// The plans, and in *meter the source to use: --meter, else the grid's `meter:`, else auto.
+std::vector<RunPlan> plans_of(const ProfileArgs& a, std::string* meter) {
+  *meter = a.meter;
+  if (!a.grid.empty() && !a.workload.empty())
+    throw InputError("profile takes a grid file or --workload, not both", "", 0, 0,
+                     "drop one of them");
+  if (!a.grid.empty()) {
+    std::string grid_meter;
+    auto plans = analysis::grid_plans_load(a.grid, &grid_meter);
+    if (!a.meter_given) *meter = grid_meter;
+    return plans;
+  }
+  if (a.workload.empty())
+    throw InputError("profile needs GRID.yaml or --workload NAME", "", 0, 0,
+                     "e.g. greenbench profile --workload mlp --set epochs=5");
+  // Checked as `run --workload` and grid files are (data set, memory; docs/grids.md).
+  std::vector<RunPlan> plans;
+  for (const auto& run :
+       workload_expand(a.workload, sets_parse(a.sets), a.repeats, {"train", "infer"}).runs)
+    plans.push_back(run.plan);
+  return plans;
+}
+
+int profile_main(const ProfileArgs& a) {
+  if (!(a.budget > 0 && a.budget <= 1))
+    throw InputError(fmt::format("--budget: expected a fraction in (0, 1], got {}", a.budget), "",
+                     0, 0, "e.g. --budget 0.1");
+  if (!(a.systematic >= 0 && a.systematic < 1))
+    throw InputError(
+        fmt::format("--systematic: expected a fraction in [0, 1), got {}", a.systematic), "", 0,
+        0, "e.g. --systematic 0.03 (0: the blocks' spread alone)");
+  if (a.repeats < 1) throw InputError("--repeats: expected an integer >= 1");
+  std::string meter_spec;
+  const auto plans = plans_of(a, &meter_spec);
+  auto opened = sources_open(meter_spec, SourcePaths::from_env());
+  for (const auto& note : opened.notes)
+    std::fprintf(stderr, "greenbench profile: note: %s\n", note.c_str());
+  if (!opened.fallback_note.empty())
+    std::fprintf(stderr, "greenbench profile: note: %s\n", opened.fallback_note.c_str());
+  Meter meter(std::move(opened), MeterOptions{0.1, false});
+  meter.start();
+  analysis::ProfileOptions opt;
+  opt.budget = a.budget;
+  opt.systematic = a.systematic;
+  opt.validate = a.validate;
+  std::vector<analysis::ProfileRunResult> results;
+  for (std::size_t i = 0; i < plans.size(); i++) {
+    results.push_back(analysis::profile_run(plans[i], meter, opt));
+    const auto& r = results.back();
+    std::string line =
+        fmt::format("[{}/{}] {} {}: {:.1f} J [{:.1f}, {:.1f}] from {:.1f}% of steps{}", i + 1,
+                    plans.size(), r.run_id, r.workload, r.predicted_j, r.low_j, r.high_j,
+                    100 * r.profiled_fraction, r.steady ? "" : " (not steady)");
+    if (a.validate)
+      line += fmt::format("; measured {:.1f} J, error {:+.2f}% (first epoch x epochs {:+.2f}%)",
+                          r.measured_j, 100 * r.error, 100 * r.naive_error);
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  meter.stop();
+  nlohmann::json report = analysis::profile_report_json(results, a.validate);
+  report["meter_source"] = meter.source_name();
+  report["estimated"] = meter.estimated();
+  report["budget"] = a.budget;
+  report["systematic"] = a.systematic;
+  if (!a.out.empty()) {
+    std::filesystem::create_directories(a.out);
+    file_write_atomic(a.out + "/profile.json", report.dump(2) + "\n");
+  }
+  if (a.json) {
+    std::cout << report.dump(2) << "\n";
+  } else if (a.validate && report.contains("median_abs_error")) {
+    std::cout << fmt::format(
+        "{} runs: median |error| {:.2f}% (first epoch x epochs: {:.2f}%), 95% intervals hold the "
+        "truth in {:.0f}% of runs; median profiled fraction {:.1f}% [{}{}]\n",
+        results.size(), 100 * report["median_abs_error"].get<double>(),
+        100 * report.value("naive_median_abs_error", NAN),
+        100 * report["interval_coverage"].get<double>(),
+        100 * report["median_profiled_fraction"].get<double>(), meter.source_name(),
+        meter.estimated() ? ", estimated" : "");
+  }
+  return 0;
+}
+
+}  // namespace
+
+void cmd_profile_add(CLI::App& app, CommandAction& action) {
+  auto* cmd =
+      app.add_subcommand("profile", "Project whole runs' energy from short steady profiles");
+  auto args = std::make_shared<ProfileArgs>();
+  cmd->add_option("grid", args->grid, "GRID.yaml");
+  cmd->add_option("--workload", args->workload, "one configuration instead of a grid");
+  cmd->add_option("--set", args->sets, "KEY=VALUE (YAML value), repeatable")->take_all();
+  cmd->add_option("--budget", args->budget, "most of the planned steps to profile (default 0.1)")
+      ->check(number_in(0, 1, false, true));
+  cmd->add_option("--systematic", args->systematic,
+                  "relative sd of the projected energy beyond the profile's spread, in the "
+                  "interval (default 0.03; docs/profile.md)")
+      ->check(number_in(0, 1));  // below 1: checked with the other values
+  cmd->add_flag("--validate", args->validate, "also run each to the end and report the error");
+  cmd->add_flag("--json", args->json, "print the SPEC §1 JSON object");
+  cmd->add_option("--out", args->out, "write profile.json into this folder");
+  auto* meter_opt =
+      cmd->add_option("--meter", args->meter,
+                      "auto | rapl | perf | msr | nvml | estimate (default: the grid's meter:)")
+          ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}));
+  cmd->add_option("--repeats", args->repeats, "repeats of a --workload configuration (default 1)")
+      ->check(number_in(1, 1000, true));
+  cmd->callback([args, meter_opt, &action] {
+    args->meter_given = meter_opt->count() > 0;
+    action = [args] { return profile_main(*args); };
+  });
+}
+
+}  // namespace greenbench

@@ -1,0 +1,258 @@
+// `greenbench run GRID.yaml [--out DIR] [--resume] [--shard I/N] [--filter REGEX] [--meter SOURCE]
+// [--dry-run] [--set KEY=VALUE]...` and `greenbench run --workload NAME ...`: checks everything,
+// then runs the grid (or one configuration) through the runner, which writes runs.csv,
+// runs.jsonl, epochs.csv, traces/ and meta.json. Parsing and expansion live in harness/grid_*.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <unordered_map>
+
+#include "estimate_features.hpp"
+#include "estimate_model.hpp"
+#include "cli_checks.hpp"
+#include "commands.hpp"
+#include "greenbench/errors.hpp"
+#include "greenbench/meter.hpp"
+#include "eta.hpp"
+#include "grid_expand.hpp"
+#include "grid_file.hpp"
+#include "run_defaults.hpp"
+#include "runner.hpp"
+#include "set_args.hpp"
+
+namespace greenbench {
+namespace {
+
+struct RunArgs {
+  std::string grid;
+  std::string shard;
+  std::string filter;
+  bool dry_run = false;
+  std::string model;  // --model MODEL.json: the dry run also predicts each run's energy
+  std::string workload;
+  std::string phases = "train,infer";
+  std::vector<std::string> sets;
+  std::string out;
+  bool resume = false;
+  std::string meter = kMeterDefault;
+  double idle_baseline_s = kIdleBaselineSDefault;
+  double pause_s = kPauseSDefault;
+  int repeats = kRepeatsDefault;
+};
+
+std::vector<std::string> phases_parse(const std::string& text) {
+  std::vector<std::string> phases;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = text.find(',', start);
+    const std::string p =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (p != "train" && p != "infer")
+      throw InputError(fmt::format("--phases: unknown phase '{}'", p), "", 0, 0,
+                       "use train, infer or train,infer");
+    phases.push_back(p);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return phases;
+}
+
+// One configuration, checked as a one-experiment grid would be (grid_expand: the workload's
+// keys and values, its data set, memory), so that `--workload` and grid files give the same
+// exit 2 before any work (docs/grids.md).
+int run_workload(const RunArgs& args) {
+  if (args.idle_baseline_s < 0 || args.pause_s < 0 || args.repeats < 1)
+    throw InputError("--idle-baseline-s and --pause-s must be >= 0, --repeats >= 1");
+  // Bad keys, values and data (a missing or truncated file: IDX headers against the gzip
+  // trailer's length) are exit 2 here, before the meter, the idle baseline or the results folder.
+  const GridExpansion ex = workload_expand(args.workload, sets_parse(args.sets), args.repeats,
+                                           phases_parse(args.phases));
+  RunnerOptions opt;
+  opt.out_dir = args.out.empty() ? "results/" + args.workload : args.out;
+  opt.resume = args.resume;
+  opt.meter = args.meter;
+  opt.idle_baseline_s = args.idle_baseline_s;
+  opt.pause_s = args.pause_s;
+  opt.grid_name = args.workload;
+  opt.key_columns = ex.key_columns;
+  std::vector<RunPlan> plans;
+  for (const auto& run : ex.runs) plans.push_back(run.plan);
+  return runner_run(plans, opt);
+}
+
+// run_id -> its index in ex.runs.
+std::unordered_map<std::string, size_t> runs_index(const GridExpansion& ex) {
+  std::unordered_map<std::string, size_t> index;
+  for (size_t i = 0; i < ex.runs.size(); ++i) index.emplace(ex.runs[i].plan.run_id, i);
+  return index;
+}
+
+// Prints the runs, their count and expected time; runs nothing.
+// With an estimator model, each run's predicted energy and the total, with 95% intervals from the
+// model's cross-validation residuals (docs/estimate.md).
+void dry_run_print(const GridFile& g, const GridExpansion& ex, const std::vector<RunPlan>& plans,
+                   double gflops, double idle_baseline_s, const analysis::EstimatorModel* model) {
+  std::printf("%-20s %-12s %10s %12s %10s %s %s\n", "run_id", "workload", "params", "macs/sample",
+              "expected", model ? "   predicted J [95%]          " : "", " run");
+  double total_s = idle_baseline_s, total_j = 0, total_lo = 0, total_hi = 0;
+  int not_predicted = 0, not_priced = 0;
+  const auto index = runs_index(ex);
+  for (const auto& p : plans) {
+    total_s += p.expected_s;
+    const auto it = index.find(p.run_id);
+    const GridRun* run = it == index.end() ? nullptr : &ex.runs[it->second];
+    std::string predicted;
+    if (model) {
+      try {
+        const auto f = analysis::features_of(p.workload, p.config, model->caches,
+                                             analysis::run_phases_of(p.phases));
+        const double j = model->predict_j(f);
+        const double lo = j * std::exp(model->log_resid_lo), hi = j * std::exp(model->log_resid_hi);
+        total_j += j, total_lo += lo, total_hi += hi;
+        const bool unseen = !model->unseen(f).empty();  // work never seen in fitting: low
+        not_priced += unseen;
+        predicted = fmt::format("{:>10.1f} [{:.1f}, {:.1f}]{}", j, lo, hi, unseen ? " *" : "");
+      } catch (const InputError&) {  // the workload gives no cost breakdown (docs/estimate.md)
+        predicted = "       n/a (no cost model)";
+        ++not_predicted;
+      }
+      predicted.resize(std::max<size_t>(predicted.size(), 30), ' ');
+    }
+    std::printf("%-20s %-12s %10lld %12lld %10s %s  %s\n", p.run_id.c_str(), p.workload.c_str(),
+                static_cast<long long>(run ? run->size.params : 0),
+                static_cast<long long>(run ? run->size.macs_per_sample : 0),
+                duration_text(p.expected_s).c_str(), predicted.c_str(), p.label.c_str());
+  }
+  if (model)
+    std::printf("predicted energy: %.1f J [%.1f, %.1f] (estimator model; idle baseline and pauses "
+                "not included%s)\n",
+                total_j, total_lo, total_hi,
+                not_predicted ? fmt::format("; {} runs without a cost model not included",
+                                            not_predicted).c_str()
+                              : "");
+  if (not_priced)
+    std::printf("* %d runs have work the model never saw in fitting (greenbench estimate predict "
+                "names it): not priced, so their predictions are low\n",
+                not_priced);
+  std::printf("%zu runs of %zu in grid %s (%lld configurations x %d repeats%s)\n", plans.size(),
+              ex.runs.size(), g.name.c_str(), static_cast<long long>(ex.configurations), g.repeats,
+              ex.duplicates_dropped
+                  ? fmt::format(", {} duplicate runs dropped", ex.duplicates_dropped).c_str()
+                  : "");
+  std::printf(
+      "expected time: %s (this machine: %.1f GFLOP/s sgemm on one thread, workloads at %.0f%% of "
+      "it, "
+      "plus pauses and the idle baseline)\n",
+      duration_text(total_s).c_str(), gflops, kWorkloadEfficiency * 100);
+}
+
+int run_grid(const RunArgs& args, const CLI::App& cmd) {
+  if (!args.workload.empty())
+    throw InputError("give either a grid file or --workload, not both", "", 0, 0,
+                     "e.g. greenbench run configs/quick.yaml, or greenbench run --workload mlp");
+  if (!args.model.empty() && !args.dry_run)
+    throw InputError("--model applies to --dry-run (it predicts; it does not meter)", "", 0, 0,
+                     "e.g. greenbench run configs/grid.yaml --dry-run --model model.json");
+  GridFile g = grid_file_load(args.grid);
+  if (cmd.count("--idle-baseline-s")) g.idle_baseline_s = args.idle_baseline_s;
+  if (cmd.count("--pause-s")) g.pause_s = args.pause_s;
+  if (cmd.count("--repeats")) g.repeats = args.repeats;
+  if (cmd.count("--phases"))
+    for (auto& e : g.experiments) e.phases = phases_parse(args.phases);
+  if (g.idle_baseline_s < 0 || g.pause_s < 0 || g.repeats < 1)
+    throw InputError("--idle-baseline-s and --pause-s must be >= 0, --repeats >= 1");
+  int shard_index = 0, shard_count = 1;
+  if (!args.shard.empty()) shard_parse(args.shard, shard_index, shard_count);
+  GridExpandOptions eo;
+  eo.overrides = sets_parse(args.sets);
+  const GridExpansion ex = grid_expand(g, eo);
+  if (ex.duplicates_dropped)
+    std::fprintf(
+        stderr,
+        "greenbench run: note: %lld runs repeat an earlier run's configuration; each runs once\n",
+        static_cast<long long>(ex.duplicates_dropped));
+  std::vector<RunPlan> plans = grid_select(ex, args.filter, shard_index, shard_count);
+  if (plans.empty() && !args.filter.empty())
+    throw InputError(fmt::format("--filter {}: matches none of the {} runs{}", args.filter,
+                                 ex.runs.size(), shard_count > 1 ? " in this shard" : ""),
+                     "", 0, 0, "use --dry-run to list the runs and their labels");
+  const double gflops = sgemm_gflops_measure();
+  const auto index = runs_index(ex);
+  for (auto& p : plans)
+    p.expected_s = run_expected_s(ex.runs[index.at(p.run_id)], gflops, g.pause_s);
+  if (args.dry_run) {
+    std::optional<analysis::EstimatorModel> model;
+    if (!args.model.empty()) model = analysis::estimator_model_load(args.model);
+    dry_run_print(g, ex, plans, gflops, g.idle_baseline_s, model ? &*model : nullptr);
+    return 0;
+  }
+  RunnerOptions opt;
+  opt.out_dir = !args.out.empty() ? args.out
+                : shard_count > 1
+                    ? fmt::format("results/{}.shard-{}-of-{}", g.name, shard_index, shard_count)
+                    : "results/" + g.name;
+  opt.resume = args.resume;
+  opt.meter = cmd.count("--meter") ? args.meter : g.meter;
+  opt.idle_baseline_s = g.idle_baseline_s;
+  opt.pause_s = g.pause_s;
+  opt.carbon_g_per_kwh = g.carbon_g_per_kwh;
+  opt.pue = g.pue;
+  opt.carbon_given = g.carbon_given;
+  opt.grid_name = g.name;
+  opt.grid_text = g.text;
+  opt.key_columns = ex.key_columns;
+  opt.meta_extra = {
+      {"grid_id", ex.grid_id},          {"grid_file", args.grid},
+      {"runs_in_grid", ex.runs.size()}, {"shard", {{"index", shard_index}, {"count", shard_count}}},
+      {"filter", args.filter},          {"overrides", eo.overrides}};
+  return runner_run(plans, opt);
+}
+
+}  // namespace
+
+void cmd_run_add(CLI::App& app, CommandAction& action) {
+  auto* run = app.add_subcommand("run", "Train and evaluate workloads, metering every phase");
+  auto args = std::make_shared<RunArgs>();
+  run->add_option("grid", args->grid, "grid file (SPEC §3), e.g. configs/quick.yaml");
+  run->add_option("--shard", args->shard, "I/N: run shard I (0-based) of N, chosen by run_id hash");
+  run->add_option("--filter", args->filter, "REGEX: run only runs whose label or run_id matches");
+  run->add_flag("--dry-run", args->dry_run,
+                "print the runs, their count and expected time; run nothing");
+  run->add_option("--model", args->model,
+                  "MODEL.json from `estimate fit`: --dry-run also predicts each run's energy");
+  run->add_option("--workload", args->workload,
+                  "mlp | cnn | vit | lm (one configuration, no grid file)");
+  run->add_option("--phases", args->phases, "train,infer (default), train or infer");
+  run->add_option("--set", args->sets, "KEY=VALUE (YAML value), repeatable")->take_all();
+  run->add_option("--out", args->out, "results folder (default results/<workload>)");
+  run->add_flag("--resume", args->resume,
+                "complete an interrupted folder without repeating finished runs");
+  run->add_option("--meter", args->meter, "auto | rapl | perf | msr | nvml | estimate")
+      ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}));
+  run->add_option("--idle-baseline-s", args->idle_baseline_s,
+                  fmt::format("idle power measured before the first run (default {})",
+                              kIdleBaselineSDefault))
+      ->check(number_in(0, 3600));
+  run->add_option("--pause-s", args->pause_s, fmt::format("idle pause between metered phases (default {})", kPauseSDefault))
+      ->check(number_in(0, 600));
+  run->add_option("--repeats", args->repeats, fmt::format("repeats of the configuration (default {})", kRepeatsDefault))
+      ->check(number_in(1, 1000, true));
+  run->callback([args, run, &action] {
+    action = [args, run] {
+      if (!args->grid.empty()) return run_grid(*args, *run);
+      if (args->workload.empty())
+        throw InputError("greenbench run needs a grid file or --workload NAME", "", 0, 0,
+                         "e.g. greenbench run configs/quick.yaml, or greenbench run --workload mlp "
+                         "--set hidden=[256,128]");
+      if (!args->shard.empty() || !args->filter.empty() || args->dry_run || !args->model.empty())
+        throw InputError("--shard, --filter, --dry-run and --model apply to grid files", "", 0, 0,
+                         "e.g. greenbench run configs/grid.yaml --dry-run");
+      return run_workload(*args);
+    };
+  });
+}
+
+}  // namespace greenbench

@@ -1,0 +1,290 @@
+// The runner: idle baseline, then each run's epochs (training pass, pause, inference pass,
+// pause), every phase metered on its own, then one durable row per run. Ctrl-C, SIGTERM and
+// SIGHUP end the run in flight as `interrupted`; NaN losses end it as `diverged`; exceptions as
+// `failed`.
+// Not grid parsing (harness/grid*.cpp) and not the workloads.
+#include "runner.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "greenbench/meter.hpp"
+#include "greenbench/results.hpp"
+#include "host_info.hpp"
+#include "progress.hpp"
+
+namespace greenbench {
+namespace {
+
+std::atomic<int> g_stop_signal{0};
+
+void stop_handler(int sig) { g_stop_signal.store(sig); }
+
+// Feeds meter windows and epoch rows from the workload's phase announcements.
+class MeteredObserver final : public PhaseObserver {
+ public:
+  MeteredObserver(Meter& meter, const std::string& run_id) : meter_(meter), run_id_(run_id) {}
+  void phase_begin(const std::string& phase) override { meter_.begin(window_name(phase)); }
+  void phase_end(const PhaseResult& r) override {
+    EnergyWindow w = meter_.end(window_name(r.phase));
+    EpochRow row;
+    row.run_id = run_id_;
+    row.epoch = epoch;
+    row.phase = r.phase;
+    row.seconds = w.duration_s;
+    row.energy_j = w.total_j;
+    row.samples = r.samples;
+    row.loss = r.loss;
+    row.accuracy = r.accuracy;
+    row.tokens = r.tokens;
+    row.energy_model_j = w.model_j;
+    rows.push_back(row);
+    results.push_back(r);
+    if (w.estimated) estimated = true;
+    // One entry per domain and kind of flag (the first window's words, then how many windows).
+    for (const auto& text : w.warnings) {
+      const std::string kind = text.find("stopped advancing") != std::string::npos ? "stuck"
+                               : text.find("ceiling") != std::string::npos         ? "ceiling"
+                                                                                   : "floor";
+      const std::string key = text.substr(0, text.find(':')) + "/" + kind;
+      auto it = std::find_if(warnings.begin(), warnings.end(), [&](const auto& x) { return x.key == key; });
+      if (it == warnings.end()) warnings.push_back({key, text, 1});
+      else ++it->windows;
+    }
+  }
+  bool step_end(int64_t) override { return g_stop_signal.load() == 0; }
+
+  int epoch = 0;
+  std::vector<EpochRow> rows;
+  std::vector<PhaseResult> results;
+  bool estimated = false;
+  struct Flag {
+    std::string key, text;
+    int windows;
+  };
+  std::vector<Flag> warnings;  // the meter's, over this run's windows
+
+ private:
+  std::string window_name(const std::string& phase) const { return run_id_ + "/" + std::to_string(epoch) + "/" + phase; }
+  Meter& meter_;
+  std::string run_id_;
+};
+
+void pause_for(double seconds) {
+  if (seconds > 0 && g_stop_signal.load() == 0) std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+}
+
+void sums_fill(RunRecord& rec, const MeteredObserver& obs, double idle_power_w, const RunnerOptions& opt) {
+  // energy_infer_j covers every inference phase (infer; for lm also prefill and decode);
+  // per-sample figures use the phase that processes samples, per-token the decode phase.
+  int64_t train_samples_done = 0, infer_samples_done = 0, tokens_generated = 0;
+  double infer_phase_j = 0, decode_j = 0;
+  rec.energy_model_j = obs.rows.empty() ? kNaN : 0.0;
+  for (const auto& row : obs.rows) rec.energy_model_j += row.energy_model_j;  // NaN if any is
+  for (const auto& f : obs.warnings)
+    rec.warnings.push_back(f.windows > 1 ? fmt::format("{} (in {} windows)", f.text, f.windows) : f.text);
+  for (const auto& row : obs.rows) {
+    if (row.phase == "train") {
+      rec.train_s += row.seconds;
+      rec.energy_train_j += row.energy_j;
+      train_samples_done += row.samples;
+      continue;
+    }
+    rec.infer_s += row.seconds;
+    rec.energy_infer_j += row.energy_j;
+    if (row.phase == "infer") {
+      infer_samples_done += row.samples;
+      infer_phase_j += row.energy_j;
+    } else if (row.phase == "decode") {
+      tokens_generated += row.tokens;
+      decode_j += row.energy_j;
+    }
+  }
+  for (const auto& r : obs.results) {
+    if (r.phase == "train") rec.final_train_loss = r.loss;
+    if (r.phase == "infer") {
+      rec.test_loss = r.loss;
+      rec.test_accuracy = r.accuracy;
+    }
+  }
+  rec.energy_j = rec.energy_train_j + rec.energy_infer_j;
+  const double seconds = rec.train_s + rec.infer_s;
+  rec.idle_power_w = idle_power_w;
+  rec.energy_dynamic_j = rec.energy_j - (std::isfinite(idle_power_w) ? idle_power_w * seconds : 0.0);
+  rec.avg_power_w = seconds > 0 ? rec.energy_j / seconds : kNaN;
+  rec.energy_per_train_sample_j = train_samples_done > 0 ? rec.energy_train_j / double(train_samples_done) : kNaN;
+  rec.energy_per_infer_sample_j = infer_samples_done > 0 ? infer_phase_j / double(infer_samples_done) : kNaN;
+  rec.energy_per_token_j = tokens_generated > 0 ? decode_j / double(tokens_generated) : kNaN;
+  rec.co2_g = carbon_g(rec.energy_j, opt.carbon_g_per_kwh, opt.pue);
+  // Metered time without energy is no measurement (docs/meter.md): never `ok`.
+  if (seconds > 0 && !(rec.energy_j > 0) && (rec.status == "ok" || rec.status == "diverged")) {
+    rec.error = fmt::format(
+        "metered {:.3f} s but the meter recorded {} J ({}): its counters did not count; nothing "
+        "here is a measurement. Run `greenbench meter probe`, or use --meter estimate",
+        seconds, rec.energy_j, rec.meter_source);
+    rec.status = "no_energy";
+  }
+}
+
+// meta.json as a run starts (results/README.md): the host, the meter, the grid, the carbon
+// factors; the idle power and the end are added later.
+nlohmann::json meta_start(Meter& meter, const RunnerOptions& opt, size_t runs_planned,
+                          const std::string& fallback_note, const std::vector<std::string>& meter_notes) {
+  nlohmann::json meta = host_info();
+  meta["schema_version"] = kResultsSchemaVersion;
+  meta["meter"] = {{"source", meter.source_name()}, {"estimated", meter.estimated()}, {"sources", meter.describe()},
+                   {"note", fallback_note}, {"notes", meter_notes}};
+  meta["grid_name"] = opt.grid_name;
+  meta["grid"] = opt.grid_text;
+  meta["carbon"] = {{"intensity_g_per_kwh", opt.carbon_g_per_kwh}, {"pue", opt.pue}, {"given", opt.carbon_given}};
+  meta["start_time"] = time_now_iso();
+  meta["runs_planned"] = runs_planned;
+  for (const auto& [k, v] : opt.meta_extra.items()) meta[k] = v;
+  return meta;
+}
+
+// One run: its epochs, each training pass and the inference pass after it metered by `obs`,
+// then the row's sums. Status: ok, diverged, interrupted (a stop signal), failed (an exception,
+// its text in error) or no_energy (sums_fill).
+RunRecord run_one(const RunPlan& plan, Meter& meter, const RunnerOptions& opt, double idle_power_w,
+                  MeteredObserver& obs) {
+  RunRecord rec;
+  rec.run_id = plan.run_id;
+  rec.config_id = plan.config_id;
+  rec.repeat = plan.repeat;
+  rec.workload = plan.workload;
+  rec.config = plan.config;
+  rec.meter_source = meter.source_name();
+  rec.estimated = meter.estimated();
+  const bool train = plan.runs("train");
+  const bool infer = plan.runs("infer");
+  try {
+    auto workload = workload_make(plan.workload, plan.config);
+    rec.params = workload->params();
+    rec.macs_per_sample = workload->macs_per_sample();
+    rec.train_samples = workload->train_samples();
+    rec.test_samples = workload->test_samples();
+    const int epochs = train ? plan.config.value("epochs", 1) : 0;
+    auto diverged = [&] {
+      for (const auto& r : obs.results)
+        if (r.diverged) return true;
+      return false;
+    };
+    for (int e = 1; e <= epochs && !diverged() && g_stop_signal.load() == 0; ++e) {
+      obs.epoch = e;
+      workload->train_epoch(e, obs);
+      pause_for(opt.pause_s);
+      if (infer && !diverged() && g_stop_signal.load() == 0) {
+        workload->infer(obs);
+        pause_for(opt.pause_s);
+      }
+    }
+    if (!train && infer) {
+      obs.epoch = 0;
+      workload->infer(obs);
+    }
+    if (g_stop_signal.load() != 0) rec.status = "interrupted";
+    else if (diverged()) rec.status = "diverged";
+  } catch (const std::exception& e) {
+    rec.status = "failed";
+    rec.error = e.what();
+  }
+  rec.estimated = rec.estimated || obs.estimated;
+  sums_fill(rec, obs, idle_power_w, opt);
+  return rec;
+}
+
+}  // namespace
+
+int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
+  namespace fs = std::filesystem;
+  // A closed pipe on stdout or stderr (`greenbench run ... 2>&1 | head -1`) only loses the
+  // progress lines, never the work (README.md, "Signals"): writes fail with EPIPE instead of
+  // killing the process. It stays ignored after the grid too, so that the last message cannot
+  // turn the exit code into 141.
+  signal(SIGPIPE, SIG_IGN);
+  // The meter first: a named source that cannot be read, or does not count, is exit 2 before
+  // the results folder is touched.
+  auto opened = sources_open(opt.meter, SourcePaths::from_env());
+  for (const auto& note : opened.notes) std::fprintf(stderr, "greenbench run: note: %s\n", note.c_str());
+  if (!opened.fallback_note.empty()) std::fprintf(stderr, "greenbench run: note: %s\n", opened.fallback_note.c_str());
+  const std::string fallback_note = opened.fallback_note;
+  const std::vector<std::string> meter_notes = opened.notes;
+  Meter meter(std::move(opened), MeterOptions{opt.meter_interval_s, true});
+
+  ResultsWriter writer(opt.out_dir, opt.key_columns, opt.resume);
+  std::vector<const RunPlan*> todo;
+  for (const auto& p : plans)
+    if (!writer.finished().count(p.run_id)) todo.push_back(&p);
+  if (plans.size() != todo.size())
+    std::fprintf(stderr, "greenbench run: %zu of %zu runs already finished in %s\n", plans.size() - todo.size(),
+                 plans.size(), opt.out_dir.c_str());
+
+  fs::create_directories(opt.out_dir + "/traces");
+
+  nlohmann::json meta = meta_start(meter, opt, plans.size(), fallback_note, meter_notes);
+  const std::string meta_path = opt.out_dir + "/meta.json";
+  file_write_atomic(meta_path, meta.dump(2) + "\n");
+
+  struct sigaction sa {};
+  sa.sa_handler = stop_handler;
+  sigemptyset(&sa.sa_mask);
+  // SIGHUP (a closed terminal or ssh session) stops the grid as SIGTERM does (README.md,
+  // "Signals").
+  struct sigaction old_int {}, old_term {}, old_hup {};
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  sigaction(SIGHUP, &sa, &old_hup);
+  // A file-size limit then fails the write (EFBIG, exit 1, rows intact) like a full disk does.
+  signal(SIGXFSZ, SIG_IGN);
+  g_stop_signal.store(0);
+
+  meter.start();
+  double idle_power_w = kNaN;
+  if (opt.idle_baseline_s > 0 && !todo.empty()) {
+    std::fprintf(stderr, "greenbench run: measuring idle power for %.1f s\n", opt.idle_baseline_s);
+    idle_power_w = meter.idle_power_measure_w(opt.idle_baseline_s);
+    std::fprintf(stderr, "greenbench run: idle power %.2f W (%s)\n", idle_power_w, meter.source_name().c_str());
+  }
+  meta["idle_power_w"] = idle_power_w;
+
+  int exit_code = 0;
+  Progress progress(todo, isatty(fileno(stderr)) == 1);
+  for (size_t i = 0; i < todo.size() && g_stop_signal.load() == 0; ++i) {
+    const RunPlan& plan = *todo[i];
+    progress.run_begin(i);
+    const auto wall_start = std::chrono::steady_clock::now();
+    MeteredObserver obs(meter, plan.run_id);
+    const double t_start = meter.now_s();
+    RunRecord rec = run_one(plan, meter, opt, idle_power_w, obs);
+    if (rec.status == "failed" || rec.status == "no_energy") exit_code = 1;
+    writer.trace_write(plan.run_id, meter.trace_csv(t_start, meter.now_s()));
+    writer.run_append(rec, obs.rows);
+    progress.run_end(i, rec, std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count());
+  }
+  progress.finish();
+  meter.stop();
+  const int sig = g_stop_signal.load();
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  sigaction(SIGHUP, &old_hup, nullptr);
+  meta["end_time"] = time_now_iso();
+  meta["interrupted"] = sig != 0;
+  file_write_atomic(meta_path, meta.dump(2) + "\n");
+  if (sig != 0) {
+    std::fprintf(stderr, "greenbench run: interrupted; `--resume` completes the grid\n");
+    return 128 + sig;
+  }
+  return exit_code;
+}
+
+}  // namespace greenbench
