@@ -34,7 +34,8 @@ test::FakePowercap& fake_rapl() {
 double process_cpu_s() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 std::unique_ptr<EnergySource> open_named(const std::string& name) {
@@ -83,7 +84,8 @@ void BM_SamplerOverhead10ms(benchmark::State& state, const std::string& name) {
     meter.start();
     std::this_thread::sleep_for(std::chrono::seconds(2));
     meter.stop();
-    const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double wall_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double cpu_s = process_cpu_s() - cpu0;
     state.SetIterationTime(wall_s);
     state.counters["core_pct"] = 100.0 * cpu_s / wall_s;
@@ -96,9 +98,25 @@ void BM_SamplerOverhead10ms(benchmark::State& state, const std::string& name) {
 BENCHMARK_CAPTURE(BM_SourceRead, rapl_fake_9_zones, std::string("rapl"));
 BENCHMARK_CAPTURE(BM_SourceRead, estimate, std::string("estimate"));
 BENCHMARK_CAPTURE(BM_SourceRead, nvml_fake, std::string("nvml"));
-BENCHMARK_CAPTURE(BM_SamplerOverhead10ms, null, std::string("null"))->UseManualTime()->Iterations(1)->Repetitions(3)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_SamplerOverhead10ms, rapl_fake_9_zones, std::string("rapl"))->UseManualTime()->Iterations(1)->Repetitions(3)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_SamplerOverhead10ms, estimate, std::string("estimate"))->UseManualTime()->Iterations(1)->Repetitions(3)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_SamplerOverhead10ms, nvml_fake, std::string("nvml"))->UseManualTime()->Iterations(1)->Repetitions(3)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SamplerOverhead10ms, null, std::string("null"))
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Repetitions(3)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SamplerOverhead10ms, rapl_fake_9_zones, std::string("rapl"))
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Repetitions(3)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SamplerOverhead10ms, estimate, std::string("estimate"))
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Repetitions(3)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SamplerOverhead10ms, nvml_fake, std::string("nvml"))
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Repetitions(3)
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -14,12 +14,17 @@ double carbon_g(double energy_j, double intensity_g_per_kwh, double pue) {
 
 const std::vector<CarbonIntensity>& carbon_intensity_table() {
   static const std::vector<CarbonIntensity> table = {
-      {"WORLD", 475, "IEA, Global Energy & CO2 Status Report (world average, as used by the ML CO2 Impact calculator)", 2019},
-      {"GB", 207, "UK Government GHG Conversion Factors, electricity generated (0.20707 kgCO2e/kWh)", 2023},
+      {"WORLD", 475,
+       "IEA, Global Energy & CO2 Status Report (world average, as used by the ML CO2 Impact "
+       "calculator)",
+       2019},
+      {"GB", 207,
+       "UK Government GHG Conversion Factors, electricity generated (0.20707 kgCO2e/kWh)", 2023},
       {"US", 390, "US EIA, 'How much carbon dioxide is produced per kWh' (0.86 lb/kWh)", 2022},
       {"DE", 380, "Umweltbundesamt, CO2 emission factor of the German electricity mix", 2023},
       {"FR", 56, "Ember, Yearly Electricity Data (France)", 2023},
-      {"EU", 251, "European Environment Agency, GHG intensity of electricity generation (EU-27)", 2022},
+      {"EU", 251, "European Environment Agency, GHG intensity of electricity generation (EU-27)",
+       2022},
       {"CN", 582, "Ember, Yearly Electricity Data (China)", 2023},
       {"IN", 713, "Ember, Yearly Electricity Data (India)", 2023},
       {"SE", 41, "Ember, Yearly Electricity Data (Sweden)", 2023},
@@ -29,7 +34,8 @@ const std::vector<CarbonIntensity>& carbon_intensity_table() {
 
 const CarbonIntensity& carbon_intensity_lookup(const std::string& region) {
   std::string key = region;
-  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::toupper(c); });
+  std::transform(key.begin(), key.end(), key.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
   if (key == "UK") key = "GB";
   for (const auto& e : carbon_intensity_table())
     if (e.region == key) return e;

@@ -10,6 +10,7 @@
 // excluded), P_idle = idle_fraction * TDP. A VM that sees V of a host's CPUs is charged V/T of
 // the package; a bare-metal machine with S packages has V = S*T and is charged S packages.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,8 +18,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "estimate_table.hpp"
 #include "sources.hpp"
@@ -60,30 +59,34 @@ class EstimateSource final : public EnergySource {
 
   void read(std::vector<std::optional<uint64_t>>& units) override {
     units.assign(specs_.size(), std::nullopt);
-    const double t_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    const double t_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
     auto busy = detail::proc_stat_busy_s(fd_, ticks_per_s_);
     if (busy) {
       const double idle_w = p_.idle_fraction * p_.tdp_w;
-      const double cpu_j = (static_cast<double>(p_.visible_threads) / p_.package_threads) * idle_w * t_s +
-                           ((p_.tdp_w - idle_w) / p_.package_threads) * std::max(0.0, *busy - busy0_s_);
+      const double cpu_j =
+          (static_cast<double>(p_.visible_threads) / p_.package_threads) * idle_w * t_s +
+          ((p_.tdp_w - idle_w) / p_.package_threads) * std::max(0.0, *busy - busy0_s_);
       units[0] = static_cast<uint64_t>(std::llround(cpu_j / kUnitJ));
     }
     if (specs_.size() > 1)
-      units[1] = static_cast<uint64_t>(std::llround(p_.dram_w_per_gib * p_.dram_gib * t_s / kUnitJ));
+      units[1] =
+          static_cast<uint64_t>(std::llround(p_.dram_w_per_gib * p_.dram_gib * t_s / kUnitJ));
   }
 
   nlohmann::json describe() const override {
-    return {{"model", "P_cpu = (V/T)*idle_w + ((tdp_w-idle_w)/T)*busy_cpus; P_dram = w_per_gib*GiB"},
-            {"cpu_model", p_.cpu_model},
-            {"tdp_w", p_.tdp_w},
-            {"tdp_source", p_.tdp_source},
-            {"idle_fraction", p_.idle_fraction},
-            {"idle_w", p_.idle_fraction * p_.tdp_w},
-            {"package_threads", p_.package_threads},
-            {"visible_threads", p_.visible_threads},
-            {"dram_w_per_gib", p_.dram_w_per_gib},
-            {"dram_gib", p_.dram_gib},
-            {"cpu_time_source", stat_path_}};
+    return {
+        {"model", "P_cpu = (V/T)*idle_w + ((tdp_w-idle_w)/T)*busy_cpus; P_dram = w_per_gib*GiB"},
+        {"cpu_model", p_.cpu_model},
+        {"tdp_w", p_.tdp_w},
+        {"tdp_source", p_.tdp_source},
+        {"idle_fraction", p_.idle_fraction},
+        {"idle_w", p_.idle_fraction * p_.tdp_w},
+        {"package_threads", p_.package_threads},
+        {"visible_threads", p_.visible_threads},
+        {"dram_w_per_gib", p_.dram_w_per_gib},
+        {"dram_gib", p_.dram_gib},
+        {"cpu_time_source", stat_path_}};
   }
 
  private:
@@ -122,15 +125,17 @@ double env_double(const char* name, double fallback) {
   char* end = nullptr;
   double d = std::strtod(v, &end);
   if (end == v || *end != '\0' || !(d >= 0))
-    throw SourceUnavailable("estimate", fmt::format("{}='{}' is not a non-negative number", name, v),
-                            name, fmt::format("set {} to a number, e.g. {}=150", name, name));
+    throw SourceUnavailable("estimate",
+                            fmt::format("{}='{}' is not a non-negative number", name, v), name,
+                            fmt::format("set {} to a number, e.g. {}=150", name, name));
   return d;
 }
 
 }  // namespace
 
 EstimateParams estimate_params_detect(const SourcePaths& paths) {
-  const std::string cpuinfo = detail::file_read(detail::path_join(paths.proc_root, "cpuinfo")).value_or("");
+  const std::string cpuinfo =
+      detail::file_read(detail::path_join(paths.proc_root, "cpuinfo")).value_or("");
   EstimateParams p;
   p.cpu_model = cpuinfo_field(cpuinfo, "model name");
   const std::string vendor = cpuinfo_field(cpuinfo, "vendor_id");
@@ -142,7 +147,8 @@ EstimateParams estimate_params_detect(const SourcePaths& paths) {
   p.tdp_source = e.source;
   p.idle_fraction = kIdleFraction;
   p.dram_w_per_gib = kDramWPerGib;
-  const auto meminfo = detail::file_read(detail::path_join(paths.proc_root, "meminfo")).value_or("");
+  const auto meminfo =
+      detail::file_read(detail::path_join(paths.proc_root, "meminfo")).value_or("");
   const double mem_kib = std::atof(cpuinfo_field(meminfo, "MemTotal").c_str());
   p.dram_gib = mem_kib / (1024.0 * 1024.0);
   // Overrides: a user who knows their part better than the table.
@@ -150,7 +156,8 @@ EstimateParams estimate_params_detect(const SourcePaths& paths) {
   if (tdp_override > 0) {
     p.tdp_w = tdp_override;
     p.tdp_source = "override: $GREENBENCH_TDP_W";
-    p.package_threads = static_cast<int>(env_double("GREENBENCH_PACKAGE_THREADS", p.visible_threads));
+    p.package_threads =
+        static_cast<int>(env_double("GREENBENCH_PACKAGE_THREADS", p.visible_threads));
   }
   p.idle_fraction = env_double("GREENBENCH_IDLE_FRACTION", p.idle_fraction);
   p.dram_w_per_gib = env_double("GREENBENCH_DRAM_W_PER_GIB", p.dram_w_per_gib);

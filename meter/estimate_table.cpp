@@ -1,10 +1,10 @@
 // The shipped CPU power table: TDP (per package) and threads per package for common parts,
 // from the vendors' product pages; used only by the `estimate` source. Override any entry
 // with $GREENBENCH_TDP_W and $GREENBENCH_PACKAGE_THREADS. Not a measurement.
+#include "estimate_table.hpp"
+
 #include <algorithm>
 #include <cctype>
-
-#include "estimate_table.hpp"
 
 namespace greenbench {
 namespace {
@@ -34,15 +34,18 @@ const CpuPowerEntry kTable[] = {
 
 // Family defaults for parts the table does not name (hypervisors often hide the model name).
 const CpuPowerEntry kAmdZen5Server = {
-    "", 360, 64, 128, "default for AMD family 26 (Zen 5): EPYC 9555, AMD product specifications page"};
+    "", 360, 64, 128,
+    "default for AMD family 26 (Zen 5): EPYC 9555, AMD product specifications page"};
 const CpuPowerEntry kAmdZen34Server = {
-    "", 280, 64, 128, "default for AMD family 25 (Zen 3/4): EPYC 7763, AMD product specifications page"};
-const CpuPowerEntry kAmdOther = {"", 225, 64, 128,
-                                 "default for other AMD: EPYC 7742, AMD product specifications page"};
+    "", 280, 64, 128,
+    "default for AMD family 25 (Zen 3/4): EPYC 7763, AMD product specifications page"};
+const CpuPowerEntry kAmdOther = {
+    "", 225, 64, 128, "default for other AMD: EPYC 7742, AMD product specifications page"};
 const CpuPowerEntry kIntelOther = {"", 270, 40, 80,
                                    "default for Intel: Xeon Platinum 8380, Intel ARK"};
 const CpuPowerEntry kGeneric = {
-    "", 3.5, 1, 1, "generic: 3.5 W per logical CPU, Cloud Carbon Footprint's AWS average max per vCPU"};
+    "", 3.5, 1, 1,
+    "generic: 3.5 W per logical CPU, Cloud Carbon Footprint's AWS average max per vCPU"};
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });

@@ -1,14 +1,14 @@
 // The Meter: a sampler thread that reads every source, folds each raw counter into a 64-bit
 // accumulator across wraps (gaps and resets accounted, never read as zero), keeps the power
 // timeline, and answers begin/end windows. Not a source (meter/<source>.cpp) and not the CLI.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <fstream>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "greenbench/meter.hpp"
 #include "plausibility.hpp"
@@ -23,17 +23,17 @@ struct Meter::Counter {
   bool failed_since_prev = false;  // a read failed after the last good one
   uint64_t prev_units = 0;
   double prev_t_s = 0;
-  uint64_t acc_units = 0;    // energy since the first good read, in raw units, 64 bits
-  double gap_s = 0;          // cumulative time not covered by exact deltas
-  int resets = 0;            // cumulative counter resets seen
-  double max_power_w = 0;    // the highest power seen so far (drives the wrap-safe interval)
+  uint64_t acc_units = 0;  // energy since the first good read, in raw units, 64 bits
+  double gap_s = 0;        // cumulative time not covered by exact deltas
+  int resets = 0;          // cumulative counter resets seen
+  double max_power_w = 0;  // the highest power seen so far (drives the wrap-safe interval)
   // Stuck detection (docs/meter.md): a counter that advanced before and then shows the same
   // value for longer than stale_after_s is stuck; the time since its last change is a gap.
   double stale_after_s = 0;  // 0 = never judged stuck (the estimate, test sources)
   bool moved = false;        // advanced at least once
   double changed_t_s = 0;    // when it last advanced
   bool stuck = false;
-  double stuck_s = 0;        // cumulative time judged stuck (part of gap_s)
+  double stuck_s = 0;  // cumulative time judged stuck (part of gap_s)
 };
 
 struct Meter::Snapshot {
@@ -112,7 +112,9 @@ void Meter::init() {
   sample();  // the first read sets every counter's origin
 }
 
-Meter::~Meter() { stop(); }
+Meter::~Meter() {
+  stop();
+}
 
 double Meter::now_s() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - state_->t0).count();
@@ -151,7 +153,8 @@ static bool fold(auto& c, std::optional<uint64_t> raw, double t_s, double max_pl
   if (!reset && dt > 0 && static_cast<double>(delta) * jpu / dt > max_plausible_w) reset = true;
   if (reset) {
     // Energy before the reset is lost; what the counter holds now is energy since the reset.
-    const bool plausible_restart = dt > 0 && static_cast<double>(*raw) * jpu / dt <= max_plausible_w;
+    const bool plausible_restart =
+        dt > 0 && static_cast<double>(*raw) * jpu / dt <= max_plausible_w;
     if (plausible_restart) c.acc_units += *raw;
     c.resets += 1;
     c.gap_s += std::max(dt, 0.0);
@@ -203,7 +206,8 @@ void Meter::sample() {
     sources_[s]->read(st.scratch);
     t_s = now_s();
     for (size_t i = 0; i < st.scratch.size(); ++i, ++k)
-      if (fold(st.counters[k], st.scratch[i], t_s, st.options.max_plausible_w)) stuck_now.push_back(k);
+      if (fold(st.counters[k], st.scratch[i], t_s, st.options.max_plausible_w))
+        stuck_now.push_back(k);
   }
   if (model_) {
     st.scratch.assign(model_->counters().size(), std::nullopt);
@@ -250,7 +254,8 @@ double Meter::interval_s() const {
   // Read each wrapping counter at least four times per wrap at the highest power seen so far.
   for (const auto& c : state_->counters) {
     if (c.spec.wrap_units == 0 || c.max_power_w <= 0) continue;
-    const double wrap_s = static_cast<double>(c.spec.wrap_units) * c.spec.joules_per_unit / c.max_power_w;
+    const double wrap_s =
+        static_cast<double>(c.spec.wrap_units) * c.spec.joules_per_unit / c.max_power_w;
     interval = std::min(interval, wrap_s / 4);
   }
   return std::max(interval, 0.001);
@@ -331,10 +336,20 @@ EnergyWindow Meter::end(const std::string& name) {
     // either, the cores are the best lower bound there is.
     bool counted = false;
     switch (c.spec.kind) {
-      case DomainKind::package: case DomainKind::dram: case DomainKind::gpu: counted = true; break;
-      case DomainKind::psys: counted = !have_package; break;
-      case DomainKind::core: counted = !have_package && !have_psys; break;
-      case DomainKind::uncore: counted = false; break;
+      case DomainKind::package:
+      case DomainKind::dram:
+      case DomainKind::gpu:
+        counted = true;
+        break;
+      case DomainKind::psys:
+        counted = !have_package;
+        break;
+      case DomainKind::core:
+        counted = !have_package && !have_psys;
+        break;
+      case DomainKind::uncore:
+        counted = false;
+        break;
     }
     if (counted) w.total_j += j;
     if (sources_[c.source]->estimated()) w.estimated = true;
@@ -355,7 +370,8 @@ EnergyWindow Meter::end(const std::string& name) {
     double model_j = 0;
     for (size_t i = 0; i < st.model_counters.size(); ++i) {
       const auto& c = st.model_counters[i];
-      model_j += static_cast<double>(c.acc_units - snap.model_acc_units[i]) * c.spec.joules_per_unit;
+      model_j +=
+          static_cast<double>(c.acc_units - snap.model_acc_units[i]) * c.spec.joules_per_unit;
     }
     for (const auto& c : st.counters)
       if (c.spec.kind == DomainKind::gpu) model_j += w.energy_j[c.spec.domain];
@@ -366,7 +382,8 @@ EnergyWindow Meter::end(const std::string& name) {
   // Plausibility of each measured domain's implied power.
   double busy_cpus = std::numeric_limits<double>::quiet_NaN();
   if (!bounds_.proc_stat_path.empty() && std::isfinite(snap.busy_s) && w.duration_s > 0) {
-    if (auto busy = cpu_busy_s_read(bounds_.proc_stat_path)) busy_cpus = (*busy - snap.busy_s) / w.duration_s;
+    if (auto busy = cpu_busy_s_read(bounds_.proc_stat_path))
+      busy_cpus = (*busy - snap.busy_s) / w.duration_s;
   }
   std::vector<bool> modelled;
   for (const auto& c : st.counters) modelled.push_back(sources_[c.source]->estimated());
@@ -390,7 +407,8 @@ std::vector<TracePoint> Meter::trace() const {
   std::vector<TracePoint> points;
   points.reserve(st.trace_t_s.size());
   for (size_t p = 0; p < st.trace_t_s.size(); ++p)
-    points.push_back({st.trace_t_s[p], std::vector<double>(st.trace_w.begin() + p * d, st.trace_w.begin() + (p + 1) * d)});
+    points.push_back({st.trace_t_s[p], std::vector<double>(st.trace_w.begin() + p * d,
+                                                           st.trace_w.begin() + (p + 1) * d)});
   return points;
 }
 
@@ -426,7 +444,8 @@ std::string Meter::source_name() const {
 }
 
 bool Meter::estimated() const {
-  return std::any_of(sources_.begin(), sources_.end(), [](const auto& s) { return s->estimated(); });
+  return std::any_of(sources_.begin(), sources_.end(),
+                     [](const auto& s) { return s->estimated(); });
 }
 
 nlohmann::json Meter::describe() const {
@@ -436,7 +455,8 @@ nlohmann::json Meter::describe() const {
     d["estimated"] = s->estimated();
     nlohmann::json domains = nlohmann::json::array();
     for (const auto& c : s->counters())
-      domains.push_back({{"domain", c.domain}, {"kind", domain_kind_name(c.kind)}, {"path", c.path}});
+      domains.push_back(
+          {{"domain", c.domain}, {"kind", domain_kind_name(c.kind)}, {"path", c.path}});
     d["domains"] = domains;
     j[s->name()] = d;
   }
@@ -449,10 +469,18 @@ nlohmann::json Meter::describe() const {
 }
 
 nlohmann::json EnergyWindow::to_json() const {
-  return {{"name", name},         {"start_s", start_s},   {"duration_s", duration_s},
-          {"energy_j", energy_j}, {"total_j", total_j},   {"avg_power_w", avg_power_w()},
-          {"estimated", estimated}, {"gap_s", gap_s},     {"resets", resets},
-          {"source", source},     {"energy_model_j", std::isfinite(model_j) ? nlohmann::json(model_j) : nlohmann::json(nullptr)},
+  return {{"name", name},
+          {"start_s", start_s},
+          {"duration_s", duration_s},
+          {"energy_j", energy_j},
+          {"total_j", total_j},
+          {"avg_power_w", avg_power_w()},
+          {"estimated", estimated},
+          {"gap_s", gap_s},
+          {"resets", resets},
+          {"source", source},
+          {"energy_model_j",
+           std::isfinite(model_j) ? nlohmann::json(model_j) : nlohmann::json(nullptr)},
           {"warnings", warnings}};
 }
 

@@ -11,10 +11,10 @@
 namespace greenbench::detail {
 
 // Each throws SourceUnavailable (what failed, which file, the fix) when the source cannot be read.
-std::unique_ptr<EnergySource> rapl_source_open(const SourcePaths& paths);      // meter/rapl.cpp
-std::unique_ptr<EnergySource> perf_source_open(const SourcePaths& paths);      // meter/perf.cpp
-std::unique_ptr<EnergySource> msr_source_open(const SourcePaths& paths);       // meter/msr.cpp
-std::unique_ptr<EnergySource> nvml_source_open(const SourcePaths& paths);      // meter/nvml.cpp
+std::unique_ptr<EnergySource> rapl_source_open(const SourcePaths& paths);  // meter/rapl.cpp
+std::unique_ptr<EnergySource> perf_source_open(const SourcePaths& paths);  // meter/perf.cpp
+std::unique_ptr<EnergySource> msr_source_open(const SourcePaths& paths);   // meter/msr.cpp
+std::unique_ptr<EnergySource> nvml_source_open(const SourcePaths& paths);  // meter/nvml.cpp
 
 // Reads a whole small file (sysfs attribute, /proc entry); nullopt when it cannot be read.
 std::optional<std::string> file_read(const std::string& path);

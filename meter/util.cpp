@@ -14,12 +14,18 @@ namespace greenbench {
 
 const char* domain_kind_name(DomainKind kind) {
   switch (kind) {
-    case DomainKind::package: return "package";
-    case DomainKind::dram: return "dram";
-    case DomainKind::core: return "core";
-    case DomainKind::uncore: return "uncore";
-    case DomainKind::psys: return "psys";
-    case DomainKind::gpu: return "gpu";
+    case DomainKind::package:
+      return "package";
+    case DomainKind::dram:
+      return "dram";
+    case DomainKind::core:
+      return "core";
+    case DomainKind::uncore:
+      return "uncore";
+    case DomainKind::psys:
+      return "psys";
+    case DomainKind::gpu:
+      return "gpu";
   }
   return "unknown";
 }
@@ -28,7 +34,9 @@ SourceUnavailable::SourceUnavailable(std::string source_, std::string reason_, s
                                      std::string fix_)
     : std::runtime_error(source_ + ": " + reason_ + (file_.empty() ? "" : " (" + file_ + ")") +
                          (fix_.empty() ? "" : "; fix: " + fix_)),
-      source(std::move(source_)), reason(std::move(reason_)), file(std::move(file_)),
+      source(std::move(source_)),
+      reason(std::move(reason_)),
+      file(std::move(file_)),
       fix(std::move(fix_)) {}
 
 static std::string env_or(const char* name, const char* fallback) {
@@ -37,8 +45,8 @@ static std::string env_or(const char* name, const char* fallback) {
 }
 
 SourcePaths SourcePaths::from_env() {
-  return SourcePaths{env_or("GREENBENCH_SYSFS_ROOT", "/sys"), env_or("GREENBENCH_PROC_ROOT", "/proc"),
-                     env_or("GREENBENCH_DEV_ROOT", "/dev"),
+  return SourcePaths{env_or("GREENBENCH_SYSFS_ROOT", "/sys"),
+                     env_or("GREENBENCH_PROC_ROOT", "/proc"), env_or("GREENBENCH_DEV_ROOT", "/dev"),
                      env_or("GREENBENCH_NVML_LIBRARY", "libnvidia-ml.so.1"),
                      env_or("GREENBENCH_PERF_EVENTS_ROOT", "")};
 }

@@ -49,8 +49,8 @@ double sgemm_seconds_measure(bool ta, bool tb, std::int64_t m64, std::int64_t n6
   std::vector<float> c(std::size_t(m) * n);
   const int lda = ta ? m : k, ldb = tb ? k : n;
   return fastest_call_s([&] {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m,
-                n, k, 1.0f, a.data(), lda, b.data(), ldb, 0.0f, c.data(), n);
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
+                k, 1.0f, a.data(), lda, b.data(), ldb, 0.0f, c.data(), n);
   });
 }
 
@@ -61,8 +61,8 @@ double sgemm_roof_gflops(int threads) {
     const auto a = filled(std::size_t(n) * n, 0.5f, 7), b = filled(std::size_t(n) * n, 0.45f, 5);
     std::vector<float> c(std::size_t(n) * n);
     const double s = fastest_call_s([&] {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n,
-                  b.data(), n, 0.0f, c.data(), n);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, b.data(),
+                  n, 0.0f, c.data(), n);
     });
     best = std::max(best, 2.0 * n * n * n / s / 1e9);
   }

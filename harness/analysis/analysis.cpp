@@ -9,11 +9,11 @@
 #include <set>
 
 #include "energy_check.hpp"
+#include "greenbench/errors.hpp"
+#include "greenbench/results.hpp"
 #include "pareto.hpp"
 #include "stats.hpp"
 #include "table.hpp"
-#include "greenbench/errors.hpp"
-#include "greenbench/results.hpp"
 
 namespace greenbench::analysis {
 namespace {

@@ -9,8 +9,8 @@
 #include <set>
 
 #include "findings.hpp"
-#include "stats.hpp"
 #include "greenbench/results.hpp"
+#include "stats.hpp"
 
 namespace greenbench::analysis {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "runs_table.hpp"
 #include "greenbench/results.hpp"
+#include "runs_table.hpp"
 
 namespace greenbench::analysis {
 

@@ -11,11 +11,11 @@
 #include <fstream>
 #include <map>
 
-#include "runs_table.hpp"
-#include "greenbench/errors.hpp"
 #include "file_io.hpp"
+#include "greenbench/errors.hpp"
 #include "results_csv.hpp"
 #include "results_read.hpp"
+#include "runs_table.hpp"
 
 namespace greenbench::analysis {
 namespace {

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "table.hpp"
 #include "greenbench/errors.hpp"
+#include "table.hpp"
 
 namespace greenbench::analysis {
 namespace {

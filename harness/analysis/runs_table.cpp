@@ -1,13 +1,12 @@
 // The runs an analysis uses (see runs_table.hpp).
 #include "runs_table.hpp"
 
-#include "energy_check.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
 
+#include "energy_check.hpp"
 #include "greenbench/results.hpp"
 
 namespace greenbench::analysis {
@@ -73,7 +72,8 @@ RunsTable runs_table_make(const std::vector<nlohmann::json>& runs) {
     else
       ++t.runs_excluded;
   }
-  // Candidate columns: workload keys (alphabetical), then the result columns in SPEC order.
+  // Candidate columns: workload keys (alphabetical), then the result columns in the writer's order
+  // (results/README.md).
   std::set<std::string> keys;
   for (const auto& r : t.rows)
     for (const auto& k : config_keys_of(r)) keys.insert(k);

@@ -45,7 +45,8 @@ int cli_main(int argc, char** argv) {
   std_fds_hold();
   CLI::App app{"greenbench: what machine learning costs in joules"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string(GREENBENCH_VERSION) + " (" GREENBENCH_GIT_COMMIT ")");
+  app.set_version_flag("--version",
+                       std::string(GREENBENCH_VERSION) + " (" GREENBENCH_GIT_COMMIT ")");
   CommandAction action;
   cmd_meter_add(app, action);
   cmd_run_add(app, action);
@@ -68,8 +69,8 @@ int cli_main(int argc, char** argv) {
     return 2;
   } catch (const SourceUnavailable& e) {
     std::fprintf(stderr, "greenbench: error: meter source %s cannot be read: %s%s%s%s%s\n",
-                 e.source.c_str(), e.reason.c_str(), e.file.empty() ? "" : " (file: ",
-                 e.file.c_str(), e.file.empty() ? "" : ")",
+                 e.source.c_str(), e.reason.c_str(),
+                 e.file.empty() ? "" : " (file: ", e.file.c_str(), e.file.empty() ? "" : ")",
                  e.fix.empty() ? "" : ("\n  fix: " + e.fix).c_str());
     return 2;
   } catch (const std::exception& e) {

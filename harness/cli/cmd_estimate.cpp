@@ -12,14 +12,14 @@
 #include <iostream>
 #include <set>
 
+#include "commands.hpp"
 #include "estimate_fit.hpp"
 #include "estimate_model.hpp"
-#include "grid_plans.hpp"
-#include "commands.hpp"
+#include "file_io.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
 #include "greenbench/results.hpp"
-#include "file_io.hpp"
+#include "grid_plans.hpp"
 #include "set_args.hpp"
 
 namespace greenbench {
@@ -183,7 +183,7 @@ void cmd_estimate_add(CLI::App& app, CommandAction& action) {
                   "results folders of architectures kept out of the fit, to report on")
       ->take_all();
   fit->add_option("--features-csv", fa->features_csv, "also write every run's features to FILE");
-  fit->add_flag("--json", fa->json, "print the SPEC §1 JSON object");
+  fit->add_flag("--json", fa->json, "print one JSON object (docs/commands.md, JSON outputs)");
   fit->callback([fa, &action] { action = [fa] { return fit_main(*fa); }; });
   auto pa = std::make_shared<PredictArgs>();
   auto* pred = est->add_subcommand("predict", "Joules with an interval for configurations");

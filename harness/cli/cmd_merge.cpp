@@ -16,11 +16,11 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "file_io.hpp"
+#include "folder_lock.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
 #include "host_info.hpp"
-#include "file_io.hpp"
-#include "folder_lock.hpp"
 #include "results_merge.hpp"
 #include "results_read.hpp"
 

@@ -1,17 +1,16 @@
 // `greenbench meter probe` and `greenbench meter -- CMD`: probe every source and say why each
 // is unavailable; meter a command's run (signals forwarded, its exit code returned). Not the
 // meter itself (meter/), which this only drives.
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "cli_checks.hpp"
 #include "commands.hpp"
@@ -34,7 +33,8 @@ struct MeterArgs {
 
 nlohmann::json dropped_json(const std::vector<DroppedCounter>& dropped) {
   nlohmann::json arr = nlohmann::json::array();
-  for (const auto& d : dropped) arr.push_back({{"domain", d.domain}, {"path", d.path}, {"reason", d.reason}});
+  for (const auto& d : dropped)
+    arr.push_back({{"domain", d.domain}, {"path", d.path}, {"reason", d.reason}});
   return arr;
 }
 
@@ -45,7 +45,8 @@ nlohmann::json probe_json(const std::vector<SourceProbe>& probes) {
     if (p.available) {
       nlohmann::json domains = nlohmann::json::array();
       for (const auto& c : p.counters)
-        domains.push_back({{"domain", c.domain}, {"kind", domain_kind_name(c.kind)}, {"path", c.path}});
+        domains.push_back(
+            {{"domain", c.domain}, {"kind", domain_kind_name(c.kind)}, {"path", c.path}});
       j["domains"] = domains;
       j["details"] = p.details;
       j["dropped"] = dropped_json(p.dropped);
@@ -64,8 +65,8 @@ nlohmann::json probe_json(const std::vector<SourceProbe>& probes) {
 // (docs/workloads.md#blas-kernels).
 nlohmann::json blas_json() {
   const auto b = blas_core_state();
-  return {{"core", b.core}, {"chosen_by", b.chosen_by}, {"note", b.note},
-          {"config", blas_config()}};
+  return {
+      {"core", b.core}, {"chosen_by", b.chosen_by}, {"note", b.note}, {"config", blas_config()}};
 }
 
 int meter_probe(bool json) {
@@ -75,7 +76,8 @@ int meter_probe(bool json) {
   std::string auto_name;
   for (const auto& s : opened.sources) auto_name += (auto_name.empty() ? "" : "+") + s->name();
   if (json) {
-    nlohmann::json out = {{"sources", probe_json(probes)}, {"auto", auto_name},
+    nlohmann::json out = {{"sources", probe_json(probes)},
+                          {"auto", auto_name},
                           {"estimated", opened.sources.front()->estimated()},
                           {"auto_notes", opened.notes}};
     if (!opened.fallback_note.empty()) out["auto_note"] = opened.fallback_note;
@@ -87,9 +89,9 @@ int meter_probe(bool json) {
     if (p.available) {
       std::string domains;
       for (const auto& c : p.counters) domains += (domains.empty() ? "" : ", ") + c.domain;
-      std::cout << fmt::format("{:<9} available{}: {}\n", p.name,
-                               p.name == "estimate" ? " (ESTIMATED: a power model, not a counter)" : "",
-                               domains);
+      std::cout << fmt::format(
+          "{:<9} available{}: {}\n", p.name,
+          p.name == "estimate" ? " (ESTIMATED: a power model, not a counter)" : "", domains);
       for (const auto& d : p.dropped)
         std::cout << fmt::format("{:<9}   dropped: {}\n", "", d.reason);
     } else {
@@ -140,7 +142,8 @@ int command_run(const std::vector<std::string>& command) {
   g_child_pid = pid;
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::runtime_error(std::string("waitpid failed: ") + std::strerror(errno));
+    if (errno != EINTR)
+      throw std::runtime_error(std::string("waitpid failed: ") + std::strerror(errno));
   }
   g_child_pid = 0;
   struct sigaction dfl {};
@@ -153,23 +156,28 @@ int command_run(const std::vector<std::string>& command) {
 
 // The folder of `path` must exist and be writable: checked before the command runs.
 void output_path_check(const std::string& path) {
-  std::string dir = path.substr(0, path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/'));
+  std::string dir =
+      path.substr(0, path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/'));
   if (dir.empty()) dir = path.find('/') == 0 ? "/" : ".";
   if (access(dir.c_str(), W_OK | X_OK) != 0)
-    throw InputError(fmt::format("-o {}: cannot write into {}: {}", path, dir, std::strerror(errno)), path, 0,
-                     0, "choose a file in an existing, writable folder");
+    throw InputError(
+        fmt::format("-o {}: cannot write into {}: {}", path, dir, std::strerror(errno)), path, 0, 0,
+        "choose a file in an existing, writable folder");
 }
 
 int meter_command(const MeterArgs& args) {
   if (args.command.empty())
-    throw InputError("no command to meter", "", 0, 0, "usage: greenbench meter [options] -- CMD [ARG]...");
+    throw InputError("no command to meter", "", 0, 0,
+                     "usage: greenbench meter [options] -- CMD [ARG]...");
   if (args.interval_ms <= 0)
-    throw InputError(fmt::format("--interval-ms must be a positive number of milliseconds, got {}", args.interval_ms));
+    throw InputError(fmt::format("--interval-ms must be a positive number of milliseconds, got {}",
+                                 args.interval_ms));
   // -o FILE: refuse an unwritable place before the command runs, not after.
   if (!args.out_path.empty()) output_path_check(args.out_path);
   auto opened = sources_open(args.source, SourcePaths::from_env());
   for (const auto& note : opened.notes) std::cerr << "greenbench meter: note: " << note << "\n";
-  if (!opened.fallback_note.empty()) std::cerr << "greenbench meter: note: " << opened.fallback_note << "\n";
+  if (!opened.fallback_note.empty())
+    std::cerr << "greenbench meter: note: " << opened.fallback_note << "\n";
   const std::string fallback_note = opened.fallback_note;
   const std::vector<std::string> notes = opened.notes;
   Meter meter(std::move(opened), MeterOptions{args.interval_ms / 1000.0, true});
@@ -216,9 +224,12 @@ int meter_command(const MeterArgs& args) {
     std::cerr << fmt::format("  {:<12} {:>12.3f} s\n", "duration", w.duration_s);
     for (const auto& [domain, j] : w.energy_j)
       if (domain != "total") std::cerr << fmt::format("  {:<12} {:>12.3f} J\n", domain, j);
-    std::cerr << fmt::format("  {:<12} {:>12.3f} J   ({:.2f} W average)\n", "total", w.total_j, w.avg_power_w());
-    if (w.gap_s > 0) std::cerr << fmt::format("  warning: {:.3f} s not covered by good reads\n", w.gap_s);
-    if (w.resets > 0) std::cerr << fmt::format("  warning: {} counter reset(s) inside the window\n", w.resets);
+    std::cerr << fmt::format("  {:<12} {:>12.3f} J   ({:.2f} W average)\n", "total", w.total_j,
+                             w.avg_power_w());
+    if (w.gap_s > 0)
+      std::cerr << fmt::format("  warning: {:.3f} s not covered by good reads\n", w.gap_s);
+    if (w.resets > 0)
+      std::cerr << fmt::format("  warning: {} counter reset(s) inside the window\n", w.resets);
     for (const auto& text : w.warnings) std::cerr << "  warning: " << text << "\n";
     if (std::isfinite(w.model_j) && !w.estimated)
       std::cerr << fmt::format("  {:<12} {:>12.3f} J   (the estimate model over the same window)\n",
@@ -231,7 +242,8 @@ int meter_command(const MeterArgs& args) {
 }  // namespace
 
 void cmd_meter_add(CLI::App& app, CommandAction& action) {
-  auto* meter = app.add_subcommand("meter", "Meter a command's energy, or probe the energy sources");
+  auto* meter =
+      app.add_subcommand("meter", "Meter a command's energy, or probe the energy sources");
   auto args = std::make_shared<MeterArgs>();
   meter->add_option("--source", args->source, "auto | rapl | perf | msr | nvml | estimate")
       ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}));
@@ -244,7 +256,8 @@ void cmd_meter_add(CLI::App& app, CommandAction& action) {
   meter->add_option("-o,--output", args->out_path,
                     "write the JSON object to FILE (atomically), keeping stdout to the command");
   meter->add_option("command", args->command, "the command to meter, after --");
-  auto* probe = meter->add_subcommand("probe", "Say which energy sources are readable here, and why not");
+  auto* probe =
+      meter->add_subcommand("probe", "Say which energy sources are readable here, and why not");
   auto probe_json_flag = std::make_shared<bool>(false);
   probe->add_flag("--json", *probe_json_flag, "JSON output");
   meter->callback([args, probe, probe_json_flag, &action] {

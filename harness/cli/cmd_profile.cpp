@@ -9,13 +9,13 @@
 #include <filesystem>
 #include <iostream>
 
-#include "grid_plans.hpp"
-#include "profile_run.hpp"
 #include "cli_checks.hpp"
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
 #include "grid_expand.hpp"
+#include "grid_plans.hpp"
+#include "profile_run.hpp"
 #include "set_args.hpp"
 
 namespace greenbench {
@@ -64,8 +64,8 @@ int profile_main(const ProfileArgs& a) {
                      0, 0, "e.g. --budget 0.1");
   if (!(a.systematic >= 0 && a.systematic < 1))
     throw InputError(
-        fmt::format("--systematic: expected a fraction in [0, 1), got {}", a.systematic), "", 0,
-        0, "e.g. --systematic 0.03 (0: the blocks' spread alone)");
+        fmt::format("--systematic: expected a fraction in [0, 1), got {}", a.systematic), "", 0, 0,
+        "e.g. --systematic 0.03 (0: the blocks' spread alone)");
   if (a.repeats < 1) throw InputError("--repeats: expected an integer >= 1");
   std::string meter_spec;
   const auto plans = plans_of(a, &meter_spec);
@@ -134,7 +134,7 @@ void cmd_profile_add(CLI::App& app, CommandAction& action) {
                   "interval (default 0.03; docs/profile.md)")
       ->check(number_in(0, 1));  // below 1: checked with the other values
   cmd->add_flag("--validate", args->validate, "also run each to the end and report the error");
-  cmd->add_flag("--json", args->json, "print the SPEC §1 JSON object");
+  cmd->add_flag("--json", args->json, "print one JSON object (docs/commands.md, JSON outputs)");
   cmd->add_option("--out", args->out, "write profile.json into this folder");
   auto* meter_opt =
       cmd->add_option("--meter", args->meter,

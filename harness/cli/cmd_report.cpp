@@ -11,13 +11,13 @@
 #include <sstream>
 
 #include "analysis.hpp"
+#include "commands.hpp"
+#include "file_io.hpp"
+#include "greenbench/errors.hpp"
+#include "greenbench/results.hpp"
 #include "report_data.hpp"
 #include "report_html.hpp"
 #include "runs_table.hpp"
-#include "commands.hpp"
-#include "greenbench/errors.hpp"
-#include "greenbench/results.hpp"
-#include "file_io.hpp"
 
 namespace greenbench {
 namespace {

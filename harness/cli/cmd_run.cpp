@@ -10,13 +10,13 @@
 #include <optional>
 #include <unordered_map>
 
-#include "estimate_features.hpp"
-#include "estimate_model.hpp"
 #include "cli_checks.hpp"
 #include "commands.hpp"
+#include "estimate_features.hpp"
+#include "estimate_model.hpp"
+#include "eta.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
-#include "eta.hpp"
 #include "grid_expand.hpp"
 #include "grid_file.hpp"
 #include "run_defaults.hpp"
@@ -127,16 +127,18 @@ void dry_run_print(const GridFile& g, const GridExpansion& ex, const std::vector
                 duration_text(p.expected_s).c_str(), predicted.c_str(), p.label.c_str());
   }
   if (model)
-    std::printf("predicted energy: %.1f J [%.1f, %.1f] (estimator model; idle baseline and pauses "
-                "not included%s)\n",
-                total_j, total_lo, total_hi,
-                not_predicted ? fmt::format("; {} runs without a cost model not included",
-                                            not_predicted).c_str()
-                              : "");
+    std::printf(
+        "predicted energy: %.1f J [%.1f, %.1f] (estimator model; idle baseline and pauses "
+        "not included%s)\n",
+        total_j, total_lo, total_hi,
+        not_predicted
+            ? fmt::format("; {} runs without a cost model not included", not_predicted).c_str()
+            : "");
   if (not_priced)
-    std::printf("* %d runs have work the model never saw in fitting (greenbench estimate predict "
-                "names it): not priced, so their predictions are low\n",
-                not_priced);
+    std::printf(
+        "* %d runs have work the model never saw in fitting (greenbench estimate predict "
+        "names it): not priced, so their predictions are low\n",
+        not_priced);
   std::printf("%zu runs of %zu in grid %s (%lld configurations x %d repeats%s)\n", plans.size(),
               ex.runs.size(), g.name.c_str(), static_cast<long long>(ex.configurations), g.repeats,
               ex.duplicates_dropped
@@ -216,7 +218,7 @@ int run_grid(const RunArgs& args, const CLI::App& cmd) {
 void cmd_run_add(CLI::App& app, CommandAction& action) {
   auto* run = app.add_subcommand("run", "Train and evaluate workloads, metering every phase");
   auto args = std::make_shared<RunArgs>();
-  run->add_option("grid", args->grid, "grid file (SPEC §3), e.g. configs/quick.yaml");
+  run->add_option("grid", args->grid, "grid file (docs/grids.md), e.g. configs/quick.yaml");
   run->add_option("--shard", args->shard, "I/N: run shard I (0-based) of N, chosen by run_id hash");
   run->add_option("--filter", args->filter, "REGEX: run only runs whose label or run_id matches");
   run->add_flag("--dry-run", args->dry_run,
@@ -236,9 +238,11 @@ void cmd_run_add(CLI::App& app, CommandAction& action) {
                   fmt::format("idle power measured before the first run (default {})",
                               kIdleBaselineSDefault))
       ->check(number_in(0, 3600));
-  run->add_option("--pause-s", args->pause_s, fmt::format("idle pause between metered phases (default {})", kPauseSDefault))
+  run->add_option("--pause-s", args->pause_s,
+                  fmt::format("idle pause between metered phases (default {})", kPauseSDefault))
       ->check(number_in(0, 600));
-  run->add_option("--repeats", args->repeats, fmt::format("repeats of the configuration (default {})", kRepeatsDefault))
+  run->add_option("--repeats", args->repeats,
+                  fmt::format("repeats of the configuration (default {})", kRepeatsDefault))
       ->check(number_in(1, 1000, true));
   run->callback([args, run, &action] {
     action = [args, run] {

@@ -12,13 +12,13 @@ namespace greenbench {
 
 using CommandAction = std::function<int()>;
 
-void cmd_meter_add(CLI::App& app, CommandAction& action);  // harness/cli/cmd_meter.cpp
-void cmd_run_add(CLI::App& app, CommandAction& action);    // harness/cli/cmd_run.cpp
-void cmd_bench_add(CLI::App& app, CommandAction& action);  // harness/cli/cmd_bench.cpp
-void cmd_merge_add(CLI::App& app, CommandAction& action);  // harness/cli/cmd_merge.cpp
+void cmd_meter_add(CLI::App& app, CommandAction& action);     // harness/cli/cmd_meter.cpp
+void cmd_run_add(CLI::App& app, CommandAction& action);       // harness/cli/cmd_run.cpp
+void cmd_bench_add(CLI::App& app, CommandAction& action);     // harness/cli/cmd_bench.cpp
+void cmd_merge_add(CLI::App& app, CommandAction& action);     // harness/cli/cmd_merge.cpp
 void cmd_profile_add(CLI::App& app, CommandAction& action);   // harness/cli/cmd_profile.cpp
 void cmd_estimate_add(CLI::App& app, CommandAction& action);  // harness/cli/cmd_estimate.cpp
-void cmd_analyze_add(CLI::App& app, CommandAction& action);  // harness/cli/cmd_analyze.cpp
-void cmd_report_add(CLI::App& app, CommandAction& action);   // harness/cli/cmd_report.cpp
+void cmd_analyze_add(CLI::App& app, CommandAction& action);   // harness/cli/cmd_analyze.cpp
+void cmd_report_add(CLI::App& app, CommandAction& action);    // harness/cli/cmd_report.cpp
 
 }  // namespace greenbench

@@ -2,8 +2,6 @@
 // Not the model (estimate_model.cpp).
 #include "estimate_features.hpp"
 
-#include "energy_check.hpp"
-
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -14,6 +12,7 @@
 #include <fstream>
 #include <set>
 
+#include "energy_check.hpp"
 #include "gemm_times.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
@@ -53,7 +52,7 @@ const std::vector<std::string>& flop_kinds() {
   return k;
 }
 
-// Samples of a split when the config says 0 (all): the data sets' sizes (SPEC §2).
+// Samples of a split when the config says 0 (all): the data sets' sizes (docs/workloads.md).
 std::int64_t split_size(const WorkloadConfig& c, const std::string& key) {
   const std::int64_t n = c.value(key, std::int64_t(0));
   if (n > 0) return n;

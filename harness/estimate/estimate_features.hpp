@@ -41,8 +41,8 @@ struct RunFeatures {
   std::string folder;                     // the results folder it came from
 };
 
-// An architecture: the workload, every key that is not a common key (SPEC §2: batch sizes,
-// epochs, optimiser, threads, data, ...), and the input shape. Runs of one architecture are
+// An architecture: the workload, every key that is not a common key (docs/workloads.md: batch
+// sizes, epochs, optimiser, threads, data, ...), and the input shape. Runs of one architecture are
 // held out together.
 std::string arch_id_of(const std::string& workload, const WorkloadConfig& config);
 

@@ -5,18 +5,17 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "estimate_model.hpp"
 
-#include "gemm_times.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <map>
 
-#include "stats.hpp"
+#include "gemm_times.hpp"
 #include "greenbench/errors.hpp"
+#include "stats.hpp"
 
 namespace greenbench::analysis {
 

@@ -71,8 +71,8 @@ std::vector<std::pair<GemmShape, std::int64_t>> gemm_calls_of_batch(
   return out;
 }
 
-double gemm_seconds_per_batch(const std::vector<GemmCall>& calls, std::int64_t batch,
-                              bool backward, GemmTimes& times) {
+double gemm_seconds_per_batch(const std::vector<GemmCall>& calls, std::int64_t batch, bool backward,
+                              GemmTimes& times) {
   double s = 0;
   for (const auto& [shape, count] : gemm_calls_of_batch(calls, batch, backward))
     s += double(count) * times.seconds(shape);

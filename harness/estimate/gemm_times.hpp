@@ -55,7 +55,7 @@ GemmTimes& gemm_times();
 std::vector<std::pair<GemmShape, std::int64_t>> gemm_calls_of_batch(
     const std::vector<GemmCall>& calls, std::int64_t batch, bool backward);
 // Their seconds by the table.
-double gemm_seconds_per_batch(const std::vector<GemmCall>& calls, std::int64_t batch,
-                              bool backward, GemmTimes& times);
+double gemm_seconds_per_batch(const std::vector<GemmCall>& calls, std::int64_t batch, bool backward,
+                              GemmTimes& times);
 
 }  // namespace greenbench::analysis

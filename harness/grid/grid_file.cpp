@@ -1,6 +1,6 @@
-// Grid file parsing and checking (SPEC §3) with yaml-cpp, keeping each value's line and column
-// so every error reads `FILE:LINE:COL: what; expected ...; did you mean ...`. Values are checked
-// against their workload per run in grid_expand.cpp; this file checks the file's shape.
+// Grid file parsing and checking (docs/grids.md) with yaml-cpp, keeping each value's line and
+// column so every error reads `FILE:LINE:COL: what; expected ...; did you mean ...`. Values are
+// checked against their workload per run in grid_expand.cpp; this file checks the file's shape.
 #include "grid_file.hpp"
 
 #include <fmt/format.h>
@@ -379,7 +379,8 @@ GridFile grid_file_parse(const std::string& text, const std::string& path) {
   if (!root.IsMap())
     throw InputError(fmt::format("expected a mapping of grid keys at the top, got {}",
                                  root.IsNull() ? "an empty file" : Checker::kind(root)),
-                     path, 1, 1, "expected name:, experiments: and the other keys of SPEC §3");
+                     path, 1, 1,
+                     "expected name:, experiments: and the other keys of docs/grids.md");
   GridFile g;
   g.path = path;
   g.text = text;

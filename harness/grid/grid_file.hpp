@@ -1,5 +1,5 @@
-// Internal: a grid file (SPEC §3) parsed and checked, every value kept with the line and column
-// it came from, so that any later error (a workload rejecting a value, a run too big for
+// Internal: a grid file (docs/grids.md) parsed and checked, every value kept with the line and
+// column it came from, so that any later error (a workload rejecting a value, a run too big for
 // memory) names the place in the file. Not expansion (grid_expand.hpp) and not the runner.
 #pragma once
 

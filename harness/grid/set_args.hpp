@@ -2,12 +2,12 @@
 // conversion the grid files share. Not validation of keys (workload_config_complete does that).
 #pragma once
 
-#include "utf8.hpp"  // utf8_invalid_at, for the callers of sets_parse
-
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "utf8.hpp"  // utf8_invalid_at, for the callers of sets_parse
 
 namespace YAML {
 class Node;
@@ -47,7 +47,6 @@ std::string arg_quoted_short(const std::string& arg, size_t max_bytes = 60);
 // A YAML value as JSON: quoted scalars stay strings; plain ones become null, booleans, integers
 // or numbers when they read as such (YAML 1.2 core schema).
 nlohmann::json yaml_to_json(const YAML::Node& node);
-
 
 // {"KEY": VALUE, ...} from KEY=VALUE strings. Throws InputError naming the bad argument
 // (no '=', an empty key, invalid YAML, text that is not UTF-8, or values past the bounds

@@ -14,8 +14,8 @@
 #include <filesystem>
 #include <set>
 
-#include "greenbench/errors.hpp"
 #include "file_io.hpp"
+#include "greenbench/errors.hpp"
 #include "results_csv.hpp"
 #include "utf8.hpp"
 
@@ -53,9 +53,9 @@ const std::vector<std::pair<std::string, FieldType>>& field_types() {
 
 // runs.csv columns whose cells stay text even when they look like JSON (a numeric data_dir).
 bool column_is_text(const std::string& column) {
-  static const std::set<std::string> text = {"run_id",       "config_id", "workload",
-                                             "status",       "error",     "meter_source",
-                                             "data_dir",     "phase",     "warnings"};
+  static const std::set<std::string> text = {"run_id",   "config_id", "workload",
+                                             "status",   "error",     "meter_source",
+                                             "data_dir", "phase",     "warnings"};
   return text.count(column) > 0;
 }
 

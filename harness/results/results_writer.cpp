@@ -14,10 +14,10 @@
 #include <fstream>
 #include <tuple>
 
-#include "greenbench/errors.hpp"
-#include "greenbench/results.hpp"
 #include "file_io.hpp"
 #include "folder_lock.hpp"
+#include "greenbench/errors.hpp"
+#include "greenbench/results.hpp"
 #include "results_csv.hpp"
 #include "results_read.hpp"
 
@@ -25,39 +25,76 @@ namespace greenbench {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& runs_columns_before_keys() {
-  static const std::vector<std::string> c = {"run_id", "config_id", "repeat", "workload", "status", "error"};
+  static const std::vector<std::string> c = {"run_id",   "config_id", "repeat",
+                                             "workload", "status",    "error"};
   return c;
 }
 
 const std::vector<std::string>& runs_columns_after_keys() {
-  static const std::vector<std::string> c = {
-      "params", "macs_per_sample", "macs_param", "train_samples", "test_samples", "train_s", "infer_s",
-      "energy_train_j", "energy_infer_j", "energy_j", "energy_dynamic_j", "idle_power_w", "avg_power_w",
-      "energy_per_train_sample_j", "energy_per_infer_sample_j", "energy_per_token_j", "final_train_loss",
-      "test_loss", "test_accuracy", "co2_g", "meter_source", "estimated", "energy_model_j", "warnings"};
+  static const std::vector<std::string> c = {"params",
+                                             "macs_per_sample",
+                                             "macs_param",
+                                             "train_samples",
+                                             "test_samples",
+                                             "train_s",
+                                             "infer_s",
+                                             "energy_train_j",
+                                             "energy_infer_j",
+                                             "energy_j",
+                                             "energy_dynamic_j",
+                                             "idle_power_w",
+                                             "avg_power_w",
+                                             "energy_per_train_sample_j",
+                                             "energy_per_infer_sample_j",
+                                             "energy_per_token_j",
+                                             "final_train_loss",
+                                             "test_loss",
+                                             "test_accuracy",
+                                             "co2_g",
+                                             "meter_source",
+                                             "estimated",
+                                             "energy_model_j",
+                                             "warnings"};
   return c;
 }
 
 const std::vector<std::string>& epochs_columns() {
-  static const std::vector<std::string> c = {"run_id", "epoch", "phase", "seconds", "energy_j",
-                                             "samples", "loss", "accuracy", "tokens", "energy_model_j"};
+  static const std::vector<std::string> c = {"run_id",   "epoch",         "phase", "seconds",
+                                             "energy_j", "samples",       "loss",  "accuracy",
+                                             "tokens",   "energy_model_j"};
   return c;
 }
 
 nlohmann::json RunRecord::to_json() const {
-  nlohmann::json j = {{"run_id", run_id}, {"config_id", config_id}, {"repeat", repeat},
-                      {"workload", workload}, {"status", status}, {"error", error}};
+  nlohmann::json j = {{"run_id", run_id},     {"config_id", config_id}, {"repeat", repeat},
+                      {"workload", workload}, {"status", status},       {"error", error}};
   for (const auto& [k, v] : config.items())
-    if (k != "train_samples" && k != "test_samples") j[k] = v;  // the result columns carry the counts
-  j.update({{"params", params}, {"macs_per_sample", macs_per_sample}, {"macs_param", macs_param()},
-            {"train_samples", train_samples}, {"test_samples", test_samples}, {"train_s", train_s},
-            {"infer_s", infer_s}, {"energy_train_j", energy_train_j}, {"energy_infer_j", energy_infer_j},
-            {"energy_j", energy_j}, {"energy_dynamic_j", energy_dynamic_j}, {"idle_power_w", idle_power_w},
-            {"avg_power_w", avg_power_w}, {"energy_per_train_sample_j", energy_per_train_sample_j},
-            {"energy_per_infer_sample_j", energy_per_infer_sample_j}, {"energy_per_token_j", energy_per_token_j},
-            {"final_train_loss", final_train_loss}, {"test_loss", test_loss}, {"test_accuracy", test_accuracy},
-            {"co2_g", co2_g}, {"meter_source", meter_source}, {"estimated", estimated},
-            {"energy_model_j", energy_model_j}, {"warnings", warnings_text()}});
+    if (k != "train_samples" && k != "test_samples")
+      j[k] = v;  // the result columns carry the counts
+  j.update({{"params", params},
+            {"macs_per_sample", macs_per_sample},
+            {"macs_param", macs_param()},
+            {"train_samples", train_samples},
+            {"test_samples", test_samples},
+            {"train_s", train_s},
+            {"infer_s", infer_s},
+            {"energy_train_j", energy_train_j},
+            {"energy_infer_j", energy_infer_j},
+            {"energy_j", energy_j},
+            {"energy_dynamic_j", energy_dynamic_j},
+            {"idle_power_w", idle_power_w},
+            {"avg_power_w", avg_power_w},
+            {"energy_per_train_sample_j", energy_per_train_sample_j},
+            {"energy_per_infer_sample_j", energy_per_infer_sample_j},
+            {"energy_per_token_j", energy_per_token_j},
+            {"final_train_loss", final_train_loss},
+            {"test_loss", test_loss},
+            {"test_accuracy", test_accuracy},
+            {"co2_g", co2_g},
+            {"meter_source", meter_source},
+            {"estimated", estimated},
+            {"energy_model_j", energy_model_j},
+            {"warnings", warnings_text()}});
   return j;
 }
 
@@ -204,10 +241,11 @@ void ResultsWriter::run_append(const RunRecord& run, const std::vector<EpochRow>
   auto& f = *files_;
   std::string epoch_text;
   for (const auto& e : epochs) {
-    nlohmann::json row = {{"run_id", e.run_id},   {"epoch", e.epoch},       {"phase", e.phase},
-                          {"seconds", e.seconds}, {"energy_j", e.energy_j}, {"samples", e.samples},
-                          {"loss", e.loss},       {"accuracy", e.accuracy}, {"tokens", e.tokens},
-                          {"energy_model_j", e.energy_model_j}};
+    nlohmann::json row = {{"run_id", e.run_id},     {"epoch", e.epoch},
+                          {"phase", e.phase},       {"seconds", e.seconds},
+                          {"energy_j", e.energy_j}, {"samples", e.samples},
+                          {"loss", e.loss},         {"accuracy", e.accuracy},
+                          {"tokens", e.tokens},     {"energy_model_j", e.energy_model_j}};
     epoch_text += csv_line(epochs_columns(), row);
   }
   const nlohmann::json row = run.to_json();

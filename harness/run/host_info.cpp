@@ -1,8 +1,6 @@
 // Facts about this machine and build for meta.json. Not the meter's probe (meter/factory.cpp).
 #include "host_info.hpp"
 
-#include "greenbench/blas_core.hpp"
-
 #include <unistd.h>
 
 #include <cstdlib>
@@ -11,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "greenbench/blas_core.hpp"
 #include "host_power.hpp"
 
 extern "C" char* openblas_get_config(void);

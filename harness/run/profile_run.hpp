@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "profile_stats.hpp"
 #include "greenbench/meter.hpp"
 #include "greenbench/results.hpp"
+#include "profile_stats.hpp"
 #include "runner.hpp"
 
 namespace greenbench::analysis {
@@ -51,7 +51,8 @@ struct ProfileRunResult {
 // bad data files).
 ProfileRunResult profile_run(const RunPlan& plan, Meter& meter, const ProfileOptions& options);
 
-// SPEC §1's `profile --json` object, plus per-run and summary fields readers may ignore.
+// The `profile --json` object of docs/commands.md, plus per-run and summary fields readers may
+// ignore.
 nlohmann::json profile_report_json(const std::vector<ProfileRunResult>& runs, bool validate);
 
 }  // namespace greenbench::analysis

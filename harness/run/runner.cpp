@@ -5,6 +5,7 @@
 // Not grid parsing (harness/grid*.cpp) and not the workloads.
 #include "runner.hpp"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -14,8 +15,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "greenbench/meter.hpp"
 #include "greenbench/results.hpp"
@@ -27,7 +26,9 @@ namespace {
 
 std::atomic<int> g_stop_signal{0};
 
-void stop_handler(int sig) { g_stop_signal.store(sig); }
+void stop_handler(int sig) {
+  g_stop_signal.store(sig);
+}
 
 // Feeds meter windows and epoch rows from the workload's phase announcements.
 class MeteredObserver final : public PhaseObserver {
@@ -56,9 +57,12 @@ class MeteredObserver final : public PhaseObserver {
                                : text.find("ceiling") != std::string::npos         ? "ceiling"
                                                                                    : "floor";
       const std::string key = text.substr(0, text.find(':')) + "/" + kind;
-      auto it = std::find_if(warnings.begin(), warnings.end(), [&](const auto& x) { return x.key == key; });
-      if (it == warnings.end()) warnings.push_back({key, text, 1});
-      else ++it->windows;
+      auto it = std::find_if(warnings.begin(), warnings.end(),
+                             [&](const auto& x) { return x.key == key; });
+      if (it == warnings.end())
+        warnings.push_back({key, text, 1});
+      else
+        ++it->windows;
     }
   }
   bool step_end(int64_t) override { return g_stop_signal.load() == 0; }
@@ -74,16 +78,20 @@ class MeteredObserver final : public PhaseObserver {
   std::vector<Flag> warnings;  // the meter's, over this run's windows
 
  private:
-  std::string window_name(const std::string& phase) const { return run_id_ + "/" + std::to_string(epoch) + "/" + phase; }
+  std::string window_name(const std::string& phase) const {
+    return run_id_ + "/" + std::to_string(epoch) + "/" + phase;
+  }
   Meter& meter_;
   std::string run_id_;
 };
 
 void pause_for(double seconds) {
-  if (seconds > 0 && g_stop_signal.load() == 0) std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  if (seconds > 0 && g_stop_signal.load() == 0)
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
 }
 
-void sums_fill(RunRecord& rec, const MeteredObserver& obs, double idle_power_w, const RunnerOptions& opt) {
+void sums_fill(RunRecord& rec, const MeteredObserver& obs, double idle_power_w,
+               const RunnerOptions& opt) {
   // energy_infer_j covers every inference phase (infer; for lm also prefill and decode);
   // per-sample figures use the phase that processes samples, per-token the decode phase.
   int64_t train_samples_done = 0, infer_samples_done = 0, tokens_generated = 0;
@@ -91,7 +99,8 @@ void sums_fill(RunRecord& rec, const MeteredObserver& obs, double idle_power_w, 
   rec.energy_model_j = obs.rows.empty() ? kNaN : 0.0;
   for (const auto& row : obs.rows) rec.energy_model_j += row.energy_model_j;  // NaN if any is
   for (const auto& f : obs.warnings)
-    rec.warnings.push_back(f.windows > 1 ? fmt::format("{} (in {} windows)", f.text, f.windows) : f.text);
+    rec.warnings.push_back(f.windows > 1 ? fmt::format("{} (in {} windows)", f.text, f.windows)
+                                         : f.text);
   for (const auto& row : obs.rows) {
     if (row.phase == "train") {
       rec.train_s += row.seconds;
@@ -119,10 +128,13 @@ void sums_fill(RunRecord& rec, const MeteredObserver& obs, double idle_power_w, 
   rec.energy_j = rec.energy_train_j + rec.energy_infer_j;
   const double seconds = rec.train_s + rec.infer_s;
   rec.idle_power_w = idle_power_w;
-  rec.energy_dynamic_j = rec.energy_j - (std::isfinite(idle_power_w) ? idle_power_w * seconds : 0.0);
+  rec.energy_dynamic_j =
+      rec.energy_j - (std::isfinite(idle_power_w) ? idle_power_w * seconds : 0.0);
   rec.avg_power_w = seconds > 0 ? rec.energy_j / seconds : kNaN;
-  rec.energy_per_train_sample_j = train_samples_done > 0 ? rec.energy_train_j / double(train_samples_done) : kNaN;
-  rec.energy_per_infer_sample_j = infer_samples_done > 0 ? infer_phase_j / double(infer_samples_done) : kNaN;
+  rec.energy_per_train_sample_j =
+      train_samples_done > 0 ? rec.energy_train_j / double(train_samples_done) : kNaN;
+  rec.energy_per_infer_sample_j =
+      infer_samples_done > 0 ? infer_phase_j / double(infer_samples_done) : kNaN;
   rec.energy_per_token_j = tokens_generated > 0 ? decode_j / double(tokens_generated) : kNaN;
   rec.co2_g = carbon_g(rec.energy_j, opt.carbon_g_per_kwh, opt.pue);
   // Metered time without energy is no measurement (docs/meter.md): never `ok`.
@@ -138,14 +150,19 @@ void sums_fill(RunRecord& rec, const MeteredObserver& obs, double idle_power_w, 
 // meta.json as a run starts (results/README.md): the host, the meter, the grid, the carbon
 // factors; the idle power and the end are added later.
 nlohmann::json meta_start(Meter& meter, const RunnerOptions& opt, size_t runs_planned,
-                          const std::string& fallback_note, const std::vector<std::string>& meter_notes) {
+                          const std::string& fallback_note,
+                          const std::vector<std::string>& meter_notes) {
   nlohmann::json meta = host_info();
   meta["schema_version"] = kResultsSchemaVersion;
-  meta["meter"] = {{"source", meter.source_name()}, {"estimated", meter.estimated()}, {"sources", meter.describe()},
-                   {"note", fallback_note}, {"notes", meter_notes}};
+  meta["meter"] = {{"source", meter.source_name()},
+                   {"estimated", meter.estimated()},
+                   {"sources", meter.describe()},
+                   {"note", fallback_note},
+                   {"notes", meter_notes}};
   meta["grid_name"] = opt.grid_name;
   meta["grid"] = opt.grid_text;
-  meta["carbon"] = {{"intensity_g_per_kwh", opt.carbon_g_per_kwh}, {"pue", opt.pue}, {"given", opt.carbon_given}};
+  meta["carbon"] = {
+      {"intensity_g_per_kwh", opt.carbon_g_per_kwh}, {"pue", opt.pue}, {"given", opt.carbon_given}};
   meta["start_time"] = time_now_iso();
   meta["runs_planned"] = runs_planned;
   for (const auto& [k, v] : opt.meta_extra.items()) meta[k] = v;
@@ -192,8 +209,10 @@ RunRecord run_one(const RunPlan& plan, Meter& meter, const RunnerOptions& opt, d
       obs.epoch = 0;
       workload->infer(obs);
     }
-    if (g_stop_signal.load() != 0) rec.status = "interrupted";
-    else if (diverged()) rec.status = "diverged";
+    if (g_stop_signal.load() != 0)
+      rec.status = "interrupted";
+    else if (diverged())
+      rec.status = "diverged";
   } catch (const std::exception& e) {
     rec.status = "failed";
     rec.error = e.what();
@@ -215,8 +234,10 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   // The meter first: a named source that cannot be read, or does not count, is exit 2 before
   // the results folder is touched.
   auto opened = sources_open(opt.meter, SourcePaths::from_env());
-  for (const auto& note : opened.notes) std::fprintf(stderr, "greenbench run: note: %s\n", note.c_str());
-  if (!opened.fallback_note.empty()) std::fprintf(stderr, "greenbench run: note: %s\n", opened.fallback_note.c_str());
+  for (const auto& note : opened.notes)
+    std::fprintf(stderr, "greenbench run: note: %s\n", note.c_str());
+  if (!opened.fallback_note.empty())
+    std::fprintf(stderr, "greenbench run: note: %s\n", opened.fallback_note.c_str());
   const std::string fallback_note = opened.fallback_note;
   const std::vector<std::string> meter_notes = opened.notes;
   Meter meter(std::move(opened), MeterOptions{opt.meter_interval_s, true});
@@ -226,8 +247,8 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   for (const auto& p : plans)
     if (!writer.finished().count(p.run_id)) todo.push_back(&p);
   if (plans.size() != todo.size())
-    std::fprintf(stderr, "greenbench run: %zu of %zu runs already finished in %s\n", plans.size() - todo.size(),
-                 plans.size(), opt.out_dir.c_str());
+    std::fprintf(stderr, "greenbench run: %zu of %zu runs already finished in %s\n",
+                 plans.size() - todo.size(), plans.size(), opt.out_dir.c_str());
 
   fs::create_directories(opt.out_dir + "/traces");
 
@@ -240,7 +261,8 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   sigemptyset(&sa.sa_mask);
   // SIGHUP (a closed terminal or ssh session) stops the grid as SIGTERM does (README.md,
   // "Signals").
-  struct sigaction old_int {}, old_term {}, old_hup {};
+  struct sigaction old_int {
+  }, old_term{}, old_hup{};
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
   sigaction(SIGHUP, &sa, &old_hup);
@@ -253,7 +275,8 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   if (opt.idle_baseline_s > 0 && !todo.empty()) {
     std::fprintf(stderr, "greenbench run: measuring idle power for %.1f s\n", opt.idle_baseline_s);
     idle_power_w = meter.idle_power_measure_w(opt.idle_baseline_s);
-    std::fprintf(stderr, "greenbench run: idle power %.2f W (%s)\n", idle_power_w, meter.source_name().c_str());
+    std::fprintf(stderr, "greenbench run: idle power %.2f W (%s)\n", idle_power_w,
+                 meter.source_name().c_str());
   }
   meta["idle_power_w"] = idle_power_w;
 
@@ -269,7 +292,9 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
     if (rec.status == "failed" || rec.status == "no_energy") exit_code = 1;
     writer.trace_write(plan.run_id, meter.trace_csv(t_start, meter.now_s()));
     writer.run_append(rec, obs.rows);
-    progress.run_end(i, rec, std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count());
+    progress.run_end(
+        i, rec,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count());
   }
   progress.finish();
   meter.stop();

@@ -3,10 +3,9 @@
 // — and hands every finished run to the results writer. Not grid parsing or expansion.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "greenbench/workload.hpp"
 #include "run_defaults.hpp"
@@ -23,11 +22,12 @@ struct RunnerOptions {
   double pause_s = kPauseSDefault;
   double carbon_g_per_kwh = kCarbonGPerKwhDefault;
   double pue = kPueDefault;
-  nlohmann::json carbon_given;      // the grid's carbon block as given, for meta.json
+  nlohmann::json carbon_given;  // the grid's carbon block as given, for meta.json
   std::string grid_name;
-  std::string grid_text;            // the grid file as given ("" for --workload runs)
+  std::string grid_text;                 // the grid file as given ("" for --workload runs)
   std::vector<std::string> key_columns;  // the union of workload keys over all runs
-  nlohmann::json meta_extra = nlohmann::json::object();  // more meta.json keys (grid_id, shard, filter)
+  nlohmann::json meta_extra =
+      nlohmann::json::object();  // more meta.json keys (grid_id, shard, filter)
 };
 
 // Runs every plan not already finished in out_dir. Returns the exit code: 0 when every run

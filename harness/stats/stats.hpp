@@ -1,7 +1,7 @@
-// Statistics for the analysis, the profiler and the estimator: Pearson and Spearman (average ranks for ties) correlations,
-// Fisher-z intervals, Williams' t for two correlations sharing a variable, least-squares lines
-// with t-based intervals, a seeded bootstrap, and the Student t / normal distributions they
-// need. Plain functions over vectors; NaN marks "undefined". Not the findings.
+// Statistics for the analysis, the profiler and the estimator: Pearson and Spearman (average ranks
+// for ties) correlations, Fisher-z intervals, Williams' t for two correlations sharing a variable,
+// least-squares lines with t-based intervals, a seeded bootstrap, and the Student t / normal
+// distributions they need. Plain functions over vectors; NaN marks "undefined". Not the findings.
 #pragma once
 
 #include <cstdint>

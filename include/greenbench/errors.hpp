@@ -1,5 +1,6 @@
-// Errors that map to exit codes (docs/commands.md): InputError is bad usage, configuration or input,
-// found before work starts (exit 2); anything else thrown while working is a failure (exit 1).
+// Errors that map to exit codes (docs/commands.md): InputError is bad usage, configuration or
+// input, found before work starts (exit 2); anything else thrown while working is a failure (exit
+// 1).
 #pragma once
 
 #include <stdexcept>
@@ -12,7 +13,10 @@ struct InputError : std::runtime_error {
   InputError(std::string what_wrong, std::string file = "", int line = 0, int column = 0,
              std::string fix = "")
       : std::runtime_error(format(what_wrong, file, line, column, fix)),
-        file(std::move(file)), line(line), column(column), fix(std::move(fix)) {}
+        file(std::move(file)),
+        line(line),
+        column(column),
+        fix(std::move(fix)) {}
   std::string file;
   int line, column;
   std::string fix;

@@ -10,13 +10,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace greenbench {
 
@@ -27,11 +26,11 @@ const char* domain_kind_name(DomainKind kind);
 
 // One cumulative energy counter of a source.
 struct CounterSpec {
-  std::string domain;       // unique within a meter: "package-0", "dram-0", "core-0", "psys", "gpu-0"
+  std::string domain;  // unique within a meter: "package-0", "dram-0", "core-0", "psys", "gpu-0"
   DomainKind kind;
-  double joules_per_unit;   // raw unit to joules: 1e-6 for energy_uj, 2^-ESU for an MSR
-  uint64_t wrap_units;      // the raw counter counts modulo this; 0 = never wraps (64-bit)
-  std::string path;         // what is read (a file, an MSR, an NVML call), for messages
+  double joules_per_unit;  // raw unit to joules: 1e-6 for energy_uj, 2^-ESU for an MSR
+  uint64_t wrap_units;     // the raw counter counts modulo this; 0 = never wraps (64-bit)
+  std::string path;        // what is read (a file, an MSR, an NVML call), for messages
 };
 
 // A source the user or `auto` asked for that cannot be read. `file` names what failed
@@ -100,14 +99,14 @@ std::unique_ptr<EnergySource> source_live_only(std::unique_ptr<EnergySource> sou
 
 // Parameters of the `estimate` source's power model; every figure it yields is estimated.
 struct EstimateParams {
-  std::string cpu_model;        // as /proc/cpuinfo names it
-  double tdp_w = 0;             // thermal design power of one package, watts
-  double idle_fraction = 0;     // idle power as a fraction of TDP
-  int package_threads = 0;      // logical CPUs of one package of that model
-  int visible_threads = 0;      // logical CPUs this OS sees
-  double dram_w_per_gib = 0;    // DRAM power per GiB of installed memory
-  double dram_gib = 0;          // installed memory, GiB
-  std::string tdp_source;       // where tdp_w came from: the shipped table's citation or "override"
+  std::string cpu_model;      // as /proc/cpuinfo names it
+  double tdp_w = 0;           // thermal design power of one package, watts
+  double idle_fraction = 0;   // idle power as a fraction of TDP
+  int package_threads = 0;    // logical CPUs of one package of that model
+  int visible_threads = 0;    // logical CPUs this OS sees
+  double dram_w_per_gib = 0;  // DRAM power per GiB of installed memory
+  double dram_gib = 0;        // installed memory, GiB
+  std::string tdp_source;     // where tdp_w came from: the shipped table's citation or "override"
 };
 
 // Source names in order of preference for `auto` on the CPU side.
@@ -128,10 +127,10 @@ EstimateParams estimate_params_detect(const SourcePaths& paths);
 struct SourceProbe {
   std::string name;
   bool available = false;
-  std::vector<CounterSpec> counters;  // when available
-  std::string reason, file, fix;      // when not
-  bool not_counting = false;          // unavailable because its counters do not advance
-  nlohmann::json details;             // describe() when available
+  std::vector<CounterSpec> counters;    // when available
+  std::string reason, file, fix;        // when not
+  bool not_counting = false;            // unavailable because its counters do not advance
+  nlohmann::json details;               // describe() when available
   std::vector<DroppedCounter> dropped;  // counters present but not counting (left out)
 };
 std::vector<SourceProbe> sources_probe(const SourcePaths& paths);
@@ -140,10 +139,10 @@ std::vector<SourceProbe> sources_probe(const SourcePaths& paths);
 // where GPUs exist, falling back to estimate (then `fallback_note` says why). Every counter
 // source passes the liveness check first, once per process (docs/meter.md).
 struct PlausibilityBounds {
-  double package_max_w = 0;      // a package (or core) domain above this is flagged; 0 = off
-  double busy_floor_w = 0;       // a package/psys domain below this while CPUs are busy; 0 = off
-  double busy_cpus_min = 0.5;    // "busy": at least this many CPUs busy on average
-  std::string proc_stat_path;    // where busy CPU time is read; "" = no floor check
+  double package_max_w = 0;    // a package (or core) domain above this is flagged; 0 = off
+  double busy_floor_w = 0;     // a package/psys domain below this while CPUs are busy; 0 = off
+  double busy_cpus_min = 0.5;  // "busy": at least this many CPUs busy on average
+  std::string proc_stat_path;  // where busy CPU time is read; "" = no floor check
 };
 // Bounds for this machine: ceiling 2.5 x the TDP table's package power, floor 1 W while at least
 // half a CPU is busy (docs/meter.md).
@@ -159,21 +158,21 @@ struct OpenedSources {
   // The estimate model run beside counters (energy_model_j); null when the CPU source is the
   // estimate itself or the model cannot be opened.
   std::unique_ptr<EnergySource> model;
-  PlausibilityBounds bounds;       // from the estimate's TDP table (meter/plausibility.cpp)
+  PlausibilityBounds bounds;  // from the estimate's TDP table (meter/plausibility.cpp)
 };
 OpenedSources sources_open(const std::string& spec, const SourcePaths& paths);
 
 // Energy over one window, per domain and in total. Units in names.
 struct EnergyWindow {
   std::string name;
-  double start_s = 0;      // seconds since the meter started
+  double start_s = 0;  // seconds since the meter started
   double duration_s = 0;
   std::map<std::string, double> energy_j;  // per domain, plus "total"
-  double total_j = 0;      // packages + dram + gpus (see DomainKind)
-  bool estimated = false;  // any figure came from a model
-  double gap_s = 0;        // time inside the window not covered by good reads (longest domain)
-  int resets = 0;          // counters that fell by more than a wrap explains inside the window
-  std::string source;      // "rapl", "rapl+nvml", "estimate", ...
+  double total_j = 0;                      // packages + dram + gpus (see DomainKind)
+  bool estimated = false;                  // any figure came from a model
+  double gap_s = 0;    // time inside the window not covered by good reads (longest domain)
+  int resets = 0;      // counters that fell by more than a wrap explains inside the window
+  std::string source;  // "rapl", "rapl+nvml", "estimate", ...
   // What the estimate model says for the same window (CPU + DRAM modelled, GPUs as measured);
   // equals total_j when the CPU source is the estimate; NaN when no model ran.
   double model_j = std::numeric_limits<double>::quiet_NaN();
@@ -189,8 +188,8 @@ struct TracePoint {
 };
 
 struct MeterOptions {
-  double interval_s = 0.1;  // sampler period; shortened when a counter could wrap sooner
-  bool keep_trace = true;   // record the power timeline
+  double interval_s = 0.1;          // sampler period; shortened when a counter could wrap sooner
+  bool keep_trace = true;           // record the power timeline
   double max_plausible_w = 5000.0;  // per domain; a larger implied power is a reset, not a wrap
 };
 

@@ -8,12 +8,11 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace greenbench {
 
@@ -22,14 +21,14 @@ inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 struct EpochRow {
   std::string run_id;
-  int epoch = 0;          // 1-based
-  std::string phase;      // "train", "infer", "prefill", "decode"
+  int epoch = 0;      // 1-based
+  std::string phase;  // "train", "infer", "prefill", "decode"
   double seconds = 0;
   double energy_j = 0;
   int64_t samples = 0;
-  double loss = kNaN;     // nats
-  double accuracy = kNaN; // fraction
-  int64_t tokens = 0;     // lm phases
+  double loss = kNaN;            // nats
+  double accuracy = kNaN;        // fraction
+  int64_t tokens = 0;            // lm phases
   double energy_model_j = kNaN;  // the estimate model over the same window (results/README.md)
 };
 
@@ -39,14 +38,15 @@ struct RunRecord {
   std::string workload;
   std::string status = "ok";  // ok | diverged | failed | no_energy | interrupted
   std::string error;
-  nlohmann::json config;      // every workload key of the run (written one column each)
+  nlohmann::json config;  // every workload key of the run (written one column each)
   int64_t params = 0, macs_per_sample = 0;
   int64_t train_samples = 0;  // per epoch
   int64_t test_samples = 0;   // per inference pass
   double train_s = 0, infer_s = 0;
   double energy_train_j = 0, energy_infer_j = 0, energy_j = 0, energy_dynamic_j = 0;
   double idle_power_w = kNaN, avg_power_w = kNaN;
-  double energy_per_train_sample_j = kNaN, energy_per_infer_sample_j = kNaN, energy_per_token_j = kNaN;
+  double energy_per_train_sample_j = kNaN, energy_per_infer_sample_j = kNaN,
+         energy_per_token_j = kNaN;
   double final_train_loss = kNaN, test_loss = kNaN, test_accuracy = kNaN;
   double co2_g = kNaN;
   std::string meter_source;

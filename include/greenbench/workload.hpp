@@ -8,23 +8,22 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace greenbench {
 
 // What one metered phase did. Losses are mean cross-entropy in nats (per sample, or per byte
 // for `lm`); accuracy is a fraction in [0, 1] (NaN where it does not apply, e.g. decode).
 struct PhaseResult {
-  std::string phase;     // "train", "infer"; for lm inference "prefill", "decode"
-  int64_t samples = 0;   // samples (or sequences) processed
-  int64_t tokens = 0;    // lm: tokens processed (prefill) or generated (decode); else 0
-  int64_t steps = 0;     // optimizer steps (train) or batches (infer)
+  std::string phase;    // "train", "infer"; for lm inference "prefill", "decode"
+  int64_t samples = 0;  // samples (or sequences) processed
+  int64_t tokens = 0;   // lm: tokens processed (prefill) or generated (decode); else 0
+  int64_t steps = 0;    // optimizer steps (train) or batches (infer)
   double loss = 0;
   double accuracy = 0;
-  bool diverged = false; // the loss became NaN or infinite; the run stops here
+  bool diverged = false;  // the loss became NaN or infinite; the run stops here
 };
 
 // The runner's side: told when each phase starts and ends, and after every step (so a profiler
@@ -35,7 +34,10 @@ class PhaseObserver {
   virtual void phase_begin(const std::string& phase) = 0;
   virtual void phase_end(const PhaseResult& result) = 0;
   // After each step of the current phase; returning false stops the phase early.
-  virtual bool step_end(int64_t step) { (void)step; return true; }
+  virtual bool step_end(int64_t step) {
+    (void)step;
+    return true;
+  }
 };
 
 // What one configuration costs, from shapes alone (no data, no timing), for the estimator
@@ -46,11 +48,11 @@ class PhaseObserver {
 // "softmax", "embedding", "loss"; a workload uses the ones it has, and the estimator adds the
 // kinds it has no feature of its own for into flops_other.
 struct OpKindCost {
-  double fwd_flops = 0;     // forward FLOPs of one sample
-  double bwd_flops = 0;     // backward FLOPs of one sample (input and parameter gradients)
-  double act_bytes = 0;     // bytes of activations one sample's forward writes (kept for backward)
-  double scratch_bytes = 0; // temporaries one sample's forward writes and reads back (im2col)
-  std::int64_t calls = 0;   // op invocations per forward pass (a backward pass makes as many)
+  double fwd_flops = 0;      // forward FLOPs of one sample
+  double bwd_flops = 0;      // backward FLOPs of one sample (input and parameter gradients)
+  double act_bytes = 0;      // bytes of activations one sample's forward writes (kept for backward)
+  double scratch_bytes = 0;  // temporaries one sample's forward writes and reads back (im2col)
+  std::int64_t calls = 0;    // op invocations per forward pass (a backward pass makes as many)
 };
 // One OpenBLAS sgemm a layer makes, row-major C (m, n) = op(A) (m, k) op(B) (k, n), for the
 // estimator's per-shape timing (harness/estimate/gemm_times). `scaled` says how the batch
@@ -69,10 +71,10 @@ struct CostBreakdown {
   // workload lists them; their FLOPs are inside those kinds' totals.
   std::vector<GemmCall> gemms;
   std::int64_t params = 0;
-  double weight_bytes = 0;           // parameters, fp32
-  double grad_bytes = 0;             // parameter gradients
-  double optimizer_state_bytes = 0;  // momentum / Adam moments
-  double input_bytes_per_sample = 0; // one input sample as the model reads it
+  double weight_bytes = 0;            // parameters, fp32
+  double grad_bytes = 0;              // parameter gradients
+  double optimizer_state_bytes = 0;   // momentum / Adam moments
+  double input_bytes_per_sample = 0;  // one input sample as the model reads it
   // Work of one inference pass beyond test_samples x the forward above (lm: generation):
   // FLOPs by op kind, and the forward calls it makes (each reads every weight once).
   std::map<std::string, double> infer_pass_flops;
@@ -91,12 +93,13 @@ struct CostBreakdown {
 class Workload {
  public:
   virtual ~Workload() = default;
-  virtual std::string name() const = 0;            // "mlp", "cnn", "vit", "lm"
-  virtual int64_t params() const = 0;              // trainable parameters
-  virtual int64_t macs_per_sample() const = 0;     // one forward pass of one sample (lm: per token at full context)
-  virtual int64_t memory_bytes() const = 0;        // the model's arena: params, grads, state, activations
-  virtual int64_t train_samples() const = 0;       // per epoch
-  virtual int64_t test_samples() const = 0;        // per inference pass
+  virtual std::string name() const = 0;  // "mlp", "cnn", "vit", "lm"
+  virtual int64_t params() const = 0;    // trainable parameters
+  virtual int64_t macs_per_sample()
+      const = 0;  // one forward pass of one sample (lm: per token at full context)
+  virtual int64_t memory_bytes() const = 0;  // the model's arena: params, grads, state, activations
+  virtual int64_t train_samples() const = 0;  // per epoch
+  virtual int64_t test_samples() const = 0;   // per inference pass
   virtual int64_t steps_per_epoch() const = 0;
 
   // Trains one epoch (1-based) over the shuffled train split; one phase "train".
@@ -116,8 +119,8 @@ class Workload {
   virtual CostBreakdown cost_breakdown() const { return {}; }
 };
 
-// The keys of a run (docs/workloads.md): the common keys plus the workload's own, with defaults applied
-// by workload_config_complete. Values are YAML/JSON values ("hidden": [256, 128]).
+// The keys of a run (docs/workloads.md): the common keys plus the workload's own, with defaults
+// applied by workload_config_complete. Values are YAML/JSON values ("hidden": [256, 128]).
 using WorkloadConfig = nlohmann::json;
 
 // Names of the workloads this build knows.
@@ -135,12 +138,12 @@ std::vector<std::string> workload_keys(const std::string& name);
 struct WorkloadSize {
   int64_t params = 0;
   int64_t macs_per_sample = 0;
-  int64_t memory_bytes = 0;          // the model's arena (Workload::memory_bytes)
-  int64_t data_bytes = 0;            // the loaded data set in memory (both splits)
-  int64_t train_samples = 0;         // per epoch
-  int64_t test_samples = 0;          // per inference pass
-  double train_flops_per_sample = 0; // forward + backward of one training sample
-  double infer_flops_per_sample = 0; // forward of one inference sample
+  int64_t memory_bytes = 0;           // the model's arena (Workload::memory_bytes)
+  int64_t data_bytes = 0;             // the loaded data set in memory (both splits)
+  int64_t train_samples = 0;          // per epoch
+  int64_t test_samples = 0;           // per inference pass
+  double train_flops_per_sample = 0;  // forward + backward of one training sample
+  double infer_flops_per_sample = 0;  // forward of one inference sample
 };
 WorkloadSize workload_size(const std::string& name, const WorkloadConfig& config);
 

@@ -1,7 +1,7 @@
-// Fuzz target: the `--set KEY=VALUE` parser (harness/grid/set_args.cpp; VALUE is YAML). Input: up to
-// 8 arguments, one per line. Properties: bad arguments are InputError only, with a message of
-// at most a few hundred bytes whatever the argument (issue 18: MBs of error text); an accepted
-// set has every KEY, its JSON dumps (config ids are hashes of that dump), and it holds at most
+// Fuzz target: the `--set KEY=VALUE` parser (harness/grid/set_args.cpp; VALUE is YAML). Input: up
+// to 8 arguments, one per line. Properties: bad arguments are InputError only, with a message of at
+// most a few hundred bytes whatever the argument (issue 18: MBs of error text); an accepted set has
+// every KEY, its JSON dumps (config ids are hashes of that dump), and it holds at most
 // kYamlMaxValues values nested at most kYamlMaxDepth deep, however many aliases the YAML used.
 #include <algorithm>
 #include <cstdint>

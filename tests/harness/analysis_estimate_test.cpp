@@ -201,9 +201,9 @@ TEST(Cost, TransformerKindsWithoutAFeatureGoToFlopsOther) {
     return std::size_t(std::find(names.begin(), names.end(), n) - names.begin());
   };
   for (const char* workload : {"vit", "lm"}) {
-    nlohmann::json in = {{"dataset", "synthetic"}, {"train_samples", 40}, {"test_samples", 10},
-                         {"epochs", 2},            {"batch_size", 8},    {"dim", 16},
-                         {"heads", 2}};
+    nlohmann::json in = {
+        {"dataset", "synthetic"}, {"train_samples", 40}, {"test_samples", 10}, {"epochs", 2},
+        {"batch_size", 8},        {"dim", 16},           {"heads", 2}};
     if (std::string(workload) == "vit")
       in["input_shape"] = {1, 8, 8}, in["patch"] = 4;
     else
@@ -230,7 +230,8 @@ TEST(Cost, TransformerKindsWithoutAFeatureGoToFlopsOther) {
     EXPECT_GT(other, 0) << workload;
     EXPECT_DOUBLE_EQ(f.base.at(col("flops_other")), other) << workload;
     EXPECT_DOUBLE_EQ(f.base.at(col("flops_dense")), gen_dense) << workload;
-    EXPECT_NEAR(f.base.at(col("gemm_s")), 2 * pass_dense / 2 * 1e-9, 1e-9 * f.base.at(col("gemm_s")))
+    EXPECT_NEAR(f.base.at(col("gemm_s")), 2 * pass_dense / 2 * 1e-9,
+                1e-9 * f.base.at(col("gemm_s")))
         << workload;  // 2 epochs, FLOPs = 2 m n k
     EXPECT_EQ(f.params, c.params);
   }

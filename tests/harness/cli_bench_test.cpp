@@ -1,5 +1,5 @@
-// `greenbench bench` end to end: the JSON keys of docs/commands.md on a tiny model, YAML --set values,
-// and exit 2 for bad keys. Not a performance test (bench/compare.sh).
+// `greenbench bench` end to end: the JSON keys of docs/commands.md on a tiny model, YAML --set
+// values, and exit 2 for bad keys. Not a performance test (bench/compare.sh).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>

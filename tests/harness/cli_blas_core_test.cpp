@@ -112,11 +112,13 @@ TEST(CliBlasCore, FallsBackWhenTheChangedCoreIsNotWhatOpenBlasRuns) {
 
 TEST(CliBlasCore, MetaJsonRecordsTheCoreInForce) {
   const std::string dir = temp_dir_make("gb_blas_meta"), out = dir + "/res";
-  const CliResult r =
-      cli_run(quick_run_args(out, {"mlp", "0.1", "0", "estimate",
-                                   {"hidden=[8]", "train_samples=64", "test_samples=32",
-                                    "epochs=1"}}),
-              {{"OPENBLAS_CORETYPE", "Prescott"}, {"GREENBENCH_BLAS_CORE", "best"}});
+  const CliResult r = cli_run(
+      quick_run_args(out, {"mlp",
+                           "0.1",
+                           "0",
+                           "estimate",
+                           {"hidden=[8]", "train_samples=64", "test_samples=32", "epochs=1"}}),
+      {{"OPENBLAS_CORETYPE", "Prescott"}, {"GREENBENCH_BLAS_CORE", "best"}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto meta = nlohmann::json::parse(std::ifstream(out + "/meta.json"));
   std::filesystem::remove_all(dir);

@@ -1,6 +1,6 @@
 // End-to-end tests of `greenbench estimate fit/predict` and `greenbench profile` through the
-// real binary on tiny real runs: the docs/commands.md JSON shapes, estimate_predictions.csv, intervals
-// that bracket the prediction, the profile budget, and exit 2 for bad input.
+// real binary on tiny real runs: the docs/commands.md JSON shapes, estimate_predictions.csv,
+// intervals that bracket the prediction, the profile budget, and exit 2 for bad input.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -173,13 +173,15 @@ TEST(CliProfile, GridFileProfilesEveryRunOfTheGrid) {
                          "      hidden: [[16], [32, 16]]\n";
   const auto dry = testing::cli_run({"run", grid, "--dry-run"});
   ASSERT_EQ(dry.exit_code, 0) << dry.err;
-  auto r = testing::cli_run({"profile", grid, "--meter", "estimate", "--json", "--out", f.dir + "/p"});
+  auto r =
+      testing::cli_run({"profile", grid, "--meter", "estimate", "--json", "--out", f.dir + "/p"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["runs"].size(), 2u);
   for (const auto& run : j["runs"])
     EXPECT_NE(dry.out.find(run["run_id"].get<std::string>()), std::string::npos)
-        << run["run_id"] << " not in\n" << dry.out;
+        << run["run_id"] << " not in\n"
+        << dry.out;
   // A bad grid is exit 2 with its line and column.
   std::ofstream(grid) << "name: tiny\nexperiments:\n  - workload: mlp\n    grid: {hiden: [[16]]}\n";
   const auto bad = testing::cli_run({"profile", grid});

@@ -16,16 +16,16 @@
 #include <sstream>
 #include <thread>
 
-#include "greenbench/results.hpp"
 #include "files.hpp"
+#include "greenbench/results.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::slurp;
 using testing::lines_of;
+using testing::slurp;
 
 // Every line of runs.jsonl parses and ends with a newline; returns the rows.
 std::vector<nlohmann::json> jsonl_checked(const std::string& path) {
@@ -98,7 +98,8 @@ TEST(CliGrid, TinyGridWritesTheSchemaOfSpec4) {
   const std::string grid = f.write("tiny.yaml", kTinyGrid), out = f.dir + "/res";
   auto r = testing::cli_run(grid_args(grid, out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  // runs.csv: the fixed columns in the writer's order (results/README.md) around every workload key (sorted).
+  // runs.csv: the fixed columns in the writer's order (results/README.md) around every workload key
+  // (sorted).
   auto header = lines_of(out + "/runs.csv")[0];
   std::vector<std::string> cols;
   std::stringstream hs(header);

@@ -55,17 +55,21 @@ TEST(CliMeter, ExitsWithTheCommandsExitCode) {
   const std::string empty = testing::temp_dir_make("gb_empty");
   EXPECT_EQ(cli_run({"meter", "--", "sh", "-c", "exit 7"}, no_counters_env(empty)).exit_code, 7);
   EXPECT_EQ(cli_run({"meter", "--", "true"}, no_counters_env(empty)).exit_code, 0);
-  EXPECT_EQ(cli_run({"meter", "--", "sh", "-c", "kill -KILL $$"}, no_counters_env(empty)).exit_code, 128 + 9);
-  EXPECT_EQ(cli_run({"meter", "--", "/nonexistent/command"}, no_counters_env(empty)).exit_code, 127);
+  EXPECT_EQ(cli_run({"meter", "--", "sh", "-c", "kill -KILL $$"}, no_counters_env(empty)).exit_code,
+            128 + 9);
+  EXPECT_EQ(cli_run({"meter", "--", "/nonexistent/command"}, no_counters_env(empty)).exit_code,
+            127);
   std::system(("rm -rf " + empty).c_str());
 }
 
 TEST(CliMeter, JsonHasTheContractsFieldsAndIsLabelledEstimated) {
   const std::string empty = testing::temp_dir_make("gb_empty");
-  auto r = cli_run({"meter", "--json", "--interval-ms", "20", "--", "sleep", "0.3"}, no_counters_env(empty));
+  auto r = cli_run({"meter", "--json", "--interval-ms", "20", "--", "sleep", "0.3"},
+                   no_counters_env(empty));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
-  for (const char* key : {"source", "estimated", "duration_s", "energy_j", "avg_power_w", "exit_code"})
+  for (const char* key :
+       {"source", "estimated", "duration_s", "energy_j", "avg_power_w", "exit_code"})
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j["source"], "estimate");
   EXPECT_TRUE(j["estimated"].get<bool>());
@@ -90,8 +94,9 @@ TEST(CliMeter, ForwardsSignalsToTheCommand) {
 
 TEST(CliMeter, TraceFileIsWritten) {
   const std::string dir = testing::temp_dir_make("gb_trace");
-  auto r = cli_run({"meter", "--interval-ms", "10", "--trace", dir + "/trace.csv", "--", "sleep", "0.2"},
-                   no_counters_env(dir));
+  auto r =
+      cli_run({"meter", "--interval-ms", "10", "--trace", dir + "/trace.csv", "--", "sleep", "0.2"},
+              no_counters_env(dir));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   FILE* f = fopen((dir + "/trace.csv").c_str(), "r");
   ASSERT_NE(f, nullptr);
@@ -142,7 +147,8 @@ TEST(CliMeter, OutputFileKeepsTheCommandsStdoutClean) {
   ASSERT_EQ(both.exit_code, 0) << both.err;
   EXPECT_EQ(both.out, "again\n");
   const std::string marker = dir + "/ran";
-  auto bad = cli_run({"meter", "-o", dir + "/no/such/folder/m.json", "--", "touch", marker}, no_counters_env(dir));
+  auto bad = cli_run({"meter", "-o", dir + "/no/such/folder/m.json", "--", "touch", marker},
+                     no_counters_env(dir));
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
   EXPECT_NE(bad.err.find("no/such/folder"), std::string::npos) << bad.err;
   EXPECT_NE(access(marker.c_str(), F_OK), 0) << "the command ran although -o cannot be written";

@@ -1,15 +1,15 @@
 // End-to-end tests of `greenbench run --workload` through the real binary: the files and
-// columns of results/README.md, Ctrl-C as `interrupted` then --resume with one row per run, kill -9 then
+// columns of results/README.md, Ctrl-C as `interrupted` then --resume with one row per run, kill -9
+// then
 // --resume, divergence, and exit 2 for bad keys and unwritable folders.
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "files.hpp"
 #include "run_cli.hpp"
@@ -18,8 +18,8 @@ namespace greenbench {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::lines_of;
 using testing::jsonl_of;
+using testing::lines_of;
 
 // A small, quick mlp on synthetic data; `extra` adds --set arguments.
 std::vector<std::string> small_run(const std::string& out, std::vector<std::string> extra = {}) {
@@ -39,12 +39,36 @@ TEST(CliRun, WritesEveryFileAndColumnOfTheSpec) {
   auto r = testing::cli_run(small_run(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto header = lines_of(out + "/runs.csv")[0];
-  for (const char* col :
-       {"run_id", "config_id", "repeat", "workload", "status", "error", "hidden", "batch_size", "params",
-        "macs_per_sample", "macs_param", "train_samples", "test_samples", "train_s", "infer_s", "energy_train_j",
-        "energy_infer_j", "energy_j", "energy_dynamic_j", "idle_power_w", "avg_power_w",
-        "energy_per_train_sample_j", "energy_per_infer_sample_j", "energy_per_token_j", "final_train_loss",
-        "test_loss", "test_accuracy", "co2_g", "meter_source", "estimated"})
+  for (const char* col : {"run_id",
+                          "config_id",
+                          "repeat",
+                          "workload",
+                          "status",
+                          "error",
+                          "hidden",
+                          "batch_size",
+                          "params",
+                          "macs_per_sample",
+                          "macs_param",
+                          "train_samples",
+                          "test_samples",
+                          "train_s",
+                          "infer_s",
+                          "energy_train_j",
+                          "energy_infer_j",
+                          "energy_j",
+                          "energy_dynamic_j",
+                          "idle_power_w",
+                          "avg_power_w",
+                          "energy_per_train_sample_j",
+                          "energy_per_infer_sample_j",
+                          "energy_per_token_j",
+                          "final_train_loss",
+                          "test_loss",
+                          "test_accuracy",
+                          "co2_g",
+                          "meter_source",
+                          "estimated"})
     EXPECT_NE(("," + header + ",").find(std::string(",") + col + ","), std::string::npos) << col;
   auto runs = jsonl_of(out + "/runs.jsonl");
   ASSERT_EQ(runs.size(), 1u);
@@ -56,8 +80,8 @@ TEST(CliRun, WritesEveryFileAndColumnOfTheSpec) {
   EXPECT_EQ(run["test_samples"], 500);
   EXPECT_EQ(run["estimated"], true);
   EXPECT_EQ(run["meter_source"], "estimate");
-  EXPECT_NEAR(run["energy_j"].get<double>(), run["energy_train_j"].get<double>() + run["energy_infer_j"].get<double>(),
-              1e-9);
+  EXPECT_NEAR(run["energy_j"].get<double>(),
+              run["energy_train_j"].get<double>() + run["energy_infer_j"].get<double>(), 1e-9);
   EXPECT_GT(run["test_accuracy"].get<double>(), 0.3);  // synthetic data is learnable; chance is 0.1
   EXPECT_EQ(run["run_id"].get<std::string>(), run["config_id"].get<std::string>() + "-r0");
   auto epochs = lines_of(out + "/epochs.csv");
@@ -66,8 +90,9 @@ TEST(CliRun, WritesEveryFileAndColumnOfTheSpec) {
   EXPECT_NE(epochs[2].find(",1,infer,"), std::string::npos);
   EXPECT_TRUE(fs::exists(out + "/traces/" + run["run_id"].get<std::string>() + ".csv"));
   auto meta = nlohmann::json::parse(std::ifstream(out + "/meta.json"));
-  for (const char* key : {"schema_version", "greenbench_version", "git_commit", "host", "cpu_model", "cores",
-                          "blas", "blas_version", "meter", "idle_power_w", "start_time", "end_time"})
+  for (const char* key :
+       {"schema_version", "greenbench_version", "git_commit", "host", "cpu_model", "cores", "blas",
+        "blas_version", "meter", "idle_power_w", "start_time", "end_time"})
     EXPECT_TRUE(meta.contains(key)) << key;
 }
 
@@ -77,7 +102,8 @@ TEST(CliRun, SameConfigurationSameIdWhateverTheOrder) {
   auto b = testing::cli_run(small_run(f.dir + "/b", {"seed=3", "learning_rate=0.05"}));
   ASSERT_EQ(a.exit_code, 0) << a.err;
   ASSERT_EQ(b.exit_code, 0) << b.err;
-  EXPECT_EQ(jsonl_of(f.dir + "/a/runs.jsonl")[0]["config_id"], jsonl_of(f.dir + "/b/runs.jsonl")[0]["config_id"]);
+  EXPECT_EQ(jsonl_of(f.dir + "/a/runs.jsonl")[0]["config_id"],
+            jsonl_of(f.dir + "/b/runs.jsonl")[0]["config_id"]);
 }
 
 TEST(CliRun, CtrlCWritesInterruptedAndResumeCompletesWithOneRow) {
@@ -94,8 +120,13 @@ TEST(CliRun, CtrlCWritesInterruptedAndResumeCompletesWithOneRow) {
   // Resume with a short run of the same id is impossible (the id covers epochs), so resume the
   // same configuration and interrupt nothing: it must finish with exactly one ok row. Keep it
   // short by checking the repair only: resume, then SIGINT again quickly.
-  int pid2 = testing::cli_spawn([&] { auto a = args; a.push_back("--resume"); return a; }(), {}, f.dir + "/o2",
-                                f.dir + "/e2");
+  int pid2 = testing::cli_spawn(
+      [&] {
+        auto a = args;
+        a.push_back("--resume");
+        return a;
+      }(),
+      {}, f.dir + "/o2", f.dir + "/e2");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   kill(pid2, SIGINT);
   EXPECT_EQ(testing::cli_wait(pid2), 130);
@@ -121,7 +152,11 @@ TEST(CliRun, KillNineThenResumeLeavesExactlyOneRowPerRun) {
   kill(pid, SIGKILL);
   testing::cli_wait(pid);
   ASSERT_EQ(jsonl_of(out + "/runs.jsonl").size(), 1u);
-  auto r = testing::cli_run([&] { auto a = args; a.push_back("--resume"); return a; }());
+  auto r = testing::cli_run([&] {
+    auto a = args;
+    a.push_back("--resume");
+    return a;
+  }());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto runs = jsonl_of(out + "/runs.jsonl");
   ASSERT_EQ(runs.size(), 2u);

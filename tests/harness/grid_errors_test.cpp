@@ -7,10 +7,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "files.hpp"
 #include "greenbench/errors.hpp"
 #include "grid_expand.hpp"
 #include "grid_file.hpp"
-#include "files.hpp"
 #include "run_cli.hpp"
 #include "set_args.hpp"
 

@@ -13,8 +13,8 @@
 #include <random>
 #include <set>
 
-#include "greenbench/errors.hpp"
 #include "eta.hpp"
+#include "greenbench/errors.hpp"
 #include "grid_file.hpp"
 
 namespace greenbench {

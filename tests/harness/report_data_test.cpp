@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis.hpp"
-#include "report_html.hpp"
 #include "greenbench/errors.hpp"
+#include "report_html.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench::analysis {

@@ -12,9 +12,9 @@
 #include <sstream>
 
 #include "files.hpp"
+#include "folder_lock.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
-#include "folder_lock.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench {

@@ -1,6 +1,6 @@
-// Tests of `--set KEY=VALUE` parsing (harness/grid/set_args.cpp): YAML values to JSON by hand-worked
-// examples, and bad arguments as InputError — including text that is not UTF-8, which JSON
-// cannot hold (found by tests/fuzz/set_args_fuzz.cpp). Not key validation.
+// Tests of `--set KEY=VALUE` parsing (harness/grid/set_args.cpp): YAML values to JSON by
+// hand-worked examples, and bad arguments as InputError — including text that is not UTF-8, which
+// JSON cannot hold (found by tests/fuzz/set_args_fuzz.cpp). Not key validation.
 #include "set_args.hpp"
 
 #include <gtest/gtest.h>

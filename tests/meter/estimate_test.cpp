@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 
 struct FakeProc {
   fs::path root;
-  FakeProc(const std::string& model, const std::string& vendor, int family, int cpus, long mem_kib) {
+  FakeProc(const std::string& model, const std::string& vendor, int family, int cpus,
+           long mem_kib) {
     char tmpl[] = "/tmp/gb_proc_XXXXXX";
     root = mkdtemp(tmpl);
     std::ofstream cpuinfo(root / "cpuinfo");
@@ -30,11 +31,15 @@ struct FakeProc {
   }
   ~FakeProc() { fs::remove_all(root); }
   // Ticks of user, nice, system, idle, iowait, irq, softirq (+ steal, which must not count).
-  void stat_write(long user, long nice, long system, long idle, long iowait, long irq, long softirq) {
-    std::ofstream(root / "stat") << "cpu  " << user << " " << nice << " " << system << " " << idle << " "
-                                 << iowait << " " << irq << " " << softirq << " 99999 0 0\ncpu0 1 2 3\n";
+  void stat_write(long user, long nice, long system, long idle, long iowait, long irq,
+                  long softirq) {
+    std::ofstream(root / "stat") << "cpu  " << user << " " << nice << " " << system << " " << idle
+                                 << " " << iowait << " " << irq << " " << softirq
+                                 << " 99999 0 0\ncpu0 1 2 3\n";
   }
-  SourcePaths paths() const { return SourcePaths{"/nonexistent-sys", root.string(), "/nonexistent-dev", "none"}; }
+  SourcePaths paths() const {
+    return SourcePaths{"/nonexistent-sys", root.string(), "/nonexistent-dev", "none"};
+  }
 };
 
 TEST(Estimate, TableLookupByModelName) {
@@ -104,8 +109,8 @@ TEST(Estimate, DescribeRecordsEveryParameter) {
   FakeProc proc("AMD EPYC 7742 64-Core Processor", "AuthenticAMD", 23, 2, 1024 * 1024);
   auto src = estimate_source_open(estimate_params_detect(proc.paths()), proc.paths());
   auto d = src->describe();
-  for (const char* key : {"tdp_w", "tdp_source", "idle_fraction", "package_threads", "visible_threads",
-                          "dram_w_per_gib", "dram_gib", "model"})
+  for (const char* key : {"tdp_w", "tdp_source", "idle_fraction", "package_threads",
+                          "visible_threads", "dram_w_per_gib", "dram_gib", "model"})
     EXPECT_TRUE(d.contains(key)) << key;
   EXPECT_EQ(d["tdp_w"], 225);
 }

@@ -229,7 +229,10 @@ TEST(LivenessEndToEnd, CountersFreezingMidWindowBecomeAGap) {
 std::vector<std::string> small_run(const std::string& out, const std::string& meter,
                                    const std::string& idle_s) {
   return testing::quick_run_args(
-      out, {"mlp", idle_s, "0.05", meter,
+      out, {"mlp",
+            idle_s,
+            "0.05",
+            meter,
             {"hidden=[32]", "train_samples=2000", "test_samples=500", "epochs=1"}});
 }
 

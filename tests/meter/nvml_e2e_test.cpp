@@ -27,7 +27,8 @@ void expect_within_one_percent(const char* library, const std::string& expect_me
   EXPECT_NEAR(j["energy_j"]["total"].get<double>(), truth_j, 0.01 * truth_j) << r.out;
   EXPECT_NEAR(j["energy_j"]["gpu-0"].get<double>(), 150.0 * duration_s, 0.01 * 150.0 * duration_s);
   EXPECT_NEAR(j["energy_j"]["gpu-1"].get<double>(), 50.0 * duration_s, 0.01 * 50.0 * duration_s);
-  EXPECT_EQ(j["meter"]["nvml"].dump().find(expect_method) != std::string::npos, true) << j["meter"].dump();
+  EXPECT_EQ(j["meter"]["nvml"].dump().find(expect_method) != std::string::npos, true)
+      << j["meter"].dump();
 }
 
 TEST(NvmlEndToEnd, EnergyCounterWithinOnePercent) {

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "fake_powercap.hpp"
@@ -22,13 +21,15 @@ TEST(RaplEndToEnd, WrappingCountersWithinOnePercent) {
   auto spec = test::fake_powercap_intel_2s();
   // Small ranges: packages wrap every 0.5 s, DRAM every 0.9 s: ~6 and ~3 wraps in 3 s.
   for (auto& z : spec.zones) {
-    if (z.name.rfind("package", 0) == 0) z.max_energy_range_uj = static_cast<uint64_t>(z.power_w * 0.5e6);
+    if (z.name.rfind("package", 0) == 0)
+      z.max_energy_range_uj = static_cast<uint64_t>(z.power_w * 0.5e6);
     if (z.name == "dram") z.max_energy_range_uj = static_cast<uint64_t>(z.power_w * 0.9e6);
     z.initial_uj %= z.max_energy_range_uj;
   }
   test::FakePowercap fake(spec);
   fake.writer_start(0.001);
-  auto r = testing::cli_run({"meter", "--source", "rapl", "--json", "--", "sleep", "3"}, env_for(fake));
+  auto r =
+      testing::cli_run({"meter", "--source", "rapl", "--json", "--", "sleep", "3"}, env_for(fake));
   fake.writer_stop();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
@@ -38,9 +39,12 @@ TEST(RaplEndToEnd, WrappingCountersWithinOnePercent) {
   ASSERT_NEAR(d, 3.0, 0.5);
   // Constant power: the truth over the meter's own window is power x duration.
   const double pkg_w = 40 + 35, dram_w = 8 + 7;
-  std::printf("rapl e2e: total %.4f J, truth %.4f J, error %+.4f%%\n", j["energy_j"]["total"].get<double>(),
-              (pkg_w + dram_w) * d, 100 * (j["energy_j"]["total"].get<double>() / ((pkg_w + dram_w) * d) - 1));
-  EXPECT_NEAR(j["energy_j"]["total"].get<double>(), (pkg_w + dram_w) * d, 0.01 * (pkg_w + dram_w) * d) << r.out;
+  std::printf("rapl e2e: total %.4f J, truth %.4f J, error %+.4f%%\n",
+              j["energy_j"]["total"].get<double>(), (pkg_w + dram_w) * d,
+              100 * (j["energy_j"]["total"].get<double>() / ((pkg_w + dram_w) * d) - 1));
+  EXPECT_NEAR(j["energy_j"]["total"].get<double>(), (pkg_w + dram_w) * d,
+              0.01 * (pkg_w + dram_w) * d)
+      << r.out;
   EXPECT_NEAR(j["energy_j"]["package-0"].get<double>(), 40 * d, 0.01 * 40 * d);
   EXPECT_NEAR(j["energy_j"]["dram-1"].get<double>(), 7 * d, 0.01 * 7 * d);
   // Sub-domains and psys are reported but not added.
@@ -53,7 +57,8 @@ TEST(RaplEndToEnd, WrappingCountersWithinOnePercent) {
 TEST(RaplEndToEnd, MirroredAmdDiesCountOnce) {
   test::FakePowercap fake(test::fake_powercap_amd_dies());
   fake.writer_start(0.001);
-  auto r = testing::cli_run({"meter", "--source", "rapl", "--json", "--", "sleep", "1"}, env_for(fake));
+  auto r =
+      testing::cli_run({"meter", "--source", "rapl", "--json", "--", "sleep", "1"}, env_for(fake));
   fake.writer_stop();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);

@@ -2,7 +2,6 @@
 // times inside a window, failed reads as gaps, resets, the totals rule, nested windows.
 // Not tests of any real source (rapl_test, perf_test, ... do those against fake trees).
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -123,7 +122,8 @@ TEST(Sampler, FallOnANonWrappingCounterIsAReset) {
 
 TEST(Sampler, ImplausiblePowerIsAResetNotAWrap) {
   std::vector<std::unique_ptr<EnergySource>> v;
-  auto s = std::make_unique<ScriptedSource>(std::vector<CounterSpec>{spec("package-0", DomainKind::package, 1u << 20)});
+  auto s = std::make_unique<ScriptedSource>(
+      std::vector<CounterSpec>{spec("package-0", DomainKind::package, 1u << 20)});
   auto* src = s.get();
   v.push_back(std::move(s));
   MeterOptions opt;
@@ -191,7 +191,8 @@ TEST(Sampler, IntervalShrinksWhenACounterCouldWrapSooner) {
   // 1000 units of 1 J wrap in 10 s at 100 W: the sampler must read at least every 2.5 s;
   // at a 0.1 s period nothing changes, at a 5 s period it shortens.
   std::vector<std::unique_ptr<EnergySource>> v;
-  auto s = std::make_unique<ScriptedSource>(std::vector<CounterSpec>{spec("package-0", DomainKind::package, 1000)});
+  auto s = std::make_unique<ScriptedSource>(
+      std::vector<CounterSpec>{spec("package-0", DomainKind::package, 1000)});
   auto* src = s.get();
   v.push_back(std::move(s));
   MeterOptions opt;

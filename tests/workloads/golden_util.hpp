@@ -26,8 +26,8 @@ inline nlohmann::json golden_load(const std::string& file, const std::string& sc
 
 // fp32 against fp64: |a - b| <= rel * max|b| over the tensor + abs (NaN fails); the first
 // three misses are reported.
-inline void expect_close(const float* got, const std::vector<double>& want, double rel,
-                         double abs, const std::string& what) {
+inline void expect_close(const float* got, const std::vector<double>& want, double rel, double abs,
+                         const std::string& what) {
   double scale = 0;
   for (double w : want) scale = std::max(scale, std::fabs(w));
   int bad = 0;

@@ -20,8 +20,8 @@ float product(float a, float b) {
 TEST(Denormals, FlushedOnTheCallerAndOnPoolWorkers) {
 #if defined(__SSE__) || defined(__x86_64__)
   threads_set(1);
-  EXPECT_EQ(product(1e-39f, 1.0f), 0.0f);          // denormal input read as zero (DAZ)
-  EXPECT_EQ(product(1e-20f, 1e-20f), 0.0f);        // denormal result flushed (FTZ)
+  EXPECT_EQ(product(1e-39f, 1.0f), 0.0f);            // denormal input read as zero (DAZ)
+  EXPECT_EQ(product(1e-20f, 1e-20f), 0.0f);          // denormal result flushed (FTZ)
   EXPECT_FLOAT_EQ(product(1e-18f, 1e-18f), 1e-36f);  // still normal: untouched
   std::vector<float> got(6, -1.0f);
   parallel_for(3, 6, [&](int task, int) { got[std::size_t(task)] = product(1e-39f, 1.0f); });

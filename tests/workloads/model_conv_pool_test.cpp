@@ -5,16 +5,15 @@
 // (both gradient modes). Not a PyTorch comparison (model_golden_test.cpp).
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <vector>
 
 #include "kernels/parallel.hpp"
 #include "kernels/threads.hpp"
-#include "models/conv_pool.hpp"
-
 #include "model_cases.hpp"
+#include "models/conv_pool.hpp"
 
 namespace greenbench::testing {
 namespace {
@@ -146,11 +145,10 @@ TEST(ConvPoolWorkers, KernelMatchesOneWorkerInBothModes) {
              std::vector<std::uint8_t>(out_n)};
     std::copy(start.end() - std::ptrdiff_t(in_n), start.end(), r.dinp.begin());
     std::vector<float> scratch(slot * std::size_t(workers));
-    models::conv_pool_forward(r.out.data(), r.arg.data(), scratch.data(), inp.data(),
-                              weight.data(), bias.data(), p, B, workers, slot);
-    models::conv_pool_backward(r.dinp.data(), r.dw.data(), r.db.data(), scratch.data(),
-                               dout.data(), r.arg.data(), inp.data(), weight.data(), p, B, mode,
-                               workers, slot);
+    models::conv_pool_forward(r.out.data(), r.arg.data(), scratch.data(), inp.data(), weight.data(),
+                              bias.data(), p, B, workers, slot);
+    models::conv_pool_backward(r.dinp.data(), r.dw.data(), r.db.data(), scratch.data(), dout.data(),
+                               r.arg.data(), inp.data(), weight.data(), p, B, mode, workers, slot);
     return r;
   };
   for (auto mode : {kernels::Grad::overwrite, kernels::Grad::accumulate}) {
@@ -175,7 +173,7 @@ TEST(ParallelFor, EachTaskOnceOnItsWorkerInOrder) {
       std::vector<int> who(std::size_t(n), -1), order;
       std::vector<std::vector<int>> per(static_cast<std::size_t>(workers));
       kernels::parallel_for(workers, n, [&](int task, int w) {
-        who[std::size_t(task)] = w;  // distinct tasks: no two writers of one cell
+        who[std::size_t(task)] = w;           // distinct tasks: no two writers of one cell
         per[std::size_t(w)].push_back(task);  // one worker per vector
       });
       const int used = std::max(1, std::min(workers, n));

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <tuple>
 
-#include "model_cases.hpp"
 #include "golden_util.hpp"
+#include "model_cases.hpp"
 
 namespace greenbench::testing {
 namespace {

@@ -10,10 +10,10 @@
 #include <fstream>
 #include <random>
 
+#include "golden_util.hpp"
 #include "greenbench/errors.hpp"
 #include "model_test_util.hpp"
 #include "models/transformer_archs.hpp"
-#include "golden_util.hpp"
 
 namespace greenbench::testing {
 namespace {

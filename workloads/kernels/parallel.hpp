@@ -18,8 +18,8 @@ void parallel_for(int workers, int n, const std::function<void(int task, int wor
 // After a parallel backward whose worker w > 0 summed its share of a gradient at
 // scratch + w * slot + offset (n floats): dst += those sums, in worker order. Worker 0 summed
 // into dst itself.
-inline void worker_sums_add(float* dst, const float* scratch, std::size_t slot,
-                            std::size_t offset, std::size_t n, int workers) {
+inline void worker_sums_add(float* dst, const float* scratch, std::size_t slot, std::size_t offset,
+                            std::size_t n, int workers) {
   for (int w = 1; w < workers; w++) {
     const float* sum = scratch + std::size_t(w) * slot + offset;
     for (std::size_t i = 0; i < n; i++) dst[i] += sum[i];

@@ -1,6 +1,6 @@
-// Reading and checking workload keys (docs/workloads.md): typed getters that throw InputError naming the
-// key and what was expected, and the common keys every classifier workload shares.
-// Not the model builders (mlp.cpp, cnn.cpp) and not the grid parser (harness/).
+// Reading and checking workload keys (docs/workloads.md): typed getters that throw InputError
+// naming the key and what was expected, and the common keys every classifier workload shares. Not
+// the model builders (mlp.cpp, cnn.cpp) and not the grid parser (harness/).
 #pragma once
 
 #include <cstdint>

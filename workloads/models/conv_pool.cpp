@@ -265,7 +265,7 @@ void conv_pool_backward(float* dinp, float* dweight, float* dbias, float* scratc
     grads_of(w, dw, db_sum);
     const int b0 = chunk * p.G;
     const int G = std::min(p.G, B - b0);
-    float* col = scratch;                                           // (CKK, N)
+    float* col = scratch;                                          // (CKK, N)
     float* dconv = scratch + std::int64_t(CKK) * G * p.OH() * OW;  // (OC, N)
     chunk_unpool(dconv, db_sum, dout, arg, p, b0, G);
     // Fresh on this worker's first chunk, unless worker 0 accumulates into the caller's.

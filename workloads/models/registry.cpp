@@ -95,9 +95,9 @@ namespace {
 const DatasetInfo& classifier_data_info(const WorkloadConfig& config) {
   static std::map<std::string, DatasetInfo> checked;
   const DatasetSpec spec = models::classifier_dataset_spec(config);
-  const std::string key = fmt::format("{}|{}|{}|{}|{}|{}x{}x{}", spec.name, spec.data_dir,
-                                      spec.train_samples, spec.test_samples, spec.seed,
-                                      spec.channels, spec.height, spec.width);
+  const std::string key =
+      fmt::format("{}|{}|{}|{}|{}|{}x{}x{}", spec.name, spec.data_dir, spec.train_samples,
+                  spec.test_samples, spec.seed, spec.channels, spec.height, spec.width);
   auto it = checked.find(key);
   if (it == checked.end()) it = checked.emplace(key, dataset_check(spec)).first;
   return it->second;
@@ -121,8 +121,7 @@ WorkloadSize workload_size_built(const Entry& e, const WorkloadConfig& config) {
   // lm's corpus is a few hundred KB of bytes (not counted); vit reads image data sets.
   s.data_bytes = e.own_common ? 0 : data_bytes_of(classifier_data_info(config));
   s.train_flops_per_sample = w->bench_train_flops() / config.at("batch_size").get<double>();
-  s.infer_flops_per_sample =
-      w->bench_infer_flops() / config.at("infer_batch_size").get<double>();
+  s.infer_flops_per_sample = w->bench_infer_flops() / config.at("infer_batch_size").get<double>();
   return s;
 }
 
