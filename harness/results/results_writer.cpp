@@ -138,7 +138,8 @@ namespace {
 // rows of runs without a kept row (the reader already dropped torn last lines), restore a row
 // that runs.jsonl or runs.csv lacks. Rewrites (atomically) only the files that change.
 std::set<std::string> folder_repair(const ResultsFolder& folder, const FolderTexts& texts,
-                                    std::vector<std::string>* header) {
+                                    std::vector<std::string>* header,
+                                    std::vector<std::string>* epochs_header) {
   std::set<std::string> ids;
   std::vector<const nlohmann::json*> kept;
   for (const auto& r : folder.runs) {
@@ -156,9 +157,9 @@ std::set<std::string> folder_repair(const ResultsFolder& folder, const FolderTex
   for (const auto* r : kept)  // a crash between the JSONL and the CSV append
     if (!in_csv.count(r->at("run_id").get<std::string>())) csv += csv_line(*header, *r);
 
-  std::string epochs =
-      csv_join(folder.epochs_csv.header.empty() ? epochs_columns() : folder.epochs_csv.header) +
-      "\n";
+  // A folder written by an earlier version keeps its own columns: new rows are written in them.
+  if (!folder.epochs_csv.header.empty()) *epochs_header = folder.epochs_csv.header;
+  std::string epochs = csv_join(*epochs_header) + "\n";
   for (const auto& row : folder.epochs_csv.rows)
     if (ids.count(row[0])) epochs += csv_join(row) + "\n";
 
@@ -198,6 +199,7 @@ ResultsWriter::ResultsWriter(const std::string& dir, std::vector<std::string> ke
   for (const auto& k : key_columns)
     if (k != "train_samples" && k != "test_samples") header_.push_back(k);
   for (const auto& c : runs_columns_after_keys()) header_.push_back(c);
+  epochs_header_ = epochs_columns();
 
   // What is there, read with the reader's rules (links and damage are exit 2 here).
   const FolderTexts texts = results_folder_texts(dir);
@@ -217,14 +219,14 @@ ResultsWriter::ResultsWriter(const std::string& dir, std::vector<std::string> ke
       throw InputError("the results folder already holds results", dir, 0, 0,
                        "pass --resume to complete it, or choose another --out folder");
     if (!folder.runs.empty()) {
-      finished_ = folder_repair(folder, texts, &header_);
+      finished_ = folder_repair(folder, texts, &header_, &epochs_header_);
       fresh = false;
     }
   }
   if (fresh) {  // no run yet (or a first writer that died before its first row): start afresh
     file_write_atomic(f.runs_jsonl_path, "");
     file_write_atomic(f.runs_csv_path, csv_join(header_) + "\n");
-    file_write_atomic(f.epochs_csv_path, csv_join(epochs_columns()) + "\n");
+    file_write_atomic(f.epochs_csv_path, csv_join(epochs_header_) + "\n");
   }
   fs::create_directory(dir + "/traces", ec);
   if (!fs::is_directory(dir + "/traces") || path_is_link(dir + "/traces"))
@@ -246,7 +248,7 @@ void ResultsWriter::run_append(const RunRecord& run, const std::vector<EpochRow>
                           {"energy_j", e.energy_j}, {"samples", e.samples},
                           {"loss", e.loss},         {"accuracy", e.accuracy},
                           {"tokens", e.tokens},     {"energy_model_j", e.energy_model_j}};
-    epoch_text += csv_line(epochs_columns(), row);
+    epoch_text += csv_line(epochs_header_, row);
   }
   const nlohmann::json row = run.to_json();
   try {

@@ -140,7 +140,8 @@ class ResultsWriter {
  private:
   struct Files;
   std::string dir_;
-  std::vector<std::string> header_;
+  std::vector<std::string> header_;         // runs.csv's columns (a resumed folder's own)
+  std::vector<std::string> epochs_header_;  // epochs.csv's columns (a resumed folder's own)
   std::set<std::string> finished_;
   std::unique_ptr<Files> files_;
 };

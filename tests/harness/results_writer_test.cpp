@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -110,6 +111,28 @@ TEST(ResultsWriter, ResumeRepairsTornLinesAndDropsInterruptedRuns) {
   // Running the interrupted one again appends exactly one row for it.
   w.run_append(record("bbbb-r0"), epochs_for("bbbb-r0"));
   EXPECT_EQ(lines_of(f.dir + "/runs.csv").size(), 4u);
+}
+
+TEST(ResultsWriter, ResumeKeepsTheColumnsOfAFolderAnEarlierVersionWrote) {
+  Folder f;
+  { ResultsWriter(f.dir, {}, false).run_append(record("aaaa-r0"), epochs_for("aaaa-r0")); }
+  // An earlier version's epochs.csv: the same rows without the last column (energy_model_j).
+  std::string old_epochs;
+  for (const auto& l : lines_of(f.dir + "/epochs.csv"))
+    old_epochs += l.substr(0, l.rfind(',')) + "\n";
+  std::ofstream(f.dir + "/epochs.csv", std::ios::trunc) << old_epochs;
+  {
+    ResultsWriter w(f.dir, {}, true);
+    w.run_append(record("bbbb-r0"), epochs_for("bbbb-r0"));
+  }
+  const auto lines = lines_of(f.dir + "/epochs.csv");
+  const auto cells = [](const std::string& l) { return std::count(l.begin(), l.end(), ',') + 1; };
+  ASSERT_GT(lines.size(), 2u);
+  for (const auto& l : lines) EXPECT_EQ(cells(l), cells(lines[0])) << l;
+  EXPECT_EQ(lines.back().rfind("bbbb-r0,", 0), 0u);
+  f.write("meta.json", R"({"schema_version": 1})");
+  const ResultsFolder folder = results_folder_read(f.dir);  // reads cleanly
+  EXPECT_EQ(folder.runs.size(), 2u);
 }
 
 TEST(ResultsWriter, ResumeRestoresACsvRowLostAfterTheJsonlAppend) {
