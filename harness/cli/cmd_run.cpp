@@ -64,8 +64,6 @@ std::vector<std::string> phases_parse(const std::string& text) {
 // keys and values, its data set, memory), so that `--workload` and grid files give the same
 // exit 2 before any work (docs/grids.md).
 int run_workload(const RunArgs& args) {
-  if (args.idle_baseline_s < 0 || args.pause_s < 0 || args.repeats < 1)
-    throw InputError("--idle-baseline-s and --pause-s must be >= 0, --repeats >= 1");
   // Bad keys, values and data (a missing or truncated file: IDX headers against the gzip
   // trailer's length) are exit 2 here, before the meter, the idle baseline or the results folder.
   const GridExpansion ex = workload_expand(args.workload, sets_parse(args.sets), args.repeats,

@@ -290,10 +290,14 @@ RunFeatures features_of(const std::string& workload, const WorkloadConfig& c,
 
 std::vector<RunFeatures> runs_load(const std::string& dir, const CacheSizes& caches) {
   const ResultsFolder folder = results_folder_read(dir);  // the one reader's rules
-  static std::set<std::string> said;  // estimate fit reads each folder more than once
+  static std::set<std::string> said;  // --holdout folders are read more than once
   for (const auto& note : folder.notes)
     if (said.insert(note).second)
       std::fprintf(stderr, "greenbench estimate: note: %s\n", note.c_str());
+  return runs_load(folder, caches);
+}
+
+std::vector<RunFeatures> runs_load(const ResultsFolder& folder, const CacheSizes& caches) {
   std::set<std::string> result_columns;
   for (const auto& k : runs_columns_before_keys()) result_columns.insert(k);
   for (const auto& k : runs_columns_after_keys()) result_columns.insert(k);
@@ -334,7 +338,7 @@ std::vector<RunFeatures> runs_load(const std::string& dir, const CacheSizes& cac
     const double train_s = field_number(row, "train_s"), infer_s = field_number(row, "infer_s");
     f.measured_s =
         (std::isfinite(train_s) ? train_s : 0.0) + (std::isfinite(infer_s) ? infer_s : 0.0);
-    f.folder = dir;
+    f.folder = folder.dir;
     if (f.measured_j > 0) runs.push_back(std::move(f));
   }
   return runs;

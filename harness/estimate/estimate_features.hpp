@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "greenbench/results.hpp"
 #include "greenbench/workload.hpp"
 
 namespace greenbench::analysis {
@@ -67,5 +68,7 @@ RunFeatures features_of(const std::string& workload, const WorkloadConfig& confi
 // Every `ok` run of a results folder (read with results_folder_read, the one reader), with its
 // features and measured energy. Throws InputError naming the file and line for a bad row.
 std::vector<RunFeatures> runs_load(const std::string& dir, const CacheSizes& caches);
+// The same for a folder already read (its notes are the caller's to print).
+std::vector<RunFeatures> runs_load(const ResultsFolder& folder, const CacheSizes& caches);
 
 }  // namespace greenbench::analysis

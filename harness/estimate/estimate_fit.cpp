@@ -114,24 +114,29 @@ std::vector<RunFeatures> fit_runs_load(const std::vector<std::string>& dirs,
   // Features twice: the first pass fills the sgemm table (with the --holdout folders' shapes,
   // none of their measurements), which two more sweeps refine (fastest of three, spread over
   // the fit) before the features are read from them.
-  std::vector<RunFeatures> runs;
-  // Zero or flagged energies are said first; zero ones are not fitted on (energy_check.hpp).
+  // Each folder is read once; zero or flagged energies are said first, and zero ones are not
+  // fitted on (energy_check.hpp).
+  std::vector<ResultsFolder> fitted;
   int zero_energy_runs = 0;
   for (const auto& d : dirs) {
-    const ResultsFolder folder = results_folder_read(d);
-    for (const auto& p : energy_problems(folder.runs, d))
+    fitted.push_back(results_folder_read(d));
+    for (const auto& p : energy_problems(fitted.back().runs, d))
       notes << "greenbench estimate: warning: " << p << "\n";
-    for (const auto& r : folder.runs) zero_energy_runs += energy_unusable(r) ? 1 : 0;
+    for (const auto& r : fitted.back().runs) zero_energy_runs += energy_unusable(r) ? 1 : 0;
   }
-  for (const auto& d : dirs) runs_load(d, caches);
-  for (const auto& d : holdout) runs_load(d, caches);  // shapes only
+  for (const auto& f : fitted) {
+    for (const auto& note : f.notes) notes << "greenbench estimate: note: " << note << "\n";
+    runs_load(f, caches);  // fills the sgemm table
+  }
+  for (const auto& d : holdout) runs_load(d, caches);  // shapes only, none of their measurements
   notes << fmt::format(
       "greenbench estimate: timing {} sgemm shapes twice more on this "
       "machine (the fastest of three is kept)\n",
       gemm_times().size());
   gemm_times().remeasure(2);
-  for (const auto& d : dirs) {
-    auto r = runs_load(d, caches);
+  std::vector<RunFeatures> runs;
+  for (const auto& f : fitted) {
+    auto r = runs_load(f, caches);
     runs.insert(runs.end(), r.begin(), r.end());
   }
   if (runs.size() < 4)
