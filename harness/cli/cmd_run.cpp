@@ -60,6 +60,24 @@ std::vector<std::string> phases_parse(const std::string& text) {
   return phases;
 }
 
+// The runner's options from a grid's run-level keys (docs/grids.md) and its expansion.
+RunnerOptions runner_options(const GridFile& g, const GridExpansion& ex, const std::string& out,
+                             bool resume) {
+  RunnerOptions opt;
+  opt.out_dir = out;
+  opt.resume = resume;
+  opt.meter = g.meter;
+  opt.idle_baseline_s = g.idle_baseline_s;
+  opt.pause_s = g.pause_s;
+  opt.carbon_g_per_kwh = g.carbon_g_per_kwh;
+  opt.pue = g.pue;
+  opt.carbon_given = g.carbon_given;
+  opt.grid_name = g.name;
+  opt.grid_text = g.text;
+  opt.key_columns = ex.key_columns;
+  return opt;
+}
+
 // One configuration, checked as a one-experiment grid would be (grid_expand: the workload's
 // keys and values, its data set, memory), so that `--workload` and grid files give the same
 // exit 2 before any work (docs/grids.md).
@@ -68,14 +86,13 @@ int run_workload(const RunArgs& args) {
   // trailer's length) are exit 2 here, before the meter, the idle baseline or the results folder.
   const GridExpansion ex = workload_expand(args.workload, sets_parse(args.sets), args.repeats,
                                            phases_parse(args.phases));
-  RunnerOptions opt;
-  opt.out_dir = args.out.empty() ? "results/" + args.workload : args.out;
-  opt.resume = args.resume;
-  opt.meter = args.meter;
-  opt.idle_baseline_s = args.idle_baseline_s;
-  opt.pause_s = args.pause_s;
-  opt.grid_name = args.workload;
-  opt.key_columns = ex.key_columns;
+  GridFile g;  // a one-experiment grid: the flags in place of the grid-level keys
+  g.name = args.workload;
+  g.meter = args.meter;
+  g.idle_baseline_s = args.idle_baseline_s;
+  g.pause_s = args.pause_s;
+  const RunnerOptions opt =
+      runner_options(g, ex, args.out.empty() ? "results/" + args.workload : args.out, args.resume);
   std::vector<RunPlan> plans;
   for (const auto& run : ex.runs) plans.push_back(run.plan);
   return runner_run(plans, opt);
@@ -189,21 +206,12 @@ int run_grid(const RunArgs& args, const CLI::App& cmd) {
     dry_run_print(g, ex, plans, gflops, g.idle_baseline_s, model ? &*model : nullptr);
     return 0;
   }
-  RunnerOptions opt;
-  opt.out_dir = !args.out.empty() ? args.out
-                : shard_count > 1
-                    ? fmt::format("results/{}.shard-{}-of-{}", g.name, shard_index, shard_count)
-                    : "results/" + g.name;
-  opt.resume = args.resume;
-  opt.meter = cmd.count("--meter") ? args.meter : g.meter;
-  opt.idle_baseline_s = g.idle_baseline_s;
-  opt.pause_s = g.pause_s;
-  opt.carbon_g_per_kwh = g.carbon_g_per_kwh;
-  opt.pue = g.pue;
-  opt.carbon_given = g.carbon_given;
-  opt.grid_name = g.name;
-  opt.grid_text = g.text;
-  opt.key_columns = ex.key_columns;
+  const std::string out =
+      !args.out.empty() ? args.out
+      : shard_count > 1 ? fmt::format("results/{}.shard-{}-of-{}", g.name, shard_index, shard_count)
+                        : "results/" + g.name;
+  RunnerOptions opt = runner_options(g, ex, out, args.resume);
+  if (cmd.count("--meter")) opt.meter = args.meter;
   opt.meta_extra = {
       {"grid_id", ex.grid_id},          {"grid_file", args.grid},
       {"runs_in_grid", ex.runs.size()}, {"shard", {{"index", shard_index}, {"count", shard_count}}},

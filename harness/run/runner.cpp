@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -30,6 +31,35 @@ void stop_handler(int sig) {
   g_stop_signal.store(sig);
 }
 
+// While it lives, SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session) stop the grid
+// after the current step (README.md, "Signals"); restore() or the destructor puts the old
+// handlers back. SIGXFSZ stays ignored: a file-size limit then fails the write (EFBIG, exit 1,
+// rows intact) like a full disk does.
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = stop_handler;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &sa, &old_[i]);
+    signal(SIGXFSZ, SIG_IGN);
+    g_stop_signal.store(0);
+  }
+  ~StopSignals() { restore(); }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  void restore() {
+    if (restored_) return;
+    for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &old_[i], nullptr);
+    restored_ = true;
+  }
+
+ private:
+  static constexpr std::array<int, 3> kSignals = {SIGINT, SIGTERM, SIGHUP};
+  std::array<struct sigaction, 3> old_{};
+  bool restored_ = false;
+};
+
 // Feeds meter windows and epoch rows from the workload's phase announcements.
 class MeteredObserver final : public PhaseObserver {
  public:
@@ -37,18 +67,16 @@ class MeteredObserver final : public PhaseObserver {
   void phase_begin(const std::string& phase) override { meter_.begin(window_name(phase)); }
   void phase_end(const PhaseResult& r) override {
     EnergyWindow w = meter_.end(window_name(r.phase));
-    EpochRow row;
-    row.run_id = run_id_;
-    row.epoch = epoch;
-    row.phase = r.phase;
-    row.seconds = w.duration_s;
-    row.energy_j = w.total_j;
-    row.samples = r.samples;
-    row.loss = r.loss;
-    row.accuracy = r.accuracy;
-    row.tokens = r.tokens;
-    row.energy_model_j = w.model_j;
-    rows.push_back(row);
+    rows.push_back({.run_id = run_id_,
+                    .epoch = epoch,
+                    .phase = r.phase,
+                    .seconds = w.duration_s,
+                    .energy_j = w.total_j,
+                    .samples = r.samples,
+                    .loss = r.loss,
+                    .accuracy = r.accuracy,
+                    .tokens = r.tokens,
+                    .energy_model_j = w.model_j});
     results.push_back(r);
     if (w.estimated) estimated = true;
     // One entry per domain and kind of flag (the first window's words, then how many windows).
@@ -174,14 +202,13 @@ nlohmann::json meta_start(Meter& meter, const RunnerOptions& opt, size_t runs_pl
 // its text in error) or no_energy (sums_fill).
 RunRecord run_one(const RunPlan& plan, Meter& meter, const RunnerOptions& opt, double idle_power_w,
                   MeteredObserver& obs) {
-  RunRecord rec;
-  rec.run_id = plan.run_id;
-  rec.config_id = plan.config_id;
-  rec.repeat = plan.repeat;
-  rec.workload = plan.workload;
-  rec.config = plan.config;
-  rec.meter_source = meter.source_name();
-  rec.estimated = meter.estimated();
+  RunRecord rec{.run_id = plan.run_id,
+                .config_id = plan.config_id,
+                .repeat = plan.repeat,
+                .workload = plan.workload,
+                .config = plan.config,
+                .meter_source = meter.source_name(),
+                .estimated = meter.estimated()};
   const bool train = plan.runs("train");
   const bool infer = plan.runs("infer");
   try {
@@ -256,20 +283,7 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   const std::string meta_path = opt.out_dir + "/meta.json";
   file_write_atomic(meta_path, meta.dump(2) + "\n");
 
-  struct sigaction sa {};
-  sa.sa_handler = stop_handler;
-  sigemptyset(&sa.sa_mask);
-  // SIGHUP (a closed terminal or ssh session) stops the grid as SIGTERM does (README.md,
-  // "Signals").
-  struct sigaction old_int {
-  }, old_term{}, old_hup{};
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-  sigaction(SIGHUP, &sa, &old_hup);
-  // A file-size limit then fails the write (EFBIG, exit 1, rows intact) like a full disk does.
-  signal(SIGXFSZ, SIG_IGN);
-  g_stop_signal.store(0);
-
+  StopSignals stop_signals;
   meter.start();
   double idle_power_w = kNaN;
   if (opt.idle_baseline_s > 0 && !todo.empty()) {
@@ -299,9 +313,7 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   progress.finish();
   meter.stop();
   const int sig = g_stop_signal.load();
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
-  sigaction(SIGHUP, &old_hup, nullptr);
+  stop_signals.restore();
   meta["end_time"] = time_now_iso();
   meta["interrupted"] = sig != 0;
   file_write_atomic(meta_path, meta.dump(2) + "\n");
