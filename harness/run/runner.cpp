@@ -20,6 +20,7 @@
 #include "greenbench/results.hpp"
 #include "host_info.hpp"
 #include "progress.hpp"
+#include "verbosity.hpp"
 
 namespace greenbench {
 namespace {
@@ -235,8 +236,8 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   // the results folder is touched.
   auto opened = sources_open(opt.meter, SourcePaths::from_env());
   for (const auto& note : opened.notes)
-    std::fprintf(stderr, "greenbench run: note: %s\n", note.c_str());
-  if (!opened.fallback_note.empty())
+    if (!output_quiet()) std::fprintf(stderr, "greenbench run: note: %s\n", note.c_str());
+  if (!opened.fallback_note.empty())  // a warning: the energy will be estimated
     std::fprintf(stderr, "greenbench run: note: %s\n", opened.fallback_note.c_str());
   const std::string fallback_note = opened.fallback_note;
   const std::vector<std::string> meter_notes = opened.notes;
@@ -246,7 +247,7 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   std::vector<const RunPlan*> todo;
   for (const auto& p : plans)
     if (!writer.finished().count(p.run_id)) todo.push_back(&p);
-  if (plans.size() != todo.size())
+  if (plans.size() != todo.size() && !output_quiet())
     std::fprintf(stderr, "greenbench run: %zu of %zu runs already finished in %s\n",
                  plans.size() - todo.size(), plans.size(), opt.out_dir.c_str());
 
@@ -272,11 +273,17 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
 
   meter.start();
   double idle_power_w = kNaN;
+  if (output_verbose())
+    std::fprintf(stderr, "greenbench run: %zu runs into %s, meter %s every %.3f s\n", todo.size(),
+                 opt.out_dir.c_str(), meter.source_name().c_str(), opt.meter_interval_s);
   if (opt.idle_baseline_s > 0 && !todo.empty()) {
-    std::fprintf(stderr, "greenbench run: measuring idle power for %.1f s\n", opt.idle_baseline_s);
+    if (!output_quiet())
+      std::fprintf(stderr, "greenbench run: measuring idle power for %.1f s\n",
+                   opt.idle_baseline_s);
     idle_power_w = meter.idle_power_measure_w(opt.idle_baseline_s);
-    std::fprintf(stderr, "greenbench run: idle power %.2f W (%s)\n", idle_power_w,
-                 meter.source_name().c_str());
+    if (!output_quiet())
+      std::fprintf(stderr, "greenbench run: idle power %.2f W (%s)\n", idle_power_w,
+                   meter.source_name().c_str());
   }
   meta["idle_power_w"] = idle_power_w;
 
@@ -297,6 +304,8 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count());
   }
   progress.finish();
+  std::fprintf(stderr, "greenbench run: %s; results in %s\n", progress.summary_text().c_str(),
+               opt.out_dir.c_str());
   meter.stop();
   const int sig = g_stop_signal.load();
   sigaction(SIGINT, &old_int, nullptr);
