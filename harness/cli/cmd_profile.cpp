@@ -144,7 +144,7 @@ void cmd_profile_add(CLI::App& app, CommandAction& action) {
       cmd->add_option("--meter", args->meter,
                       "auto | rapl | perf | msr | nvml | estimate (default: the grid's meter:)")
           ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}))
-      ->type_name("SOURCE");
+          ->type_name("SOURCE");
   cmd->add_option("--repeats", args->repeats, "repeats of a --workload configuration (default 1)")
       ->check(number_in(1, 1000, true));
   cmd->callback([args, meter_opt, &action] {
