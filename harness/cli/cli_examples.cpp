@@ -29,7 +29,7 @@ const Examples& examples_table() {
       {"meter",
        {"greenbench meter -- sleep 5  # joules of a command, on stderr",
         "greenbench meter --json -o sleep.json --trace power.csv -- sleep 5",
-        "greenbench meter --source estimate -- make -j2  # the labelled power model"}},
+        "greenbench meter --source estimate -- sleep 2  # the labelled power model"}},
       {"meter probe",
        {"greenbench meter probe  # which sources are readable, and the fix when not",
         "greenbench meter probe --json"}},

@@ -83,6 +83,9 @@ int profile_main(const ProfileArgs& a) {
   opt.validate = a.validate;
   std::vector<analysis::ProfileRunResult> results;
   for (std::size_t i = 0; i < plans.size(); i++) {
+    if (output_verbose())
+      std::fprintf(stderr, "[%zu/%zu] %s %s: profiling\n", i + 1, plans.size(),
+                   plans[i].run_id.c_str(), plans[i].workload.c_str());
     results.push_back(analysis::profile_run(plans[i], meter, opt));
     const auto& r = results.back();
     std::string line =

@@ -22,6 +22,7 @@
 #include "run_defaults.hpp"
 #include "runner.hpp"
 #include "set_args.hpp"
+#include "verbosity.hpp"
 
 namespace greenbench {
 namespace {
@@ -169,7 +170,7 @@ int run_grid(const RunArgs& args, const CLI::App& cmd) {
   GridExpandOptions eo;
   eo.overrides = sets_parse(args.sets);
   const GridExpansion ex = grid_expand(g, eo);
-  if (ex.duplicates_dropped)
+  if (ex.duplicates_dropped && !output_quiet())
     std::fprintf(
         stderr,
         "greenbench run: note: %lld runs repeat an earlier run's configuration; each runs once\n",

@@ -223,6 +223,19 @@ RunRecord run_one(const RunPlan& plan, Meter& meter, const RunnerOptions& opt, d
   return rec;
 }
 
+// What the grid is about to do (-v), then the idle baseline before the first run: its power,
+// NaN when there is none (docs/grids.md).
+double idle_baseline_measure(Meter& meter, const RunnerOptions& opt, size_t runs) {
+  say(Verbosity::verbose, "greenbench run: %zu runs into %s, meter %s every %.3f s\n", runs,
+      opt.out_dir.c_str(), meter.source_name().c_str(), opt.meter_interval_s);
+  if (opt.idle_baseline_s <= 0 || runs == 0) return kNaN;
+  say(Verbosity::normal, "greenbench run: measuring idle power for %.1f s\n", opt.idle_baseline_s);
+  const double idle_power_w = meter.idle_power_measure_w(opt.idle_baseline_s);
+  say(Verbosity::normal, "greenbench run: idle power %.2f W (%s)\n", idle_power_w,
+      meter.source_name().c_str());
+  return idle_power_w;
+}
+
 }  // namespace
 
 int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
@@ -236,7 +249,7 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   // the results folder is touched.
   auto opened = sources_open(opt.meter, SourcePaths::from_env());
   for (const auto& note : opened.notes)
-    if (!output_quiet()) std::fprintf(stderr, "greenbench run: note: %s\n", note.c_str());
+    say(Verbosity::normal, "greenbench run: note: %s\n", note.c_str());
   if (!opened.fallback_note.empty())  // a warning: the energy will be estimated
     std::fprintf(stderr, "greenbench run: note: %s\n", opened.fallback_note.c_str());
   const std::string fallback_note = opened.fallback_note;
@@ -247,9 +260,9 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   std::vector<const RunPlan*> todo;
   for (const auto& p : plans)
     if (!writer.finished().count(p.run_id)) todo.push_back(&p);
-  if (plans.size() != todo.size() && !output_quiet())
-    std::fprintf(stderr, "greenbench run: %zu of %zu runs already finished in %s\n",
-                 plans.size() - todo.size(), plans.size(), opt.out_dir.c_str());
+  if (plans.size() != todo.size())
+    say(Verbosity::normal, "greenbench run: %zu of %zu runs already finished in %s\n",
+        plans.size() - todo.size(), plans.size(), opt.out_dir.c_str());
 
   fs::create_directories(opt.out_dir + "/traces");
 
@@ -272,19 +285,7 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   g_stop_signal.store(0);
 
   meter.start();
-  double idle_power_w = kNaN;
-  if (output_verbose())
-    std::fprintf(stderr, "greenbench run: %zu runs into %s, meter %s every %.3f s\n", todo.size(),
-                 opt.out_dir.c_str(), meter.source_name().c_str(), opt.meter_interval_s);
-  if (opt.idle_baseline_s > 0 && !todo.empty()) {
-    if (!output_quiet())
-      std::fprintf(stderr, "greenbench run: measuring idle power for %.1f s\n",
-                   opt.idle_baseline_s);
-    idle_power_w = meter.idle_power_measure_w(opt.idle_baseline_s);
-    if (!output_quiet())
-      std::fprintf(stderr, "greenbench run: idle power %.2f W (%s)\n", idle_power_w,
-                   meter.source_name().c_str());
-  }
+  const double idle_power_w = idle_baseline_measure(meter, opt, todo.size());
   meta["idle_power_w"] = idle_power_w;
 
   int exit_code = 0;

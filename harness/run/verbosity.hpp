@@ -11,6 +11,9 @@ enum class Verbosity { quiet, normal, verbose };
 Verbosity verbosity();
 void verbosity_set(Verbosity v);
 
+// printf to stderr when the verbosity is at least `level`: normal (not under -q) or verbose (-v).
+void say(Verbosity level, const char* format, ...) __attribute__((format(printf, 2, 3)));
+
 inline bool output_quiet() {
   return verbosity() == Verbosity::quiet;
 }
