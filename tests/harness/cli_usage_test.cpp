@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "files.hpp"
@@ -82,6 +83,7 @@ TEST(CliUsage, QuietSaysOnlyTheResultAndVerboseSaysMore) {
                                {"train_samples=64", "test_samples=32", "epochs=1", "hidden=[8]"}};
   auto quiet = testing::quick_run_args(tmp.dir + "/q", tiny);
   quiet.push_back("-q");
+  std::replace(quiet.begin(), quiet.end(), std::string("--out"), std::string("-o"));  // -o too
   const CliResult q = cli_run(quiet);
   ASSERT_EQ(q.exit_code, 0) << q.err;
   // The estimate meter's note and the per-run line are gone; the final line stays.
@@ -116,6 +118,16 @@ TEST(CliUsage, QuietSaysOnlyTheResultAndVerboseSaysMore) {
   both.insert(both.end(), {"-q", "-v"});
   expect_usage_error(both, "-q/--quiet and -v/--verbose: choose one");
   EXPECT_FALSE(fs::exists(tmp.dir + "/b"));
+}
+
+TEST(CliUsage, MeterTakesDashDashOut) {
+  testing::TempFolder tmp("greenbench-meter-out");
+  for (const char* flag : {"-o", "--out", "--output"}) {
+    const std::string path = tmp.dir + "/m" + flag + ".json";
+    const CliResult r = cli_run({"meter", "--source", "estimate", flag, path, "--", "true"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(testing::slurp(path))["source"], "estimate") << flag;
+  }
 }
 
 TEST(CliUsage, QuietMeterKeepsItsResult) {
