@@ -4,6 +4,7 @@
 // build/share/ (docs/commands.md, "Shell completion and the man page").
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 
 #include "cli_completion.hpp"
 #include "cli_man.hpp"
@@ -20,7 +21,11 @@ int text_emit(const std::string& text, const std::string& out) {
     std::fputs(text.c_str(), stdout);
     return std::fflush(stdout) == 0 && !std::ferror(stdout) ? 0 : 1;
   }
-  output_file_check(out, "-o");
+  // ~/.local/share/bash-completion/completions/ may not exist yet: make it, as an installer does.
+  std::error_code ec;
+  const auto parent = std::filesystem::path(out).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  output_file_check(out, "-o");  // a folder, or a parent that could not be made: exit 2
   file_write_atomic(out, text);
   return 0;
 }

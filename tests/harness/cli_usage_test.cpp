@@ -171,6 +171,15 @@ class CliCompletion : public ::testing::Test {
   std::string script_;
 };
 
+TEST_F(CliCompletion, DashOWritesTheScriptMakingItsFolder) {
+  const std::string path = dir_.dir + "/share/bash-completion/completions/greenbench";
+  const CliResult r = cli_run({"completion", "bash", "-o", path});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::slurp(path), testing::slurp(script_));
+  const CliResult bad = cli_run({"completion", "bash", "-o", dir_.dir});  // a folder
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+}
+
 TEST_F(CliCompletion, CommandsAndSubcommands) {
   EXPECT_EQ(complete("greenbench r"), "report run");
   EXPECT_EQ(complete("greenbench estimate ''"), "fit predict");
