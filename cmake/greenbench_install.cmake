@@ -26,6 +26,7 @@ if(TARGET greenbench_workloads)
 endif()
 if(TARGET greenbench)
   install(TARGETS greenbench RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  include(${CMAKE_CURRENT_LIST_DIR}/cli_install.cmake)  # its man page and bash completion
 endif()
 
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/greenbenchConfig.cmake.in

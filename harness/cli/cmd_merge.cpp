@@ -23,6 +23,7 @@
 #include "host_info.hpp"
 #include "results_merge.hpp"
 #include "results_read.hpp"
+#include "verbosity.hpp"
 
 namespace greenbench {
 namespace {
@@ -91,7 +92,7 @@ void merge_write(const MergeOutput& m, const std::vector<ResultsFolder>& inputs,
     }
     file_copy_synced(src, dst);
   }
-  if (missing)
+  if (missing && !output_quiet())
     std::fprintf(stderr,
                  "greenbench merge: note: %zu of %zu runs have no trace file in their folder\n",
                  missing, m.runs.size());
@@ -126,7 +127,7 @@ int merge_main(const MergeArgs& args) {
   for (const auto& dir : args.inputs) inputs.push_back(results_folder_read(dir));
   const MergeOutput m = results_merge(inputs, time_now_iso());
   for (const auto& note : m.notes)
-    std::fprintf(stderr, "greenbench merge: note: %s\n", note.c_str());
+    if (!output_quiet()) std::fprintf(stderr, "greenbench merge: note: %s\n", note.c_str());
 
   const fs::path out_abs = fs::absolute(target).lexically_normal();
   const fs::path parent =
@@ -162,8 +163,12 @@ void cmd_merge_add(CLI::App& app, CommandAction& action) {
   auto* cmd =
       app.add_subcommand("merge", "Join the result folders of one grid (shards) into a new folder");
   auto args = std::make_shared<MergeArgs>();
-  cmd->add_option("dirs", args->inputs, "result folders of one grid")->required();
-  cmd->add_option("-o,--out", args->out, "the merged folder: new, or an empty folder")->required();
+  cmd->add_option("dirs", args->inputs, "result folders of one grid")
+      ->required()
+      ->type_name("RESULTS_DIR");
+  cmd->add_option("-o,--out", args->out, "the merged folder: new, or an empty folder")
+      ->required()
+      ->type_name("DIR");
   cmd->callback([args, &action] { action = [args] { return merge_main(*args); }; });
 }
 

@@ -18,6 +18,7 @@
 #include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
 #include "greenbench/results.hpp"
+#include "verbosity.hpp"
 
 namespace greenbench {
 namespace {
@@ -175,12 +176,16 @@ int meter_command(const MeterArgs& args) {
   // -o FILE: refuse an unwritable place before the command runs, not after.
   if (!args.out_path.empty()) output_path_check(args.out_path);
   auto opened = sources_open(args.source, SourcePaths::from_env());
-  for (const auto& note : opened.notes) std::cerr << "greenbench meter: note: " << note << "\n";
-  if (!opened.fallback_note.empty())
+  for (const auto& note : opened.notes)
+    if (!output_quiet()) std::cerr << "greenbench meter: note: " << note << "\n";
+  if (!opened.fallback_note.empty())  // a warning: the energy is estimated
     std::cerr << "greenbench meter: note: " << opened.fallback_note << "\n";
   const std::string fallback_note = opened.fallback_note;
   const std::vector<std::string> notes = opened.notes;
   Meter meter(std::move(opened), MeterOptions{args.interval_ms / 1000.0, true});
+  if (output_verbose())
+    std::cerr << fmt::format("greenbench meter: source {}, a sample every {} ms; running {}\n",
+                             meter.source_name(), args.interval_ms, args.command.front());
   meter.start();
   meter.begin("command");
   const int exit_code = command_run(args.command);
@@ -246,16 +251,20 @@ void cmd_meter_add(CLI::App& app, CommandAction& action) {
       app.add_subcommand("meter", "Meter a command's energy, or probe the energy sources");
   auto args = std::make_shared<MeterArgs>();
   meter->add_option("--source", args->source, "auto | rapl | perf | msr | nvml | estimate")
-      ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}));
+      ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}))
+      ->type_name("SOURCE");
   meter
       ->add_option("--interval-ms", args->interval_ms,
                    "sampler period in milliseconds (default 100)")
       ->check(number_in(1, 60000, true));
-  meter->add_option("--trace", args->trace_path, "write the power timeline (CSV) to FILE");
+  meter->add_option("--trace", args->trace_path, "write the power timeline (CSV) to FILE")
+      ->type_name("FILE");
   meter->add_flag("--json", args->json, "print one JSON object on stdout");
-  meter->add_option("-o,--output", args->out_path,
-                    "write the JSON object to FILE (atomically), keeping stdout to the command");
-  meter->add_option("command", args->command, "the command to meter, after --");
+  meter
+      ->add_option("-o,--out,--output", args->out_path,
+                   "write the JSON object to FILE (atomically), keeping stdout to the command")
+      ->type_name("FILE");
+  meter->add_option("command", args->command, "the command to meter, after --")->type_name("CMD");
   auto* probe =
       meter->add_subcommand("probe", "Say which energy sources are readable here, and why not");
   auto probe_json_flag = std::make_shared<bool>(false);

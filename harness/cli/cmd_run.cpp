@@ -22,6 +22,7 @@
 #include "run_defaults.hpp"
 #include "runner.hpp"
 #include "set_args.hpp"
+#include "verbosity.hpp"
 
 namespace greenbench {
 namespace {
@@ -186,7 +187,7 @@ int run_grid(const RunArgs& args, const CLI::App& cmd) {
   GridExpandOptions eo;
   eo.overrides = sets_parse(args.sets);
   const GridExpansion ex = grid_expand(g, eo);
-  if (ex.duplicates_dropped)
+  if (ex.duplicates_dropped && !output_quiet())
     std::fprintf(
         stderr,
         "greenbench run: note: %lld runs repeat an earlier run's configuration; each runs once\n",
@@ -224,22 +225,31 @@ int run_grid(const RunArgs& args, const CLI::App& cmd) {
 void cmd_run_add(CLI::App& app, CommandAction& action) {
   auto* run = app.add_subcommand("run", "Train and evaluate workloads, metering every phase");
   auto args = std::make_shared<RunArgs>();
-  run->add_option("grid", args->grid, "grid file (docs/grids.md), e.g. configs/quick.yaml");
-  run->add_option("--shard", args->shard, "I/N: run shard I (0-based) of N, chosen by run_id hash");
-  run->add_option("--filter", args->filter, "REGEX: run only runs whose label or run_id matches");
+  run->add_option("grid", args->grid, "grid file (docs/grids.md), e.g. configs/quick.yaml")
+      ->type_name("GRID.yaml");
+  run->add_option("--shard", args->shard, "run shard I (0-based) of N, chosen by run_id hash")
+      ->type_name("I/N");
+  run->add_option("--filter", args->filter, "run only runs whose label or run_id matches")
+      ->type_name("REGEX");
   run->add_flag("--dry-run", args->dry_run,
                 "print the runs, their count and expected time; run nothing");
   run->add_option("--model", args->model,
-                  "MODEL.json from `estimate fit`: --dry-run also predicts each run's energy");
+                  "MODEL.json from `estimate fit`: --dry-run also predicts each run's energy")
+      ->type_name("MODEL.json");
   run->add_option("--workload", args->workload,
-                  "mlp | cnn | vit | lm (one configuration, no grid file)");
+                  "mlp | cnn | vit | lm (one configuration, no grid file)")
+      ->type_name("WORKLOAD");
   run->add_option("--phases", args->phases, "train,infer (default), train or infer");
-  run->add_option("--set", args->sets, "KEY=VALUE (YAML value), repeatable")->take_all();
-  run->add_option("--out", args->out, "results folder (default results/<workload>)");
+  run->add_option("--set", args->sets, "a YAML value for a key, repeatable")
+      ->take_all()
+      ->type_name("KEY=VALUE");
+  run->add_option("-o,--out", args->out, "results folder (default results/<grid name or workload>)")
+      ->type_name("DIR");
   run->add_flag("--resume", args->resume,
                 "complete an interrupted folder without repeating finished runs");
   run->add_option("--meter", args->meter, "auto | rapl | perf | msr | nvml | estimate")
-      ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}));
+      ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}))
+      ->type_name("SOURCE");
   run->add_option("--idle-baseline-s", args->idle_baseline_s,
                   fmt::format("idle power measured before the first run (default {})",
                               kIdleBaselineSDefault))

@@ -21,6 +21,7 @@
 #include "greenbench/results.hpp"
 #include "host_info.hpp"
 #include "progress.hpp"
+#include "verbosity.hpp"
 
 namespace greenbench {
 namespace {
@@ -249,6 +250,19 @@ RunRecord run_one(const RunPlan& plan, Meter& meter, const RunnerOptions& opt, d
   return rec;
 }
 
+// What the grid is about to do (-v), then the idle baseline before the first run: its power,
+// NaN when there is none (docs/grids.md).
+double idle_baseline_measure(Meter& meter, const RunnerOptions& opt, size_t runs) {
+  say(Verbosity::verbose, "greenbench run: %zu runs into %s, meter %s every %.3f s\n", runs,
+      opt.out_dir.c_str(), meter.source_name().c_str(), opt.meter_interval_s);
+  if (opt.idle_baseline_s <= 0 || runs == 0) return kNaN;
+  say(Verbosity::normal, "greenbench run: measuring idle power for %.1f s\n", opt.idle_baseline_s);
+  const double idle_power_w = meter.idle_power_measure_w(opt.idle_baseline_s);
+  say(Verbosity::normal, "greenbench run: idle power %.2f W (%s)\n", idle_power_w,
+      meter.source_name().c_str());
+  return idle_power_w;
+}
+
 }  // namespace
 
 int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
@@ -262,8 +276,8 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   // the results folder is touched.
   auto opened = sources_open(opt.meter, SourcePaths::from_env());
   for (const auto& note : opened.notes)
-    std::fprintf(stderr, "greenbench run: note: %s\n", note.c_str());
-  if (!opened.fallback_note.empty())
+    say(Verbosity::normal, "greenbench run: note: %s\n", note.c_str());
+  if (!opened.fallback_note.empty())  // a warning: the energy will be estimated
     std::fprintf(stderr, "greenbench run: note: %s\n", opened.fallback_note.c_str());
   const std::string fallback_note = opened.fallback_note;
   const std::vector<std::string> meter_notes = opened.notes;
@@ -274,8 +288,8 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   for (const auto& p : plans)
     if (!writer.finished().count(p.run_id)) todo.push_back(&p);
   if (plans.size() != todo.size())
-    std::fprintf(stderr, "greenbench run: %zu of %zu runs already finished in %s\n",
-                 plans.size() - todo.size(), plans.size(), opt.out_dir.c_str());
+    say(Verbosity::normal, "greenbench run: %zu of %zu runs already finished in %s\n",
+        plans.size() - todo.size(), plans.size(), opt.out_dir.c_str());
 
   fs::create_directories(opt.out_dir + "/traces");
 
@@ -285,13 +299,7 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
 
   StopSignals stop_signals;
   meter.start();
-  double idle_power_w = kNaN;
-  if (opt.idle_baseline_s > 0 && !todo.empty()) {
-    std::fprintf(stderr, "greenbench run: measuring idle power for %.1f s\n", opt.idle_baseline_s);
-    idle_power_w = meter.idle_power_measure_w(opt.idle_baseline_s);
-    std::fprintf(stderr, "greenbench run: idle power %.2f W (%s)\n", idle_power_w,
-                 meter.source_name().c_str());
-  }
+  const double idle_power_w = idle_baseline_measure(meter, opt, todo.size());
   meta["idle_power_w"] = idle_power_w;
 
   int exit_code = 0;
@@ -311,6 +319,8 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count());
   }
   progress.finish();
+  std::fprintf(stderr, "greenbench run: %s; results in %s\n", progress.summary_text().c_str(),
+               opt.out_dir.c_str());
   meter.stop();
   const int sig = g_stop_signal.load();
   stop_signals.restore();
