@@ -166,7 +166,7 @@ TEST(CliCommandGrid, KeysTheCommandDoesNotUseAndPlaceholdersWithoutValuesAreExit
                               "    grid: {widht: [8, 16]}\n");
   auto r = cli_run({"run", unused, "--out", tmp.dir + "/o1"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("u.yaml:8:11: widht: not used by the command of experiment 1"),
+  EXPECT_NE(r.err.find("u.yaml:8:12: widht: not used by the command of experiment 1"),
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("did you mean 'width'?"), std::string::npos) << r.err;
@@ -191,6 +191,13 @@ TEST(CliCommandGrid, KeysTheCommandDoesNotUseAndPlaceholdersWithoutValuesAreExit
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("2 runs of 2"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("command a=1"), std::string::npos) << r.out;
+  // profile meters steps of built-in workloads only: exit 2 before any work.
+  const std::string one = tmp.write("one.yaml", grid_head("one") +
+                                                    "  - workload: command\n    command: [true, "
+                                                    "\"{a}\"]\n    set: {a: 1}\n");
+  r = cli_run({"profile", one});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("profile runs built-in workloads only"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -18,12 +18,15 @@ using testing::cli_run;
 
 const std::string kScripts = std::string(GREENBENCH_SOURCE_DIR) + "/tests/harness/windows/";
 
+// `meter -o FILE -- CMD` (the object `--json` prints, while CMD keeps stdout), read back.
 nlohmann::json meter_json(const std::vector<std::string>& command, int expected_exit = 0) {
-  std::vector<std::string> args = {"meter", "--json", "--source", "estimate", "--"};
+  testing::TempFolder tmp("gb_windows");
+  std::vector<std::string> args = {"meter",    "-o",       tmp.dir + "/m.json",
+                                   "--source", "estimate", "--"};
   args.insert(args.end(), command.begin(), command.end());
   const auto r = cli_run(args);
   EXPECT_EQ(r.exit_code, expected_exit) << r.err;
-  const auto j = nlohmann::json::parse(r.out, nullptr, false);
+  const auto j = nlohmann::json::parse(testing::slurp(tmp.dir + "/m.json"), nullptr, false);
   EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
   return j;
 }
@@ -89,6 +92,10 @@ TEST(CliWindows, BadLinesAreReportedWithTheirTextAndNeverStopTheProgram) {
   EXPECT_NE(errors[3].get<std::string>().find("'never_ended' began but never ended"),
             std::string::npos)
       << errors[3];
+  // --json prints the same object on stdout (the script prints nothing there).
+  const auto json =
+      cli_run({"meter", "--json", "--source", "estimate", "--", "bash", kScripts + "raw_lines.sh"});
+  EXPECT_EQ(nlohmann::json::parse(json.out)["window_errors"], errors);
   // Without --json, each bad line is said on stderr as it arrives.
   const auto text =
       cli_run({"meter", "--source", "estimate", "--", "bash", kScripts + "raw_lines.sh"});
