@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -81,8 +82,13 @@ struct Fds {
 };
 
 // In the child, after the fork: only async-signal-safe calls until exec.
-[[noreturn]] void child_exec(const ChildSpec& spec, const Fds& fds, char** argv, char** envp) {
-  if (spec.own_group) setpgid(0, 0);
+[[noreturn]] void child_exec(const ChildSpec& spec, const Fds& fds, char** argv, char** envp,
+                             pid_t parent) {
+  if (spec.own_group) {
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);   // greenbench killed (-9): the run does not live on
+    if (getppid() != parent) _exit(1);  // it died before the line above
+  }
   fcntl(fds.write, F_SETFD, 0);  // the one descriptor the program inherits from us
   if (fds.in >= 0) dup2(fds.in, 0);
   if (fds.out >= 0) dup2(fds.out, 1);
@@ -119,9 +125,10 @@ ChildOutcome child_run_windows(const ChildSpec& spec, WindowRecorder& windows) {
 
   ChildOutcome out;
   const auto t0 = Clock::now();
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) fail("cannot fork");
-  if (pid == 0) child_exec(spec, fds, argv.data(), envp.data());
+  if (pid == 0) child_exec(spec, fds, argv.data(), envp.data(), parent);
   if (spec.own_group) setpgid(pid, pid);  // also here: no window where a kill misses it
   if (spec.on_start) spec.on_start(pid);
   ::close(fds.write);

@@ -20,10 +20,10 @@ struct ChildSpec {
   std::map<std::string, std::string> env;  // set in the child's environment (over ours)
   std::string stdout_path, stderr_path;    // "" = inherited; else created or truncated
   bool stdin_null = false;                 // stdin from /dev/null (grids: no terminal input)
-  bool own_group = false;                  // a process group of its own, ended as a whole
-  double timeout_s = 0;                    // 0 = none; past it: SIGTERM, 5 s later SIGKILL
-  std::function<bool()> stop_requested;    // polled; true: end it as on a timeout
-  std::function<void(pid_t)> on_start;     // the pid once forked, 0 once reaped
+  bool own_group = false;  // a process group of its own, ended as a whole (and killed if we die)
+  double timeout_s = 0;    // 0 = none; past it: SIGTERM, 5 s later SIGKILL
+  std::function<bool()> stop_requested;  // polled; true: end it as on a timeout
+  std::function<void(pid_t)> on_start;   // the pid once forked, 0 once reaped
 };
 
 struct ChildOutcome {

@@ -4,9 +4,12 @@
 // --resume runs nothing twice; grid keys a command does not use, and placeholders without a
 // value, are exit 2 at their line. Plain python3 and sh (no torch).
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "files.hpp"
 #include "run_cli.hpp"
@@ -156,6 +159,27 @@ TEST(CliCommandGrid, ATimeoutIsAFailedRowAndAProgramWithoutWindowsIsOneTrainPhas
   EXPECT_EQ(rows[1][0], runs[1]["run_id"]);
   EXPECT_EQ(rows[1][1], "1");
   EXPECT_EQ(rows[1][2], "train");
+}
+
+TEST(CliCommandGrid, CtrlCEndsTheProgramAndItsGroupAndWritesInterrupted) {
+  testing::TempFolder tmp("gb_cmd");
+  const std::string pid_file = tmp.dir + "/pid";
+  const std::string grid = tmp.write(
+      "i.yaml", grid_head("i") + "  - workload: command\n    command: [sh, -c, \"echo $$ > " +
+                    pid_file + "; exec sleep {s}\"]\n    set: {s: 60}\n");
+  const std::string out = tmp.dir + "/out";
+  const int pid =
+      testing::cli_spawn({"run", grid, "--out", out}, {}, tmp.dir + "/o.txt", tmp.dir + "/e.txt");
+  for (int i = 0; i < 200 && slurp(pid_file).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const int child = std::atoi(slurp(pid_file).c_str());
+  ASSERT_GT(child, 0) << slurp(tmp.dir + "/e.txt");
+  kill(pid, SIGINT);
+  EXPECT_EQ(testing::cli_wait(pid), 130) << slurp(tmp.dir + "/e.txt");
+  EXPECT_NE(kill(child, 0), 0) << "the program outlived the grid";
+  const auto runs = jsonl_of(out + "/runs.jsonl");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0]["status"], "interrupted");
 }
 
 TEST(CliCommandGrid, KeysTheCommandDoesNotUseAndPlaceholdersWithoutValuesAreExit2AtTheirLine) {
