@@ -176,9 +176,14 @@ void meter_text_print(const EnergyWindow& w, const WindowRecorder& windows,
   if (std::isfinite(w.model_j) && !w.estimated)
     std::cerr << fmt::format("  {:<12} {:>12.3f} J   (the estimate model over the same window)\n",
                              "model", w.model_j);
-  for (const auto& mw : windows.windows())
-    std::cerr << fmt::format("  window {:<12} {:>9.3f} s {:>12.3f} J  (from {:.3f} s)\n", mw.name,
-                             mw.energy.duration_s, mw.energy.total_j, mw.start_s);
+  const auto& marked = windows.windows();  // the first 50; every one is in --json and -o
+  for (size_t i = 0; i < marked.size() && i < 50; ++i)
+    std::cerr << fmt::format("  window {:<12} {:>9.3f} s {:>12.3f} J  (from {:.3f} s)\n",
+                             marked[i].name, marked[i].energy.duration_s, marked[i].energy.total_j,
+                             marked[i].start_s);
+  if (marked.size() > 50)
+    std::cerr << fmt::format("  ... and {} more windows (all of them in --json or -o)\n",
+                             marked.size() - 50);
   if (!out_path.empty()) std::cerr << "  written to " << out_path << "\n";
 }
 
