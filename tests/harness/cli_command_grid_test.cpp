@@ -127,6 +127,13 @@ TEST(CliCommandGrid, TwoScriptRunsAndAFailingCommandGiveTheirRowsAndTheGridGoesO
   // The folder is a results folder like any other.
   const auto analyzed = cli_run({"analyze", out});
   EXPECT_EQ(analyzed.exit_code, 0) << analyzed.err;
+  const auto merged = cli_run({"merge", out, "-o", tmp.dir + "/merged"});
+  EXPECT_EQ(merged.exit_code, 0) << merged.err;
+  for (const auto& run : runs)  // merge keeps each run's logs with its row
+    EXPECT_EQ(slurp(tmp.dir + "/merged/logs/" + run["run_id"].get<std::string>() + ".stderr"),
+              slurp(out + "/logs/" + run["run_id"].get<std::string>() + ".stderr"));
+  EXPECT_EQ(slurp(tmp.dir + "/merged/logs/" + runs[2]["run_id"].get<std::string>() + ".stderr"),
+            "going down\n");
 }
 
 TEST(CliCommandGrid, ATimeoutIsAFailedRowAndAProgramWithoutWindowsIsOneTrainPhase) {
