@@ -12,6 +12,7 @@
 #include <iostream>
 #include <set>
 
+#include "command_config.hpp"
 #include "commands.hpp"
 #include "estimate_fit.hpp"
 #include "estimate_model.hpp"
@@ -124,6 +125,11 @@ int predict_main(const PredictArgs& a) {
     throw InputError("estimate predict takes a grid file or --workload, not both");
   if (!a.grid.empty()) {
     plans = analysis::grid_plans_load(a.grid);
+    for (const auto& p : plans)
+      if (p.workload == kCommandWorkload)  // docs/grids.md, "Command workloads"
+        throw InputError(
+            fmt::format("{}: estimate has no cost model for command runs ({})", a.grid, p.label),
+            "", 0, 0, "predict a grid of built-in workloads only");
   } else {
     if (a.workload.empty())
       throw InputError("estimate predict needs GRID.yaml or --workload NAME", "", 0, 0,

@@ -73,6 +73,22 @@ void inputs_check(const std::vector<std::string>& inputs) {
   }
 }
 
+// Command runs' logs (results/README.md: logs/<run_id>.stdout, .stderr, .windows.jsonl), from
+// the folder whose row was kept; links are not followed, absent files are not an error.
+void logs_copy(const MergeOutput& m, const std::vector<ResultsFolder>& inputs,
+               const std::string& tmp) {
+  for (const auto& r : m.runs)
+    for (const char* ext : {".stdout", ".stderr", ".windows.jsonl"}) {
+      const std::string src = inputs[r.source].dir + "/logs/" + r.run_id + ext;
+      std::error_code ec;
+      if (!fs::is_regular_file(fs::symlink_status(src, ec))) continue;
+      fs::create_directories(tmp + "/logs");
+      file_copy_synced(src, tmp + "/logs/" + r.run_id + ext);
+    }
+  std::error_code ec;
+  if (fs::is_directory(tmp + "/logs", ec)) path_fsync(tmp + "/logs");
+}
+
 // Writes everything under `tmp`, then renames it to `out`.
 void merge_write(const MergeOutput& m, const std::vector<ResultsFolder>& inputs,
                  const std::string& tmp, const std::string& out) {
@@ -96,6 +112,7 @@ void merge_write(const MergeOutput& m, const std::vector<ResultsFolder>& inputs,
     std::fprintf(stderr,
                  "greenbench merge: note: %zu of %zu runs have no trace file in their folder\n",
                  missing, m.runs.size());
+  logs_copy(m, inputs, tmp);
   nlohmann::json meta = m.meta;
   meta["merged_by"] = {{"greenbench_version", GREENBENCH_VERSION},
                        {"git_commit", GREENBENCH_GIT_COMMIT}};

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "cli_checks.hpp"
+#include "command_config.hpp"
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
@@ -46,6 +47,13 @@ std::vector<RunPlan> plans_of(const ProfileArgs& a, std::string* meter) {
     std::string grid_meter;
     auto plans = analysis::grid_plans_load(a.grid, &grid_meter);
     if (!a.meter_given) *meter = grid_meter;
+    for (const auto& p : plans)
+      if (p.workload == kCommandWorkload)  // a program's steps are not greenbench's to profile
+        throw InputError(fmt::format("{}: profile runs built-in workloads only, and this grid "
+                                     "has command runs ({})",
+                                     a.grid, p.label),
+                         "", 0, 0,
+                         "run it with `greenbench run`, or remove its command experiments");
     return plans;
   }
   if (a.workload.empty())

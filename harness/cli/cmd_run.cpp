@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "cli_checks.hpp"
+#include "command_config.hpp"
 #include "commands.hpp"
 #include "estimate_features.hpp"
 #include "estimate_model.hpp"
@@ -140,7 +141,8 @@ void dry_run_print(const GridFile& g, const GridExpansion& ex, const std::vector
     std::printf("%-20s %-12s %10lld %12lld %10s %s  %s\n", p.run_id.c_str(), p.workload.c_str(),
                 static_cast<long long>(run ? run->size.params : 0),
                 static_cast<long long>(run ? run->size.macs_per_sample : 0),
-                duration_text(p.expected_s).c_str(), predicted.c_str(), p.label.c_str());
+                p.workload == kCommandWorkload ? "?" : duration_text(p.expected_s).c_str(),
+                predicted.c_str(), p.label.c_str());
   }
   if (model)
     std::printf(

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <vector>
 
+#include "command_config.hpp"
+
 namespace greenbench {
 
 void blas_threads_set(int threads);  // workloads/blas_threads.cpp
@@ -31,6 +33,7 @@ double sgemm_gflops_measure() {
 
 double run_expected_s(const GridRun& run, double gflops_1thread, double pause_s) {
   const auto& p = run.plan;
+  if (p.workload == kCommandWorkload) return 0;  // unknown until the program has run
   const bool train = p.runs("train");
   const bool infer = p.runs("infer");
   const int epochs = train ? p.config.value("epochs", 1) : 0;

@@ -17,6 +17,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "command_config.hpp"
+#include "command_workload.hpp"
 #include "greenbench/meter.hpp"
 #include "greenbench/results.hpp"
 #include "host_info.hpp"
@@ -66,8 +68,9 @@ class MeteredObserver final : public PhaseObserver {
  public:
   MeteredObserver(Meter& meter, const std::string& run_id) : meter_(meter), run_id_(run_id) {}
   void phase_begin(const std::string& phase) override { meter_.begin(window_name(phase)); }
-  void phase_end(const PhaseResult& r) override {
-    EnergyWindow w = meter_.end(window_name(r.phase));
+  void phase_end(const PhaseResult& r) override { record(meter_.end(window_name(r.phase)), r); }
+  // One metered phase: its epoch row (at `epoch`), its result, the meter's flags.
+  void record(const EnergyWindow& w, const PhaseResult& r) {
     rows.push_back({.run_id = run_id_,
                     .epoch = epoch,
                     .phase = r.phase,
@@ -201,15 +204,52 @@ nlohmann::json meta_start(Meter& meter, const RunnerOptions& opt, size_t runs_pl
 // One run: its epochs, each training pass and the inference pass after it metered by `obs`,
 // then the row's sums. Status: ok, diverged, interrupted (a stop signal), failed (an exception,
 // its text in error) or no_energy (sums_fill).
+RunRecord record_start(const RunPlan& plan, const Meter& meter) {
+  return {.run_id = plan.run_id,
+          .config_id = plan.config_id,
+          .repeat = plan.repeat,
+          .workload = plan.workload,
+          .config = plan.config,
+          .meter_source = meter.source_name(),
+          .estimated = meter.estimated()};
+}
+
+// A command run (docs/grids.md, "Command workloads"): the program's phase windows become epoch
+// rows through `obs`, the keys it reported the row's columns, its window protocol problems
+// warnings. Status: ok, failed (exit code, signal, timeout; or it could not start),
+// interrupted, or no_energy (sums_fill).
+RunRecord run_command(const RunPlan& plan, Meter& meter, const RunnerOptions& opt,
+                      double idle_power_w, MeteredObserver& obs) {
+  RunRecord rec = record_start(plan, meter);
+  try {
+    CommandRunOptions copt;
+    copt.logs_dir = opt.out_dir + "/logs";
+    copt.stop_requested = [] { return g_stop_signal.load() != 0; };
+    const CommandRunResult r = command_workload_run(plan, meter, copt);
+    for (const auto& ph : r.phases) {
+      obs.epoch = ph.epoch;
+      obs.record(ph.energy, ph.result);
+    }
+    rec.status = r.status;
+    rec.error = r.error;
+    rec.params = r.params;
+    rec.macs_per_sample = r.macs_per_sample;
+    rec.train_samples = r.train_samples;
+    rec.test_samples = r.test_samples;
+    for (const auto& p : r.problems) rec.warnings.push_back("window protocol: " + p);
+  } catch (const std::exception& e) {
+    rec.status = "failed";
+    rec.error = e.what();
+  }
+  rec.estimated = rec.estimated || obs.estimated;
+  sums_fill(rec, obs, idle_power_w, opt);
+  return rec;
+}
+
 RunRecord run_one(const RunPlan& plan, Meter& meter, const RunnerOptions& opt, double idle_power_w,
                   MeteredObserver& obs) {
-  RunRecord rec{.run_id = plan.run_id,
-                .config_id = plan.config_id,
-                .repeat = plan.repeat,
-                .workload = plan.workload,
-                .config = plan.config,
-                .meter_source = meter.source_name(),
-                .estimated = meter.estimated()};
+  if (plan.workload == kCommandWorkload) return run_command(plan, meter, opt, idle_power_w, obs);
+  RunRecord rec = record_start(plan, meter);
   const bool train = plan.runs("train");
   const bool infer = plan.runs("infer");
   try {
