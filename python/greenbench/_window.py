@@ -2,10 +2,16 @@
 
 Method names follow Zeus's ZeusMonitor (begin_window / end_window, a measurement with `time`
 and `total_energy`), so code written for one switches to the other. All window code is here.
+
+Run under `greenbench meter -- CMD` or a grid's `workload: command` (docs/windows.md), every
+window is also reported on GREENBENCH_WINDOWS_FD (greenbench_windows), so one script meters
+itself when run alone and reports its windows to greenbench when run under it.
 """
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
+
+import greenbench_windows as _protocol
 
 from . import _meter
 
@@ -49,20 +55,26 @@ def _measurement(w: dict) -> Measurement:
 
 
 class Window:
-    """`with meter.window(name) as w:` begins the window on entry and ends it on exit (an
-    exception too); w then has the Measurement's fields (w.time, w.total_energy, ...)."""
+    """`with meter.window(name, epoch=3) as w:` begins the window on entry and ends it on exit
+    (an exception too); w then has the Measurement's fields (w.time, w.total_energy, ...).
+    `values` and what w.report(...) adds inside the block go on the protocol's end line."""
 
-    def __init__(self, meter: "Meter", name: str):
+    def __init__(self, meter: "Meter", name: str, values: Dict[str, Any]):
         self.name = name
         self.measurement: Optional[Measurement] = None
+        self.values: Dict[str, Any] = dict(values)
         self._meter = meter
+
+    def report(self, **values: Any) -> None:
+        """Keys for the end line: samples, loss, accuracy, epoch, tokens, ... (docs/windows.md)."""
+        self.values.update(values)
 
     def __enter__(self) -> "Window":
         self._meter.begin_window(self.name)
         return self
 
     def __exit__(self, *exc) -> bool:
-        self.measurement = self._meter.end_window(self.name)
+        self.measurement = self._meter.end_window(self.name, **self.values)
         return False  # an exception in the block propagates
 
     def __getattr__(self, attr):
@@ -107,13 +119,21 @@ class Meter:
     def begin_window(self, name: str) -> None:
         """Opens window `name` now; windows may nest and overlap, names must differ."""
         self._m.begin(name)
+        try:
+            _protocol.begin(name)
+        except ValueError:  # a name the protocol cannot carry: no window at all
+            self._m.end(name)
+            raise
 
-    def end_window(self, name: str) -> Measurement:
-        """Closes window `name` and returns what it cost."""
-        return _measurement(self._m.end(name))
+    def end_window(self, name: str, **values: Any) -> Measurement:
+        """Closes window `name` and returns what it cost. `values` (samples, loss, accuracy,
+        ...) go to greenbench with the window when it runs this program (docs/windows.md)."""
+        measurement = _measurement(self._m.end(name))
+        _protocol.end(name, **values)
+        return measurement
 
-    def window(self, name: str) -> Window:
-        return Window(self, name)
+    def window(self, name: str, **values: Any) -> Window:
+        return Window(self, name, values)
 
     def close(self) -> None:
         """Stops the sampler thread; the meter cannot be used afterwards."""

@@ -50,7 +50,8 @@ class FakeRapl:
 
 
 class EnvRoots:
-    """Points the meter's roots (docs/meter.md: GREENBENCH_SYSFS_ROOT, _PROC_ROOT) elsewhere."""
+    """Sets environment variables for a block: the meter's roots (docs/meter.md:
+    GREENBENCH_SYSFS_ROOT, _PROC_ROOT), GREENBENCH_WINDOWS_FD."""
 
     def __init__(self, **env):
         self.env, self.saved = env, {}
@@ -117,6 +118,42 @@ class EstimateMeterTest(unittest.TestCase):
         self.assertGreater(w.total_energy, 0)
         self.assertTrue(w.estimated)
         self.assertEqual(w.measurement.energy, w.energy)
+
+    def test_windows_are_reported_on_the_protocol_fd(self):
+        # As under `greenbench meter -- CMD` (docs/windows.md): begin/end lines on the fd named
+        # by GREENBENCH_WINDOWS_FD, with the values given; the meter's own figures unchanged.
+        import greenbench_windows
+
+        read_fd, write_fd = os.pipe()
+        try:
+            with EnvRoots(GREENBENCH_WINDOWS_FD=str(write_fd)):
+                greenbench_windows._fd, greenbench_windows._fd_read = None, False
+                with self.meter.window("train", epoch=1) as w:
+                    busy(0.02)
+                    w.report(loss=0.5, samples=64)
+                self.meter.begin_window("infer")
+                r = self.meter.end_window("infer", accuracy=0.75)
+        finally:
+            greenbench_windows._fd, greenbench_windows._fd_read = None, False
+            os.close(write_fd)
+        with os.fdopen(read_fd) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(
+            lines,
+            ["begin train", "end train epoch=1 loss=0.5 samples=64", "begin infer",
+             "end infer accuracy=0.75"],
+        )
+        self.assertGreater(w.total_energy, 0)
+        self.assertGreater(r.total_energy, 0)
+
+    def test_without_the_fd_windows_write_nothing(self):
+        import greenbench_windows
+
+        with EnvRoots(GREENBENCH_WINDOWS_FD=""):
+            greenbench_windows._fd, greenbench_windows._fd_read = None, False
+            with self.meter.window("train", epoch=1):
+                busy(0.01)
+        self.assertIsNone(greenbench_windows._fd)
 
     def test_window_ends_when_the_block_raises(self):
         with self.assertRaises(KeyError):
