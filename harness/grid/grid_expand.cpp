@@ -15,6 +15,7 @@
 #include <set>
 
 #include "greenbench/errors.hpp"
+#include "grid_keys.hpp"
 
 namespace greenbench {
 namespace {
@@ -95,7 +96,7 @@ class Expander {
   void overrides_check() const {
     std::vector<std::string> all;
     for (const auto& e : g_.experiments)
-      for (const auto& k : workload_keys(e.workload))
+      for (const auto& k : grid_keys(e.workload))
         if (!has_key(all, k)) all.push_back(k);
     for (const auto& [k, v] : opt_.overrides.items())
       if (!has_key(all, k)) {
@@ -134,7 +135,7 @@ class Expander {
   // The experiment's configurations (completed) with their labels, in odometer order.
   std::vector<std::pair<WorkloadConfig, std::string>> configurations(
       const GridExperiment& e) const {
-    const std::vector<std::string> known = workload_keys(e.workload);
+    const std::vector<std::string> known = grid_keys(e.workload);
     std::vector<std::pair<WorkloadConfig, std::string>> out;
     std::vector<size_t> at(e.grid.size(), 0);
     while (true) {
@@ -175,7 +176,7 @@ class Expander {
   WorkloadConfig complete(const GridExperiment& e, const WorkloadConfig& config,
                           const std::map<std::string, Origin>& origin) const {
     try {
-      return workload_config_complete(e.workload, config);
+      return grid_config_complete(e.workload, config);
     } catch (const InputError& err) {
       rethrow_at(e, err, origin);
     }
@@ -206,7 +207,7 @@ class Expander {
   // Where defaults and set put the data set keys of an experiment (first grid value otherwise).
   std::map<std::string, Origin> origins_of(const GridExperiment& e) const {
     std::map<std::string, Origin> o;
-    const auto known = workload_keys(e.workload);
+    const auto known = grid_keys(e.workload);
     for (const auto& d : g_.defaults)
       if (has_key(known, d.key)) o[d.key] = {d.value_mark, "defaults"};
     for (const auto& s : e.set) o[s.key] = {s.value_mark, "set"};

@@ -18,6 +18,7 @@
 #include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
 #include "greenbench/workload.hpp"
+#include "grid_keys.hpp"
 #include "set_args.hpp"
 
 namespace greenbench {
@@ -247,7 +248,7 @@ GridExperiment experiment_parse(Checker& c, const YAML::Node& n, int index) {
            fmt::format("expected `workload:` with one of {}", list_join(workload_names())));
   e.workload = c.enum_of(workload, "workload", workload_names());
   e.mark = mark_of(workload);
-  const std::vector<std::string> known = workload_keys(e.workload);
+  const std::vector<std::string> known = grid_keys(e.workload);
   const std::string where_w = fmt::format("{} ({})", where, e.workload);
   for (const auto& [k, v] : entries) {
     const std::string key = k.Scalar();
@@ -318,13 +319,13 @@ void defaults_parse(Checker& c, const YAML::Node& defaults, GridFile& g) {
   // Defaults apply to every experiment whose workload has the key; each must apply to one.
   std::vector<std::string> known;
   for (const auto& w : workload_names())
-    for (const auto& k : workload_keys(w))
+    for (const auto& k : grid_keys(w))
       if (std::find(known.begin(), known.end(), k) == known.end()) known.push_back(k);
   g.defaults = values_parse(c, defaults, "defaults", known);
   for (const auto& d : g.defaults) {
     bool used = false;
     for (const auto& e : g.experiments) {
-      const auto keys = workload_keys(e.workload);
+      const auto keys = grid_keys(e.workload);
       used |= std::find(keys.begin(), keys.end(), d.key) != keys.end();
     }
     if (!used)

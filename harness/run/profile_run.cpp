@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
+#include "knobs.hpp"
 #include "stats.hpp"
 
 namespace greenbench::analysis {
@@ -164,7 +166,13 @@ ProfileRunResult profile_run(const RunPlan& plan, Meter& meter, const ProfileOpt
   res.run_id = plan.run_id;
   res.workload = plan.workload;
   res.config = plan.config;
-  auto workload = workload_make(plan.workload, plan.config);
+  // Knobs in force while profiling, restored after (docs/knobs.md).
+  std::optional<KnobSession> knobs;
+  if (const auto asked = knobs_of(plan.config); !asked.empty()) {
+    knobs.emplace(SourcePaths::from_env());
+    knobs->apply(asked);
+  }
+  auto workload = workload_make(plan.workload, workload_config_of(plan.config));
   const bool train = plan.runs("train");
   const bool infer = plan.runs("infer");
   const int epochs = train ? plan.config.value("epochs", 1) : 0;
@@ -203,7 +211,7 @@ ProfileRunResult profile_run(const RunPlan& plan, Meter& meter, const ProfileOpt
   if (train && !obs.train.decided) obs.decide(obs.train);
   if (infer && !obs.infer.decided) obs.decide(obs.infer);
 
-  std::vector<PartProjection> parts;
+  std::vector<PartProjection> parts, time_parts;
   double measured_j = 0;
   for (PhaseMeter* p : {&obs.train, &obs.infer}) {
     if (p->total_samples == 0) continue;
@@ -211,13 +219,21 @@ ProfileRunResult profile_run(const RunPlan& plan, Meter& meter, const ProfileOpt
     res.profile_j += p->energy_metered_j;
     res.profile_s += p->seconds_metered;
     res.profiled_steps += p->steps_metered;
-    parts.push_back(
-        project_remaining(p->blocks, p->state, double(p->total_samples - p->samples_metered)));
+    const double remaining = double(p->total_samples - p->samples_metered);
+    parts.push_back(project_remaining(p->blocks, p->state, remaining));
+    // Seconds: the same batch-means projection over the blocks' durations.
+    std::vector<Block> time_blocks = p->blocks;
+    for (auto& b : time_blocks) b.energy_j = b.seconds;
+    time_parts.push_back(project_remaining(time_blocks, p->state, remaining));
   }
   const Projection pr = projection_combine(measured_j, parts, opt.systematic);
   res.predicted_j = pr.predicted_j;
   res.low_j = pr.low_j;
   res.high_j = pr.high_j;
+  const Projection ps = projection_combine(res.profile_s, time_parts, opt.systematic);
+  res.predicted_s = ps.predicted_j;
+  res.low_s = ps.low_j;
+  res.high_s = ps.high_j;
   res.profiled_fraction =
       res.planned_steps > 0 ? double(res.profiled_steps) / double(res.planned_steps) : 0;
   res.steady = obs.train.state.steady;
@@ -249,6 +265,9 @@ nlohmann::json ProfileRunResult::to_json() const {
                       {"predicted_j", predicted_j},
                       {"low_j", num(low_j)},
                       {"high_j", num(high_j)},
+                      {"predicted_s", predicted_s},
+                      {"low_s", num(low_s)},
+                      {"high_s", num(high_s)},
                       {"profiled_fraction", profiled_fraction},
                       {"planned_steps", planned_steps},
                       {"profiled_steps", profiled_steps},
