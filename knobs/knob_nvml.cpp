@@ -96,6 +96,7 @@ std::vector<KnobTarget> nvml_targets(const SourcePaths& paths) {
       } else {
         t.value = std::to_string(limit);
         t.min = lo / 1e3, t.max = hi / 1e3;
+        t.range_from = "nvmlDeviceGetPowerManagementLimitConstraints";
         // Setting the limit it has is how to learn whether setting is allowed.
         rc = n.limit_set(dev, limit);
         t.settable = rc == NVML_SUCCESS;

@@ -54,8 +54,8 @@ void value_on_target_check(const KnobTarget& t, const nlohmann::json& v) {
   }
   const double x = v.get<double>();
   if (x < t.min || (t.max > 0 && x > t.max) || x <= 0)
-    throw InputError(fmt::format("{}: {} is out of range for {} ({}; {})", t.key, v.dump(), t.name,
-                                 range_text(t), t.file),
+    throw InputError(fmt::format("{}: {} is out of range for {} ({}, from {}; the knob writes {})",
+                                 t.key, v.dump(), t.name, range_text(t), t.range_from, t.file),
                      "", 0, 0, fmt::format("use a value in {}", range_text(t)));
 }
 
@@ -202,6 +202,16 @@ std::vector<std::string> KnobSession::restore() {
     errors.push_back(e.what());
   }
   return errors;
+}
+
+std::unique_ptr<KnobSession> knobs_apply_for(const nlohmann::json& config,
+                                             nlohmann::json* in_force) {
+  const nlohmann::json asked = knobs_of(config);
+  if (asked.empty()) return nullptr;
+  auto session = std::make_unique<KnobSession>(SourcePaths::from_env());
+  nlohmann::json now = session->apply(asked);
+  if (in_force) *in_force = std::move(now);
+  return session;
 }
 
 std::vector<std::string> knobs_journal_restore() {

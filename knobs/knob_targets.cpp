@@ -89,6 +89,7 @@ std::vector<KnobTarget> cpufreq_targets(const std::string& key, const SourcePath
       t.file = dir + "/scaling_max_freq";
       t.min = number_read(dir + "/cpuinfo_min_freq");
       t.max = number_read(dir + "/cpuinfo_max_freq");
+      t.range_from = dir + "/cpuinfo_min_freq, cpuinfo_max_freq";
     } else {
       t.file = dir + "/scaling_governor";
       std::istringstream in(line_read(dir + "/scaling_available_governors").value_or(""));
@@ -136,6 +137,7 @@ std::vector<KnobTarget> powercap_targets(const std::string& key, const SourcePat
     }
     t.file = fmt::format("{}/constraint_{}_power_limit_uw", dir, c);
     t.max = number_read(fmt::format("{}/constraint_{}_max_power_uw", dir, c)) / 1e6;
+    t.range_from = fmt::format("{}/constraint_{}_max_power_uw", dir, c);
     t.value = line_read(t.file).value_or("");
     writable_check(t);
     out.push_back(std::move(t));

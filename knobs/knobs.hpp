@@ -8,6 +8,7 @@
 // Not the meter (meter/) and not the runner (harness/run/).
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -50,6 +51,7 @@ struct KnobTarget {
   std::string value;                 // its value now, as the file holds it ("" when unreadable)
   double file_per_unit = 1;          // file units per key unit: uW per W, mW per W, kHz per kHz
   double min = 0, max = 0;           // allowed range in key units (max 0 = no upper bound known)
+  std::string range_from;            // where the range came from (files, or the NVML call)
   std::vector<std::string> choices;  // cpu_governor: scaling_available_governors
   bool settable = false;
   std::string why_not, fix;  // when not settable
@@ -92,6 +94,11 @@ class KnobSession {
   SourcePaths paths_;
   bool changed_ = false;
 };
+
+// The knobs of a run's config set for the run: a session holding them (restored when it goes),
+// nullptr when the config sets none. `in_force` (when given) receives apply's answer.
+std::unique_ptr<KnobSession> knobs_apply_for(const nlohmann::json& config,
+                                             nlohmann::json* in_force = nullptr);
 
 // `greenbench knobs restore`: puts back every original the journal holds, with the paths the
 // journal recorded. Returns the lines to print; throws std::runtime_error when one fails.

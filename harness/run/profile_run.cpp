@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <optional>
+#include <tuple>
 
 #include "knobs.hpp"
 #include "stats.hpp"
@@ -155,6 +155,13 @@ class ProfileObserver final : public PhaseObserver {
   std::int64_t step_in_pass_ = 0;
 };
 
+// Seconds still to come: the same batch-means projection over the blocks' durations.
+PartProjection time_remaining(const PhaseMeter& p, double remaining_samples) {
+  std::vector<Block> blocks = p.blocks;
+  for (auto& b : blocks) b.energy_j = b.seconds;
+  return project_remaining(blocks, p.state, remaining_samples);
+}
+
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
   return (a + b - 1) / b;
 }
@@ -166,12 +173,7 @@ ProfileRunResult profile_run(const RunPlan& plan, Meter& meter, const ProfileOpt
   res.run_id = plan.run_id;
   res.workload = plan.workload;
   res.config = plan.config;
-  // Knobs in force while profiling, restored after (docs/knobs.md).
-  std::optional<KnobSession> knobs;
-  if (const auto asked = knobs_of(plan.config); !asked.empty()) {
-    knobs.emplace(SourcePaths::from_env());
-    knobs->apply(asked);
-  }
+  const auto knobs = knobs_apply_for(plan.config);  // restored when it goes (docs/knobs.md)
   auto workload = workload_make(plan.workload, workload_config_of(plan.config));
   const bool train = plan.runs("train");
   const bool infer = plan.runs("infer");
@@ -221,19 +223,14 @@ ProfileRunResult profile_run(const RunPlan& plan, Meter& meter, const ProfileOpt
     res.profiled_steps += p->steps_metered;
     const double remaining = double(p->total_samples - p->samples_metered);
     parts.push_back(project_remaining(p->blocks, p->state, remaining));
-    // Seconds: the same batch-means projection over the blocks' durations.
-    std::vector<Block> time_blocks = p->blocks;
-    for (auto& b : time_blocks) b.energy_j = b.seconds;
-    time_parts.push_back(project_remaining(time_blocks, p->state, remaining));
+    time_parts.push_back(time_remaining(*p, remaining));
   }
   const Projection pr = projection_combine(measured_j, parts, opt.systematic);
   res.predicted_j = pr.predicted_j;
   res.low_j = pr.low_j;
   res.high_j = pr.high_j;
   const Projection ps = projection_combine(res.profile_s, time_parts, opt.systematic);
-  res.predicted_s = ps.predicted_j;
-  res.low_s = ps.low_j;
-  res.high_s = ps.high_j;
+  std::tie(res.predicted_s, res.low_s, res.high_s) = std::tie(ps.predicted_j, ps.low_j, ps.high_j);
   res.profiled_fraction =
       res.planned_steps > 0 ? double(res.profiled_steps) / double(res.planned_steps) : 0;
   res.steady = obs.train.state.steady;

@@ -15,7 +15,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <optional>
 #include <thread>
 
 #include "greenbench/blas_core.hpp"
@@ -209,13 +208,8 @@ RunRecord run_one(const RunPlan& plan, Meter& meter, const RunnerOptions& opt, d
   if (std::isfinite(target)) rec.target_reached = false;
   try {
     // Knobs before the first metered phase, read back; restored when `knobs` goes (docs/knobs.md).
-    const nlohmann::json asked = knobs_of(plan.config);
-    std::optional<KnobSession> knobs;
-    if (!asked.empty()) {
-      knobs.emplace(SourcePaths::from_env());
-      rec.knobs = knobs->apply(asked);
-      if (asked.contains("blas_core")) rec.knobs["blas_core"] = blas_core_name();
-    }
+    const auto knobs = knobs_apply_for(plan.config, &rec.knobs);
+    if (plan.config.contains("blas_core")) rec.knobs["blas_core"] = blas_core_name();
     auto workload = workload_make(plan.workload, workload_config_of(plan.config));
     rec.params = workload->params();
     rec.macs_per_sample = workload->macs_per_sample();
@@ -293,9 +287,7 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   // killing the process. It stays ignored after the grid too, so that the last message cannot
   // turn the exit code into 141.
   signal(SIGPIPE, SIG_IGN);
-  // Knobs left changed by an earlier run, a knob this machine cannot set, a target without an
-  // inference pass: exit 2 before anything (docs/knobs.md).
-  plans_check(plans);
+  plans_check(plans);  // knobs, targets: exit 2 before anything (docs/knobs.md)
   // The meter first: a named source that cannot be read, or does not count, is exit 2 before
   // the results folder is touched.
   auto opened = sources_open(opt.meter, SourcePaths::from_env());

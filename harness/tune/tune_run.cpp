@@ -3,7 +3,6 @@
 // reached, or (Zeus's rule) the cost so far past a cap, checked at each epoch's end. Not the
 // runner: nothing is written to a results folder.
 #include <cmath>
-#include <optional>
 
 #include "greenbench/workload.hpp"
 #include "knobs.hpp"
@@ -34,11 +33,7 @@ class WholeObserver final : public PhaseObserver {
 
 TuneRun tune_run_whole(const RunPlan& plan, Meter& meter, double target, const TuneCost& cost,
                        double cost_cap) {
-  std::optional<KnobSession> knobs;  // in force for the run, restored after (docs/knobs.md)
-  if (const auto asked = knobs_of(plan.config); !asked.empty()) {
-    knobs.emplace(SourcePaths::from_env());
-    knobs->apply(asked);
-  }
+  const auto knobs = knobs_apply_for(plan.config);  // restored when it goes (docs/knobs.md)
   auto workload = workload_make(plan.workload, workload_config_of(plan.config));
   WholeObserver obs(meter, plan.run_id + "/tune");
   TuneRun out;
