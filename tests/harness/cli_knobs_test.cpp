@@ -82,9 +82,9 @@ struct FakeMachine : testing::TempFolder {
                    const std::string& hidden = "[32]") const {
     put("grid.yaml",
         "name: knobs\nmeter: estimate\nidle_baseline_s: 0\npause_s: 0\nexperiments:\n"
-        "  - workload: mlp\n    set: {dataset: synthetic, hidden: " + hidden + ", train_samples: " +
-            std::to_string(train) + ", test_samples: 200, epochs: " + std::to_string(epochs) +
-            "}\n    grid:\n" + knob_lines);
+        "  - workload: mlp\n    set: {dataset: synthetic, hidden: " +
+            hidden + ", train_samples: " + std::to_string(train) + ", test_samples: 200, epochs: " +
+            std::to_string(epochs) + "}\n    grid:\n" + knob_lines);
     return dir + "/grid.yaml";
   }
 };
