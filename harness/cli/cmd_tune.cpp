@@ -77,6 +77,13 @@ void ranking_print(const TuneResult& r) {
                 interval_text(r.ranking[0]).c_str());
   else
     std::printf("choice: none (no configuration reached target_accuracy)\n");
+  if (r.host_noisy)
+    std::printf(
+        "note: this host is noisier than the intervals say: a configuration's projection "
+        "moved by %.0f%% (median) between rounds, its intervals' half-width is %.0f%%; "
+        "close configurations are tied by the load, not by what they cost "
+        "(docs/tuning.md, \"Noise\")\n",
+        100 * r.round_change, 100 * r.interval_half_width);
   std::printf("search spent %.1f J in %.1f s of metered work", r.spent_j, r.spent_s);
   if (r.validated)
     std::printf(

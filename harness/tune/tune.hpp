@@ -48,7 +48,8 @@ struct TuneCandidate {
   double energy_j = kTuneNaN, low_j = kTuneNaN, high_j = kTuneNaN;
   double seconds = kTuneNaN, low_s = kTuneNaN, high_s = kTuneNaN;
   double cost = kTuneNaN, low = kTuneNaN, high = kTuneNaN;
-  int rounds = 0;     // profiles taken
+  int rounds = 0;                   // profiles taken
+  std::vector<double> projected_j;  // each profile's projected energy, in round order
   int out_after = 0;  // the round after which it was no contender (0: a contender to the end)
   // target_accuracy: the whole run's outcome ("reached", "not reached", "stopped early": its
   // cost passed beta x the best; "" when not run) and what it used.
@@ -65,6 +66,11 @@ struct TuneResult {
   double spent_j = 0, spent_s = 0;     // the search's metered joules and seconds
   TuneCost cost;
   bool target = false;  // the grid has target_accuracy
+  // The host's own noise, seen by profiling one configuration again: the median relative change
+  // of its projected energy between successive rounds (NaN with no second profile), against the
+  // median relative half-width of the intervals; noisy when the change is the larger.
+  double round_change = kTuneNaN, interval_half_width = kTuneNaN;
+  bool host_noisy = false;
   // --validate
   bool validated = false;
   double grid_j = 0, grid_s = 0;  // the whole grid, every configuration run whole

@@ -91,6 +91,9 @@ nlohmann::json TuneResult::to_json() const {
       {"ranking", ranked},
       {"spent_j", spent_j},
       {"spent_s", spent_s},
+      {"round_change", num(round_change)},
+      {"interval_half_width", num(interval_half_width)},
+      {"host_noisy", host_noisy},
   };
   if (validated)
     out.update({{"grid_j", grid_j},

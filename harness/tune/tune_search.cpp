@@ -34,6 +34,7 @@ void profile_into(TuneCandidate& c, Meter& meter, double budget, bool precise_st
   c.energy_j = r.predicted_j, c.low_j = r.low_j, c.high_j = r.high_j;
   c.seconds = r.predicted_s, c.low_s = r.low_s, c.high_s = r.high_s;
   c.rounds++;
+  c.projected_j.push_back(r.predicted_j);
   res.spent_j += r.profile_j;
   res.spent_s += r.profile_s;
   log(
@@ -116,6 +117,26 @@ void validate_all(std::vector<TuneCandidate>& cands, Meter& meter, TuneResult& r
     res.regret = (cands[0].measured_cost - best) / best;
 }
 
+// The host's noise as the repeated profiles saw it (docs/tuning.md, "Noise").
+void noise_assess(TuneResult& res) {
+  std::vector<double> changes, halves;
+  for (const auto& c : res.ranking) {
+    for (size_t i = 1; i < c.projected_j.size(); ++i)
+      if (c.projected_j[i - 1] > 0)
+        changes.push_back(std::fabs(c.projected_j[i] / c.projected_j[i - 1] - 1));
+    if (c.energy_j > 0 && std::isfinite(c.high_j) && std::isfinite(c.low_j))
+      halves.push_back((c.high_j - c.low_j) / 2 / c.energy_j);
+  }
+  auto median = [](std::vector<double> v) {
+    if (v.empty()) return kTuneNaN;
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  };
+  res.round_change = median(changes);
+  res.interval_half_width = median(halves);
+  res.host_noisy = res.round_change > res.interval_half_width;
+}
+
 }  // namespace
 
 TuneResult tune_search(const std::vector<RunPlan>& plans, Meter& meter, const TuneOptions& opt,
@@ -139,6 +160,7 @@ TuneResult tune_search(const std::vector<RunPlan>& plans, Meter& meter, const Tu
   });
   res.found = !cands.empty() && std::isfinite(cands[0].cost);
   res.ranking = std::move(cands);
+  noise_assess(res);
   if (opt.validate) validate_all(res.ranking, meter, res, log);
   return res;
 }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -217,6 +218,22 @@ TEST(CliKnobs, ImpossibleValuesAreExitTwoBeforeAnyWork) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("grid.yaml:9:"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(m.journal()));
+  EXPECT_EQ(m.rapl(0, 0), "65000000\n");
+}
+
+TEST(CliKnobs, AFileTheUserCannotWriteIsExitTwoNamingItAndTheFix) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to drop to nobody";
+  FakeMachine m;
+  fs::permissions(m.dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec);
+  const std::string g = m.grid("      cpu_power_limit_w: [20]\n");
+  // The tree is root's, 0644: nobody reads it but cannot open the limit for writing.
+  auto r = testing::cli_run({"run", g, "--out", m.dir + "/res"}, m.env(), "nobody");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("intel-rapl:0/constraint_0_power_limit_uw"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Permission denied"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("run greenbench as root"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(m.dir + "/res"));
   EXPECT_EQ(m.rapl(0, 0), "65000000\n");
 }
 

@@ -105,6 +105,7 @@ TEST(CliTune, PicksTheCheapConfigurationAndSpendsLessThanTheGrid) {
     EXPECT_LT(j["spent_j"].get<double>(), 0.5 * grid_j) << j.dump(1);
     EXPECT_GE(j["regret"].get<double>(), 0);
     EXPECT_TRUE(fs::exists(f.dir + "/out/tune.json"));
+    EXPECT_TRUE(j["host_noisy"].is_boolean()) << j.dump(1);
   }
 }
 
