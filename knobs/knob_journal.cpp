@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -109,7 +110,25 @@ nlohmann::json journal_new() {
   return {
       {"writer", fmt::format("pid {} on host {}, greenbench since {}", getpid(), host, now_iso())},
       {"pid", getpid()},
+      {"host", std::string(host)},
       {"entries", nlohmann::json::array()}};
+}
+
+bool journal_writer_alive(const nlohmann::json& journal) {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  const int pid = journal.value("pid", 0);
+  if (pid <= 0 || pid == getpid() || journal.value("host", std::string()) != host) return false;
+  if (kill(pid, 0) != 0 && errno == ESRCH) return false;
+  // A live pid that is not a greenbench is a reused pid: the writer is gone. (Its comm may be
+  // "exe" after greenbench re-executed itself through /proc/self/exe: read the binary's name.)
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  return (!ec && exe.filename().string().rfind("greenbench", 0) == 0) ||
+         name.rfind("greenbench", 0) == 0;
 }
 
 }  // namespace knobs_detail

@@ -15,6 +15,9 @@ std::optional<nlohmann::json> journal_read();
 // Writes it atomically (temp file, fsync, rename, fsync of the folder), creating the folder.
 void journal_write(const nlohmann::json& journal);
 void journal_remove();
+// Whether the process that wrote the journal still runs (same host, a live pid whose name is
+// greenbench): it then restores the knobs itself when its run ends.
+bool journal_writer_alive(const nlohmann::json& journal);
 // A new journal naming this process.
 nlohmann::json journal_new();
 

@@ -218,6 +218,12 @@ std::vector<std::string> knobs_journal_restore() {
   std::vector<std::string> done, errors;
   auto j = journal_read();
   if (!j) return {"nothing to restore: no journal at " + knobs_journal_path()};
+  if (journal_writer_alive(*j))
+    throw InputError(
+        fmt::format("the greenbench that changed these knobs still runs ({})",
+                    j->value("writer", "?")),
+        "", 0, 0,
+        "it puts them back when its run ends; stop it with Ctrl-C (it restores them), or wait");
   const auto left = entries_restore((*j)["entries"], errors, &done);
   if (!left.empty()) {
     (*j)["entries"] = left;

@@ -180,6 +180,28 @@ TEST(CliKnobs, KillNineMidRunThenRestorePutsOriginalsBack) {
   EXPECT_NE(again.out.find("nothing to restore"), std::string::npos);
 }
 
+TEST(CliKnobs, RestoreWaitsForALiveRunAndCtrlCRestores) {
+  FakeMachine m;
+  const std::string g = m.grid("      cpu_power_limit_w: [20]\n", 50, 20000, "[512]");
+  const int pid = testing::cli_spawn({"run", g, "--out", m.dir + "/res"}, m.env(), m.dir + "/out",
+                                     m.dir + "/err");
+  ASSERT_TRUE(wait_for([&] { return m.rapl(0, 0) == "20000000"; })) << slurp(m.dir + "/err");
+  // The run still holds the knobs: restore refuses, changing nothing.
+  auto busy = testing::cli_run({"knobs", "restore"}, m.env());
+  EXPECT_EQ(busy.exit_code, 2) << busy.err;
+  EXPECT_NE(busy.err.find("still runs"), std::string::npos) << busy.err;
+  EXPECT_EQ(m.rapl(0, 0), "20000000");
+  // Ctrl-C: the run ends as interrupted and puts the original back itself.
+  kill(pid, SIGINT);
+  EXPECT_EQ(testing::cli_wait(pid), 128 + SIGINT);
+  EXPECT_EQ(m.rapl(0, 0), "65000000");
+  EXPECT_FALSE(fs::exists(m.journal()));
+  const auto rows = jsonl_of(m.dir + "/res/runs.jsonl");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["status"], "interrupted");
+  EXPECT_EQ(rows[0]["knobs"]["cpu_power_limit_w"], 20.0);
+}
+
 TEST(CliKnobs, ImpossibleValuesAreExitTwoBeforeAnyWork) {
   FakeMachine m;
   struct Case {
