@@ -82,6 +82,8 @@ void cli_app_build(CLI::App& app, CommandAction& action) {
   cmd_estimate_add(app, action);
   cmd_analyze_add(app, action);
   cmd_report_add(app, action);
+  cmd_knobs_add(app, action);
+  cmd_tune_add(app, action);
   cmd_completion_add(app, action);
   verbosity_flags_add(app);
   examples_attach(app);

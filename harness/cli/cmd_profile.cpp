@@ -16,6 +16,7 @@
 #include "greenbench/results.hpp"
 #include "grid_expand.hpp"
 #include "grid_plans.hpp"
+#include "knobs.hpp"
 #include "profile_run.hpp"
 #include "set_args.hpp"
 #include "verbosity.hpp"
@@ -78,6 +79,10 @@ int profile_main(const ProfileArgs& a) {
   if (a.repeats < 1) throw InputError("--repeats: expected an integer >= 1");
   std::string meter_spec;
   const auto plans = plans_of(a, &meter_spec);
+  std::vector<nlohmann::json> knobs;  // exit 2 before any work (docs/knobs.md)
+  for (const auto& p : plans) knobs.push_back(knobs_of(p.config));
+  knobs_journal_require_clean();
+  knobs_check(knobs, SourcePaths::from_env());
   auto opened = sources_open(meter_spec, SourcePaths::from_env());
   for (const auto& note : opened.notes)
     if (!output_quiet()) std::fprintf(stderr, "greenbench profile: note: %s\n", note.c_str());

@@ -10,6 +10,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "blas_core_runs.hpp"
 #include "cli_checks.hpp"
 #include "command_config.hpp"
 #include "commands.hpp"
@@ -97,7 +98,7 @@ int run_workload(const RunArgs& args) {
       runner_options(g, ex, args.out.empty() ? "results/" + args.workload : args.out, args.resume);
   std::vector<RunPlan> plans;
   for (const auto& run : ex.runs) plans.push_back(run.plan);
-  return runner_run(plans, opt);
+  return runner_run_by_blas_core(plans, opt);
 }
 
 // run_id -> its index in ex.runs.
@@ -219,7 +220,7 @@ int run_grid(const RunArgs& args, const CLI::App& cmd) {
       {"grid_id", ex.grid_id},          {"grid_file", args.grid},
       {"runs_in_grid", ex.runs.size()}, {"shard", {{"index", shard_index}, {"count", shard_count}}},
       {"filter", args.filter},          {"overrides", eo.overrides}};
-  return runner_run(plans, opt);
+  return runner_run_by_blas_core(plans, opt);
 }
 
 }  // namespace

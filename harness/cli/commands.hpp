@@ -20,6 +20,8 @@ void cmd_profile_add(CLI::App& app, CommandAction& action);   // harness/cli/cmd
 void cmd_estimate_add(CLI::App& app, CommandAction& action);  // harness/cli/cmd_estimate.cpp
 void cmd_analyze_add(CLI::App& app, CommandAction& action);   // harness/cli/cmd_analyze.cpp
 void cmd_report_add(CLI::App& app, CommandAction& action);    // harness/cli/cmd_report.cpp
+void cmd_knobs_add(CLI::App& app, CommandAction& action);     // harness/cli/cmd_knobs.cpp
+void cmd_tune_add(CLI::App& app, CommandAction& action);      // harness/cli/cmd_tune.cpp
 // `completion bash` and the hidden `manpage`: they read every command added before them.
 void cmd_completion_add(CLI::App& app, CommandAction& action);  // harness/cli/cmd_completion.cpp
 

@@ -16,6 +16,7 @@
 #include "gemm_times.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
+#include "knobs.hpp"
 
 namespace greenbench::analysis {
 
@@ -335,7 +336,8 @@ std::vector<RunFeatures> runs_load(const ResultsFolder& folder, const CacheSizes
         return field_number(row, s) > 0 || field_number(row, j) > 0;
       };
       const RunPhases phases{took("train_s", "energy_train_j"), took("infer_s", "energy_infer_j")};
-      f = features_of(workload, workload_config_complete(workload, config), caches, phases);
+      f = features_of(workload, workload_config_complete(workload, workload_config_of(config)),
+                      caches, phases);
     } catch (const InputError& e) {
       throw InputError(fmt::format("run {}: {}", run_id, e.what()), origin, 0, 0, "");
     }

@@ -16,6 +16,7 @@
 
 #include "command_config.hpp"
 #include "greenbench/errors.hpp"
+#include "grid_keys.hpp"
 
 namespace greenbench {
 namespace {
@@ -177,7 +178,7 @@ class Expander {
                           const std::map<std::string, Origin>& origin) const {
     if (e.workload == kCommandWorkload) return command_complete(e, config, origin);
     try {
-      return workload_config_complete(e.workload, config);
+      return grid_config_complete(e.workload, config);
     } catch (const InputError& err) {
       rethrow_at(e, err, origin);
     }

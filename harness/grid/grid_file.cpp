@@ -19,6 +19,7 @@
 #include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
 #include "greenbench/workload.hpp"
+#include "grid_keys.hpp"
 #include "set_args.hpp"
 
 namespace greenbench {
@@ -301,7 +302,7 @@ GridExperiment experiment_parse(Checker& c, const YAML::Node& n, int index) {
   const bool is_command = e.workload == kCommandWorkload;
   // A command's keys are its placeholders, checked once the command is known (command_keys_check).
   const std::vector<std::string> known =
-      is_command ? std::vector<std::string>{} : workload_keys(e.workload);
+      is_command ? std::vector<std::string>{} : grid_keys(e.workload);
   const std::vector<std::string>* known_p = is_command ? nullptr : &known;
   const std::string where_w = fmt::format("{} ({})", where, e.workload);
   for (const auto& [k, v] : entries) {
@@ -379,7 +380,7 @@ void defaults_parse(Checker& c, const YAML::Node& defaults, GridFile& g) {
   // Defaults apply to every experiment whose workload has the key; each must apply to one.
   std::vector<std::string> known;
   for (const auto& w : workload_names())
-    for (const auto& k : workload_keys(w))
+    for (const auto& k : grid_keys(w))
       if (std::find(known.begin(), known.end(), k) == known.end()) known.push_back(k);
   for (const auto& e : g.experiments)
     for (const auto& k : experiment_keys(e))
@@ -401,7 +402,7 @@ void defaults_parse(Checker& c, const YAML::Node& defaults, GridFile& g) {
 }  // namespace
 
 std::vector<std::string> experiment_keys(const GridExperiment& e) {
-  if (e.workload != kCommandWorkload) return workload_keys(e.workload);
+  if (e.workload != kCommandWorkload) return grid_keys(e.workload);
   std::vector<std::string> keys = command_placeholders(e.command);
   if (std::find(keys.begin(), keys.end(), "timeout_s") == keys.end()) keys.push_back("timeout_s");
   return keys;

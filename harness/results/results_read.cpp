@@ -44,9 +44,10 @@ const std::vector<std::pair<std::string, FieldType>>& field_types() {
          {"macs_param", "train_s", "infer_s", "energy_train_j", "energy_infer_j", "energy_j",
           "energy_dynamic_j", "idle_power_w", "avg_power_w", "energy_per_train_sample_j",
           "energy_per_infer_sample_j", "energy_per_token_j", "final_train_loss", "test_loss",
-          "test_accuracy", "co2_g", "energy_model_j"})
+          "test_accuracy", "co2_g", "energy_model_j", "time_to_accuracy_s", "energy_to_accuracy_j"})
       v.emplace_back(k, FieldType::kNumber);
     v.emplace_back("estimated", FieldType::kBool);
+    v.emplace_back("target_reached", FieldType::kBool);
     return v;
   }();
   return t;

@@ -54,7 +54,11 @@ const std::vector<std::string>& runs_columns_after_keys() {
                                              "meter_source",
                                              "estimated",
                                              "energy_model_j",
-                                             "warnings"};
+                                             "warnings",
+                                             "knobs",
+                                             "target_reached",
+                                             "time_to_accuracy_s",
+                                             "energy_to_accuracy_j"};
   return c;
 }
 
@@ -94,7 +98,11 @@ nlohmann::json RunRecord::to_json() const {
             {"meter_source", meter_source},
             {"estimated", estimated},
             {"energy_model_j", energy_model_j},
-            {"warnings", warnings_text()}});
+            {"warnings", warnings_text()},
+            {"knobs", knobs},
+            {"target_reached", target_reached},
+            {"time_to_accuracy_s", time_to_accuracy_s},
+            {"energy_to_accuracy_j", energy_to_accuracy_j}});
   return j;
 }
 

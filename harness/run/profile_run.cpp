@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <tuple>
 
+#include "knobs.hpp"
 #include "stats.hpp"
 
 namespace greenbench::analysis {
@@ -171,6 +173,13 @@ void validation_fill(ProfileRunResult& res, const ProfileObserver& obs, int epoc
   res.naive_error = res.measured_j > 0 ? (res.naive_j - res.measured_j) / res.measured_j : kNaN;
 }
 
+// Seconds still to come: the same batch-means projection over the blocks' durations.
+PartProjection time_remaining(const PhaseMeter& p, double remaining_samples) {
+  std::vector<Block> blocks = p.blocks;
+  for (auto& b : blocks) b.energy_j = b.seconds;
+  return project_remaining(blocks, p.state, remaining_samples);
+}
+
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
   return (a + b - 1) / b;
 }
@@ -182,7 +191,8 @@ ProfileRunResult profile_run(const RunPlan& plan, Meter& meter, const ProfileOpt
   res.run_id = plan.run_id;
   res.workload = plan.workload;
   res.config = plan.config;
-  auto workload = workload_make(plan.workload, plan.config);
+  const auto knobs = knobs_apply_for(plan.config);  // restored when it goes (docs/knobs.md)
+  auto workload = workload_make(plan.workload, workload_config_of(plan.config));
   const bool train = plan.runs("train");
   const bool infer = plan.runs("infer");
   const int epochs = train ? plan.config.value("epochs", 1) : 0;
@@ -221,7 +231,7 @@ ProfileRunResult profile_run(const RunPlan& plan, Meter& meter, const ProfileOpt
   if (train && !obs.train.decided) obs.decide(obs.train);
   if (infer && !obs.infer.decided) obs.decide(obs.infer);
 
-  std::vector<PartProjection> parts;
+  std::vector<PartProjection> parts, time_parts;
   double measured_j = 0;
   for (PhaseMeter* p : {&obs.train, &obs.infer}) {
     if (p->total_samples == 0) continue;
@@ -229,13 +239,16 @@ ProfileRunResult profile_run(const RunPlan& plan, Meter& meter, const ProfileOpt
     res.profile_j += p->energy_metered_j;
     res.profile_s += p->seconds_metered;
     res.profiled_steps += p->steps_metered;
-    parts.push_back(
-        project_remaining(p->blocks, p->state, double(p->total_samples - p->samples_metered)));
+    const double remaining = double(p->total_samples - p->samples_metered);
+    parts.push_back(project_remaining(p->blocks, p->state, remaining));
+    time_parts.push_back(time_remaining(*p, remaining));
   }
   const Projection pr = projection_combine(measured_j, parts, opt.systematic);
   res.predicted_j = pr.predicted_j;
   res.low_j = pr.low_j;
   res.high_j = pr.high_j;
+  const Projection ps = projection_combine(res.profile_s, time_parts, opt.systematic);
+  std::tie(res.predicted_s, res.low_s, res.high_s) = std::tie(ps.predicted_j, ps.low_j, ps.high_j);
   res.profiled_fraction =
       res.planned_steps > 0 ? double(res.profiled_steps) / double(res.planned_steps) : 0;
   res.steady = obs.train.state.steady;
@@ -253,6 +266,9 @@ nlohmann::json ProfileRunResult::to_json() const {
                       {"predicted_j", predicted_j},
                       {"low_j", num(low_j)},
                       {"high_j", num(high_j)},
+                      {"predicted_s", predicted_s},
+                      {"low_s", num(low_s)},
+                      {"high_s", num(high_s)},
                       {"profiled_fraction", profiled_fraction},
                       {"planned_steps", planned_steps},
                       {"profiled_steps", profiled_steps},

@@ -33,6 +33,8 @@ struct ProfileRunResult {
   std::string run_id, workload;
   nlohmann::json config;
   double predicted_j = 0, low_j = 0, high_j = 0;
+  // The whole run's metered seconds, projected the same way from the blocks' durations.
+  double predicted_s = 0, low_s = 0, high_s = 0;
   double profiled_fraction = 0;  // steps profiled / steps planned (train and infer together)
   std::int64_t planned_steps = 0, profiled_steps = 0;
   bool steady = false;  // the training blocks passed the steadiness test

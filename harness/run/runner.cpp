@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 #include <signal.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <array>
@@ -19,9 +20,12 @@
 
 #include "command_config.hpp"
 #include "command_workload.hpp"
+#include "greenbench/blas_core.hpp"
+#include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
 #include "greenbench/results.hpp"
 #include "host_info.hpp"
+#include "knobs.hpp"
 #include "progress.hpp"
 #include "verbosity.hpp"
 
@@ -201,6 +205,22 @@ nlohmann::json meta_start(Meter& meter, const RunnerOptions& opt, size_t runs_pl
   return meta;
 }
 
+// With a target accuracy (docs/grids.md, "target_accuracy"): whether the last inference pass
+// reached it; if so, the row's time and energy to accuracy are every metered phase so far.
+bool target_reached_mark(RunRecord& rec, const MeteredObserver& obs, double target) {
+  if (!std::isfinite(target) || obs.results.empty()) return false;
+  const PhaseResult& last = obs.results.back();
+  if (last.phase != "infer" || !(last.accuracy >= target)) return false;
+  rec.target_reached = true;
+  rec.time_to_accuracy_s = 0;
+  rec.energy_to_accuracy_j = 0;
+  for (const auto& row : obs.rows) {
+    rec.time_to_accuracy_s += row.seconds;
+    rec.energy_to_accuracy_j += row.energy_j;
+  }
+  return true;
+}
+
 // One run: its epochs, each training pass and the inference pass after it metered by `obs`,
 // then the row's sums. Status: ok, diverged, interrupted (a stop signal), failed (an exception,
 // its text in error) or no_energy (sums_fill).
@@ -252,8 +272,13 @@ RunRecord run_one(const RunPlan& plan, Meter& meter, const RunnerOptions& opt, d
   RunRecord rec = record_start(plan, meter);
   const bool train = plan.runs("train");
   const bool infer = plan.runs("infer");
+  const double target = plan.config.value("target_accuracy", kNaN);
+  if (std::isfinite(target)) rec.target_reached = false;
   try {
-    auto workload = workload_make(plan.workload, plan.config);
+    // Knobs before the first metered phase, read back; restored when `knobs` goes (docs/knobs.md).
+    const auto knobs = knobs_apply_for(plan.config, &rec.knobs);
+    if (plan.config.contains("blas_core")) rec.knobs["blas_core"] = blas_core_name();
+    auto workload = workload_make(plan.workload, workload_config_of(plan.config));
     rec.params = workload->params();
     rec.macs_per_sample = workload->macs_per_sample();
     rec.train_samples = workload->train_samples();
@@ -271,6 +296,7 @@ RunRecord run_one(const RunPlan& plan, Meter& meter, const RunnerOptions& opt, d
       if (infer && !diverged() && g_stop_signal.load() == 0) {
         workload->infer(obs);
         pause_for(opt.pause_s);
+        if (target_reached_mark(rec, obs, target)) break;
       }
     }
     if (!train && infer) {
@@ -303,6 +329,36 @@ double idle_baseline_measure(Meter& meter, const RunnerOptions& opt, size_t runs
   return idle_power_w;
 }
 
+void plans_check(const std::vector<RunPlan>& plans) {
+  knobs_journal_require_clean();
+  std::vector<nlohmann::json> knobs;
+  bool blas_checked = false;
+  for (const auto& p : plans) {
+    knobs.push_back(knobs_of(p.config));
+    if (p.config.contains("target_accuracy") && !p.runs("infer"))
+      throw InputError(fmt::format("run {}: target_accuracy needs the infer phase (the test "
+                                   "accuracy is measured there)",
+                                   p.run_id),
+                       "", 0, 0, "add infer to phases, or remove target_accuracy");
+    if (p.config.contains("blas_core") &&
+        strcasecmp(p.config.at("blas_core").get<std::string>().c_str(), blas_core_name().c_str()) !=
+            0)
+      throw InputError(
+          fmt::format("run {}: blas_core {} is not the kernel set in force ({}): "
+                      "OpenBLAS did not load it",
+                      p.run_id, p.config.at("blas_core").get<std::string>(), blas_core_name()),
+          "", 0, 0, "use a kernel set `greenbench meter probe` lists as supported");
+    if (p.config.contains("blas_core") && !blas_checked) {
+      blas_checked = true;
+      if (const std::string problem = blas_sgemm_check(); !problem.empty())
+        throw InputError(
+            fmt::format("blas_core {}: its sgemm is wrong ({})", blas_core_name(), problem), "", 0,
+            0, "remove this kernel set from the grid");
+    }
+  }
+  knobs_check(knobs, SourcePaths::from_env());
+}
+
 }  // namespace
 
 int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
@@ -312,6 +368,7 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   // killing the process. It stays ignored after the grid too, so that the last message cannot
   // turn the exit code into 141.
   signal(SIGPIPE, SIG_IGN);
+  plans_check(plans);  // knobs, targets: exit 2 before anything (docs/knobs.md)
   // The meter first: a named source that cannot be read, or does not count, is exit 2 before
   // the results folder is touched.
   auto opened = sources_open(opt.meter, SourcePaths::from_env());

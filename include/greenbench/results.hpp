@@ -51,8 +51,14 @@ struct RunRecord {
   double co2_g = kNaN;
   std::string meter_source;
   bool estimated = false;
-  double energy_model_j = kNaN;         // the estimate model over the same windows
+  double energy_model_j = kNaN;       // the estimate model over the same windows
   std::vector<std::string> warnings{};  // the meter's flags on this run's windows, deduplicated
+  // The knobs in force while the run ran ({key: value read back}); null when it set none.
+  nlohmann::json knobs = nullptr;
+  // target_accuracy (results/README.md): whether the test accuracy reached it (null without a
+  // target), and the metered seconds and joules up to the inference pass that reached it.
+  nlohmann::json target_reached = nullptr;
+  double time_to_accuracy_s = kNaN, energy_to_accuracy_j = kNaN;
 
   // The warnings as one cell: "; "-joined, "" when none.
   std::string warnings_text() const {

@@ -17,8 +17,15 @@
  *   FAKE_NVML_ENERGY_UNSUPPORTED=1,3  GPUs whose energy call returns NVML_ERROR_NOT_SUPPORTED
  *   FAKE_NVML_FAIL_S=A:B           energy and power calls fail (NVML_ERROR_UNKNOWN) for A <= t < B
  *   FAKE_NVML_INIT_FAIL=1          nvmlInit_v2 returns NVML_ERROR_DRIVER_NOT_LOADED
- * GPU i is named "Fake NVML GPU i" with UUID "GPU-00000000-0000-0000-0000-%012u" (i), and its
- * energy counter starts at an arbitrary 1000000000 + 1000 * i mJ, as a driver counts since load.
+ *   FAKE_NVML_LIMIT_FILE=PATH      power limits (docs/knobs.md): the file holds one line per GPU,
+ *                                  "LIMIT_MW MIN_MW MAX_MW"; nvmlDeviceGetPowerManagementLimit and
+ *                                  ...LimitConstraints read it, nvmlDeviceSetPowerManagementLimit
+ *                                  rewrites the GPU's LIMIT_MW (out of [MIN, MAX]:
+ * INVALID_ARGUMENT). A file, not memory, so a limit outlives the process that set it, as on a real
+ * board (kill -9 leaves it). Unset: NOT_SUPPORTED. FAKE_NVML_LIMIT_READONLY=1
+ * nvmlDeviceSetPowerManagementLimit returns NO_PERMISSION GPU i is named "Fake NVML GPU i" with
+ * UUID "GPU-00000000-0000-0000-0000-%012u" (i), and its energy counter starts at an arbitrary
+ * 1000000000 + 1000 * i mJ, as a driver counts since load.
  *
  * For tests (via dlsym): fake_nvml_truth_j(gpu, t0_s, t1_s) is the exact energy in joules GPU
  * `gpu` used between two CLOCK_MONOTONIC times (seconds), as programmed; fake_nvml_init_count()
@@ -38,6 +45,7 @@ enum {
   NVML_ERROR_UNINITIALIZED = 1,
   NVML_ERROR_INVALID_ARGUMENT = 2,
   NVML_ERROR_NOT_SUPPORTED = 3,
+  NVML_ERROR_NO_PERMISSION = 4,
   NVML_ERROR_INSUFFICIENT_SIZE = 7,
   NVML_ERROR_DRIVER_NOT_LOADED = 9,
   NVML_ERROR_UNKNOWN = 999,
@@ -176,6 +184,8 @@ FAKE_EXPORT const char* nvmlErrorString(nvmlReturn_t result) {
       return "Invalid Argument";
     case NVML_ERROR_NOT_SUPPORTED:
       return "Not Supported";
+    case NVML_ERROR_NO_PERMISSION:
+      return "Insufficient Permissions";
     case NVML_ERROR_INSUFFICIENT_SIZE:
       return "Insufficient Size";
     case NVML_ERROR_DRIVER_NOT_LOADED:
@@ -248,6 +258,62 @@ FAKE_EXPORT nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t device
   return NVML_SUCCESS;
 }
 #endif
+
+/* Power limits: FAKE_NVML_LIMIT_FILE's lines, "LIMIT_MW MIN_MW MAX_MW" per GPU. */
+static int limits_read(unsigned gpu, unsigned* limit, unsigned* min, unsigned* max) {
+  const char* path = env_str("FAKE_NVML_LIMIT_FILE");
+  FILE* f = path ? fopen(path, "r") : NULL;
+  if (!f) return 0;
+  unsigned l = 0, lo = 0, hi = 0;
+  int found = 0;
+  for (unsigned i = 0; i <= gpu; ++i) found = fscanf(f, "%u %u %u", &l, &lo, &hi) == 3;
+  fclose(f);
+  if (!found) return 0;
+  *limit = l, *min = lo, *max = hi;
+  return 1;
+}
+
+static nvmlReturn_t limit_write(unsigned gpu, unsigned limit_mw) {
+  const char* path = env_str("FAKE_NVML_LIMIT_FILE");
+  unsigned l[FAKE_MAX_GPUS], lo[FAKE_MAX_GPUS], hi[FAKE_MAX_GPUS], n = 0;
+  FILE* f = path ? fopen(path, "r") : NULL;
+  if (!f) return NVML_ERROR_NOT_SUPPORTED;
+  while (n < FAKE_MAX_GPUS && fscanf(f, "%u %u %u", &l[n], &lo[n], &hi[n]) == 3) ++n;
+  fclose(f);
+  if (gpu >= n) return NVML_ERROR_NOT_SUPPORTED;
+  if (limit_mw < lo[gpu] || limit_mw > hi[gpu]) return NVML_ERROR_INVALID_ARGUMENT;
+  l[gpu] = limit_mw;
+  f = fopen(path, "w");
+  if (!f) return NVML_ERROR_UNKNOWN;
+  for (unsigned i = 0; i < n; ++i) fprintf(f, "%u %u %u\n", l[i], lo[i], hi[i]);
+  return fclose(f) == 0 ? NVML_SUCCESS : NVML_ERROR_UNKNOWN;
+}
+
+FAKE_EXPORT nvmlReturn_t nvmlDeviceGetPowerManagementLimit(nvmlDevice_t device,
+                                                           unsigned int* limit_mw) {
+  if (g.init_count == 0) return NVML_ERROR_UNINITIALIZED;
+  if (!device || !limit_mw) return NVML_ERROR_INVALID_ARGUMENT;
+  unsigned lo, hi;
+  return limits_read(device->index, limit_mw, &lo, &hi) ? NVML_SUCCESS : NVML_ERROR_NOT_SUPPORTED;
+}
+
+FAKE_EXPORT nvmlReturn_t nvmlDeviceGetPowerManagementLimitConstraints(nvmlDevice_t device,
+                                                                      unsigned int* min_mw,
+                                                                      unsigned int* max_mw) {
+  if (g.init_count == 0) return NVML_ERROR_UNINITIALIZED;
+  if (!device || !min_mw || !max_mw) return NVML_ERROR_INVALID_ARGUMENT;
+  unsigned l;
+  return limits_read(device->index, &l, min_mw, max_mw) ? NVML_SUCCESS : NVML_ERROR_NOT_SUPPORTED;
+}
+
+FAKE_EXPORT nvmlReturn_t nvmlDeviceSetPowerManagementLimit(nvmlDevice_t device,
+                                                           unsigned int limit_mw) {
+  if (g.init_count == 0) return NVML_ERROR_UNINITIALIZED;
+  if (!device) return NVML_ERROR_INVALID_ARGUMENT;
+  const char* ro = env_str("FAKE_NVML_LIMIT_READONLY");
+  if (ro && strcmp(ro, "0") != 0) return NVML_ERROR_NO_PERMISSION;
+  return limit_write(device->index, limit_mw);
+}
 
 FAKE_EXPORT double fake_nvml_truth_j(unsigned int gpu, double t0_s, double t1_s) {
   if (gpu >= FAKE_MAX_GPUS) return -1;

@@ -1,0 +1,3 @@
+// Must compile with greenbench_tune's include path: the tuner runs things through run/.
+#include "profile_run.hpp"
+#include "tune.hpp"
