@@ -55,6 +55,17 @@ struct Vec {
   static void store_bytes(std::uint8_t* p, i v) {
     for (int j = 0; j < L; j++) p[j] = static_cast<std::uint8_t>(v[j]);
   }
+  // The even and the odd elements of (a, b): (a0 a2 ... b0 b2 ...), (a1 a3 ... b1 b3 ...).
+  template <typename T>
+  static void deinterleave(T a, T b, T& even, T& odd) {
+    if constexpr (L == 8) {
+      const i8 me = {0, 2, 4, 6, 8, 10, 12, 14}, mo = {1, 3, 5, 7, 9, 11, 13, 15};
+      even = __builtin_shuffle(a, b, me), odd = __builtin_shuffle(a, b, mo);
+    } else {
+      const i4 me = {0, 2, 4, 6}, mo = {1, 3, 5, 7};
+      even = __builtin_shuffle(a, b, me), odd = __builtin_shuffle(a, b, mo);
+    }
+  }
   // (a0 b0 a1 b1 ...) of the low and the high halves of a and b.
   static void interleave(f a, f b, f& lo, f& hi) {
     if constexpr (L == 8) {
@@ -91,11 +102,52 @@ inline void column_pairs_scalar(float* v, std::uint8_t* k, const float* r0, cons
   }
 }
 
+// Pooled cells i < P from the column-pair maxima vm (P, 2) and their cells vk (P, 2): the
+// right column wins if strictly greater, or on a tie where its top cell (1) comes before the
+// left column's bottom cell (2); then bias, and the ReLU (NaN passes through, as in PyTorch).
+// Bitwise, not short-circuit, logic; the same formulas in vectors and in scalars.
+template <int L>
+inline void pair_cells(float* y, std::uint8_t* a, const float* vm, const std::uint8_t* vk,
+                       std::int64_t P, float bias) {
+  using V = Vec<L>;
+  typedef typename V::f F;
+  typedef typename V::i I;
+  const F zero = {};
+  for (std::int64_t i0 = 0;; i0 += L) {
+    const std::int64_t i = std::min(i0, P - L);
+    F l, r;
+    I kl, kr;
+    V::deinterleave(V::load(vm + 2 * i), V::load(vm + 2 * i + L), l, r);
+    V::deinterleave(V::load_bytes(vk + 2 * i), V::load_bytes(vk + 2 * i + L), kl, kr);
+    const I right = (r > l) | ((r == l) & (kl == 2) & (kr == 0));
+    const F m = (right ? r : l) + bias;
+    const I k = right ? kr + 1 : kl;
+    const I pass = ~(m <= zero);
+    V::store(y + i, pass ? m : zero);
+    V::store_bytes(a + i, pass ? k : 255);
+    if (i0 + L >= P) break;
+  }
+}
+
+inline void pair_cells_scalar(float* y, std::uint8_t* a, const float* vm, const std::uint8_t* vk,
+                              std::int64_t P, float bias) {
+  for (std::int64_t i = 0; i < P; i++) {
+    const float l = vm[2 * i], r = vm[2 * i + 1];
+    const int kl = vk[2 * i], kr = vk[2 * i + 1];
+    const int right = (r > l) | ((r == l) & (kl == 2) & (kr == 0));
+    const float m = (right ? r : l) + bias;
+    const int k = right ? kr + 1 : kl;
+    const int pass = !(m <= 0.0f);
+    y[i] = pass ? m : 0.0f;
+    a[i] = static_cast<std::uint8_t>(pass ? k : 255);
+  }
+}
+
 // One pooled plane: y (PH, PW) = relu(max of each 2x2 cell of z (OH, OW) + bias), a (PH, PW)
 // = the first maximum's cell (0..3, row-major) or 255 where the ReLU gave 0 (NaN passes, as in
 // PyTorch). Vertical pairs first into vm/vk (PH, 2*PW), row by row, then horizontal pairs over
-// the whole plane in one flat loop; no data-dependent branches (they would mispredict about
-// half the time on activations).
+// the whole plane in one flat loop (pair_cells); no data-dependent branches (they would
+// mispredict about half the time on activations).
 inline void pool_plane(float* __restrict y, std::uint8_t* __restrict a, const float* __restrict z,
                        int OW, int PH, int PW, float bias, float* __restrict vm,
                        std::uint8_t* __restrict vk) {
@@ -113,17 +165,12 @@ inline void pool_plane(float* __restrict y, std::uint8_t* __restrict a, const fl
     }
   }
   const std::int64_t P = std::int64_t(PH) * PW;
-  for (std::int64_t i = 0; i < P; i++) {
-    const float l = vm[2 * i], r = vm[2 * i + 1];
-    const int kl = vk[2 * i], kr = vk[2 * i + 1];
-    // The right column wins if strictly greater, or on a tie where its top cell (1) comes
-    // before the left column's bottom cell (2). Bitwise, not short-circuit, logic.
-    const int right = (r > l) | ((r == l) & (kl == 2) & (kr == 0));
-    const float m = (right ? r : l) + bias;
-    const int k = right ? kr + 1 : kl;
-    const int pass = !(m <= 0.0f);  // ReLU; NaN passes through
-    y[i] = pass ? m : 0.0f;
-    a[i] = static_cast<std::uint8_t>(pass ? k : 255);
+  if (P >= 8) {
+    pair_cells<8>(y, a, vm, vk, P, bias);
+  } else if (P >= 4) {
+    pair_cells<4>(y, a, vm, vk, P, bias);
+  } else {
+    pair_cells_scalar(y, a, vm, vk, P, bias);
   }
 }
 
