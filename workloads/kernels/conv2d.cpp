@@ -36,10 +36,20 @@ bool is_same(const Shape2d& s) {
   return s.stride == 1 && 2 * s.pad == s.K - 1;
 }
 
-// Columns [0, lo) and [hi, W) of tap kw read padding.
-void wrapped_columns(const Shape2d& s, int kw, int* lo, int* hi) {
-  *lo = kw < s.pad ? s.pad - kw : 0;
-  *hi = kw > s.pad ? s.W - (kw - s.pad) : s.W;
+// Zeroes the cells of a tap-kw plane (H, W) whose column wrapped into the neighbouring row:
+// columns [0, pad - kw) or [W - (kw - pad), W) of every row (at most W); none for the centre
+// column.
+// (One store a row for K = 3: the loops over the row with both bounds cost as much as the copy.)
+void zero_wrapped(float* plane, const Shape2d& s, int kw) {
+  const int W = s.W, n = std::min(W, kw < s.pad ? s.pad - kw : kw - s.pad);  // (W < pad)
+  if (n == 0) return;
+  float* first = plane + (kw < s.pad ? 0 : W - n);
+  if (n == 1) {
+    for (int oh = 0; oh < s.H; oh++) first[oh * W] = 0.0f;
+    return;
+  }
+  for (int oh = 0; oh < s.H; oh++)
+    for (int j = 0; j < n; j++) first[oh * W + j] = 0.0f;
 }
 
 GB_NO_LIBC_LOOPS void im2col_same(float* col, const float* image, const Shape2d& s,
@@ -55,12 +65,7 @@ GB_NO_LIBC_LOOPS void im2col_same(float* col, const float* image, const Shape2d&
         for (std::int64_t i = 0; i < lo; i++) col[i] = 0.0f;
         for (std::int64_t i = lo; i < hi; i++) col[i] = img_c[i + shift];
         for (std::int64_t i = hi; i < N; i++) col[i] = 0.0f;
-        int clo, chi;
-        wrapped_columns(s, kw, &clo, &chi);
-        for (int oh = 0; oh < H; oh++) {
-          for (int ow = 0; ow < clo; ow++) col[oh * W + ow] = 0.0f;
-          for (int ow = chi; ow < W; ow++) col[oh * W + ow] = 0.0f;
-        }
+        zero_wrapped(col, s, kw);
       }
     }
   }
@@ -82,12 +87,7 @@ void col2im_same(float* image, float* col, const Shape2d& s, bool overwrite, std
       for (int kw = 0; kw < K; kw++) {
         if (overwrite && kh * K + kw == centre) continue;
         float* tap = col + (kh * K + kw) * ld;
-        int clo, chi;
-        wrapped_columns(s, kw, &clo, &chi);
-        for (int oh = 0; oh < H; oh++) {
-          for (int ow = 0; ow < clo; ow++) tap[oh * W + ow] = 0.0f;
-          for (int ow = chi; ow < W; ow++) tap[oh * W + ow] = 0.0f;
-        }
+        zero_wrapped(tap, s, kw);
         const std::int64_t shift = (std::int64_t)(kh - pad) * W + (kw - pad);
         const std::int64_t lo = shift < 0 ? -shift : 0, hi = shift > 0 ? N - shift : N;
         for (std::int64_t i = lo; i < hi; i++) img_c[i + shift] += tap[i];
