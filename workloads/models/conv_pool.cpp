@@ -17,9 +17,9 @@ namespace {
 
 // Rows here are short (2*PW = 28 and 14 floats in the default cnn, PW = 14 and 7): a loop the
 // compiler vectorises runs mostly in its scalar tail. So the row loops use L-float vectors of
-// the GCC/Clang vector extension and end with one more vector that overlaps the previous
-// (each output depends only on its own inputs, so writing it twice is harmless); rows shorter
-// than 4 take the scalar loop.
+// the GCC/Clang vector extension (GCC >= 12 for __builtin_shufflevector) and end with one more
+// vector that overlaps the previous (each output depends only on its own inputs, so writing it
+// twice is harmless); rows shorter than 4 take the scalar loop.
 typedef float f8 __attribute__((vector_size(32)));
 typedef std::int32_t i8 __attribute__((vector_size(32)));
 typedef float f4 __attribute__((vector_size(16)));
@@ -59,21 +59,21 @@ struct Vec {
   template <typename T>
   static void deinterleave(T a, T b, T& even, T& odd) {
     if constexpr (L == 8) {
-      const i8 me = {0, 2, 4, 6, 8, 10, 12, 14}, mo = {1, 3, 5, 7, 9, 11, 13, 15};
-      even = __builtin_shuffle(a, b, me), odd = __builtin_shuffle(a, b, mo);
+      even = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+      odd = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
     } else {
-      const i4 me = {0, 2, 4, 6}, mo = {1, 3, 5, 7};
-      even = __builtin_shuffle(a, b, me), odd = __builtin_shuffle(a, b, mo);
+      even = __builtin_shufflevector(a, b, 0, 2, 4, 6);
+      odd = __builtin_shufflevector(a, b, 1, 3, 5, 7);
     }
   }
   // (a0 b0 a1 b1 ...) of the low and the high halves of a and b.
   static void interleave(f a, f b, f& lo, f& hi) {
     if constexpr (L == 8) {
-      const i8 ml = {0, 8, 1, 9, 2, 10, 3, 11}, mh = {4, 12, 5, 13, 6, 14, 7, 15};
-      lo = __builtin_shuffle(a, b, ml), hi = __builtin_shuffle(a, b, mh);
+      lo = __builtin_shufflevector(a, b, 0, 8, 1, 9, 2, 10, 3, 11);
+      hi = __builtin_shufflevector(a, b, 4, 12, 5, 13, 6, 14, 7, 15);
     } else {
-      const i4 ml = {0, 4, 1, 5}, mh = {2, 6, 3, 7};
-      lo = __builtin_shuffle(a, b, ml), hi = __builtin_shuffle(a, b, mh);
+      lo = __builtin_shufflevector(a, b, 0, 4, 1, 5);
+      hi = __builtin_shufflevector(a, b, 2, 6, 3, 7);
     }
   }
 };
