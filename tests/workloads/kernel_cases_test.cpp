@@ -377,6 +377,7 @@ std::vector<Factory> all_cases() {
       make<Conv2dCase>(S(1, 3, 5, 5, 5, 1, 0), 2),     // output 1x1
       make<Conv2dCase>(S(2, 2, 6, 9, 5, 1, 2), 3),     // "same" K = 5: flat im2col path
       make<Conv2dCase>(S(1, 1, 1, 7, 3, 1, 1), 2),     // one row: every tap row but one is padding
+      make<Conv2dCase>(S(2, 2, 6, 1, 5, 1, 2), 3),     // "same", one column narrower than pad
       make<Conv2dCase>(S(5, 3, 7, 9, 3, 1, 1), 5, 2),  // images over 2 and 3 workers
       make<Conv2dCase>(S(7, 3, 11, 8, 5, 2, 2), 2, 3),
       make<Conv2dCase>(S(4, 5, 4, 3, 1, 1, 0), 6, 3),  // 1x1: no im2col

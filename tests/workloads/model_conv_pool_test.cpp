@@ -104,6 +104,13 @@ INSTANTIATE_TEST_SUITE_P(
                 9,
                 9,
                 67},
+        // Rows of 10 pooled windows: the 8-float vector loops with an overlapping last vector.
+        TieCase{"custom_wide",
+                {{"arch", "custom"}, {"conv", {3, 2}}, {"fc", nlohmann::json::array()}},
+                1,
+                19,
+                37,
+                3},
         TieCase{"lenet5", {{"arch", "lenet5"}, {"width", 0.5}}, 3, 14, 13, 3},
         TieCase{"vgg_nobn",
                 {{"arch", "vgg"}, {"width", 0.125}, {"depth", 1}, {"batch_norm", false}},

@@ -4,7 +4,6 @@
 #include <cblas.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "kernels/parallel.hpp"
 
@@ -37,74 +36,90 @@ bool is_same(const Shape2d& s) {
   return s.stride == 1 && 2 * s.pad == s.K - 1;
 }
 
-// Columns [0, lo) and [hi, W) of tap kw read padding.
-void wrapped_columns(const Shape2d& s, int kw, int* lo, int* hi) {
-  *lo = kw < s.pad ? s.pad - kw : 0;
-  *hi = kw > s.pad ? s.W - (kw - s.pad) : s.W;
+// Zeroes the cells of a tap-kw plane (H, W) whose column wrapped into the neighbouring row:
+// columns [0, pad - kw) or [W - (kw - pad), W) of every row (at most W); none for the centre
+// column.
+// (One store a row for K = 3: the loops over the row with both bounds cost as much as the copy.)
+void zero_wrapped(float* plane, const Shape2d& s, int kw) {
+  const int W = s.W, n = std::min(W, kw < s.pad ? s.pad - kw : kw - s.pad);  // (W < pad)
+  if (n == 0) return;
+  float* first = plane + (kw < s.pad ? 0 : W - n);
+  if (n == 1) {
+    for (int oh = 0; oh < s.H; oh++) first[oh * W] = 0.0f;
+    return;
+  }
+  for (int oh = 0; oh < s.H; oh++)
+    for (int j = 0; j < n; j++) first[oh * W + j] = 0.0f;
 }
 
-GB_NO_LIBC_LOOPS void im2col_same(float* col, const float* image, const Shape2d& s) {
+GB_NO_LIBC_LOOPS void im2col_same(float* col, const float* image, const Shape2d& s,
+                                  std::int64_t ld) {
   const int H = s.H, W = s.W, K = s.K, pad = s.pad;
   const std::int64_t N = (std::int64_t)H * W;
   for (int c = 0; c < s.C; c++) {
     const float* img_c = image + c * N;
     for (int kh = 0; kh < K; kh++) {
-      for (int kw = 0; kw < K; kw++, col += N) {
+      for (int kw = 0; kw < K; kw++, col += ld) {
         const std::int64_t shift = (std::int64_t)(kh - pad) * W + (kw - pad);
         const std::int64_t lo = shift < 0 ? -shift : 0, hi = shift > 0 ? N - shift : N;
         for (std::int64_t i = 0; i < lo; i++) col[i] = 0.0f;
         for (std::int64_t i = lo; i < hi; i++) col[i] = img_c[i + shift];
         for (std::int64_t i = hi; i < N; i++) col[i] = 0.0f;
-        int clo, chi;
-        wrapped_columns(s, kw, &clo, &chi);
-        for (int oh = 0; oh < H; oh++) {
-          for (int ow = 0; ow < clo; ow++) col[oh * W + ow] = 0.0f;
-          for (int ow = chi; ow < W; ow++) col[oh * W + ow] = 0.0f;
-        }
+        zero_wrapped(col, s, kw);
       }
     }
   }
 }
 
 // Adjoint of im2col_same; zeroes the wrapped cells of `col` (scratch) before the flat add.
-void col2im_add_same(float* image, float* col, const Shape2d& s) {
-  const int H = s.H, W = s.W, K = s.K, pad = s.pad;
+// Overwrite: the centre tap (shift 0, no wrapped cells) covers every pixel, so it is stored
+// first and the other taps add to it.
+void col2im_same(float* image, float* col, const Shape2d& s, bool overwrite, std::int64_t ld) {
+  const int H = s.H, W = s.W, K = s.K, pad = s.pad, centre = pad * K + pad;
   const std::int64_t N = (std::int64_t)H * W;
-  for (int c = 0; c < s.C; c++) {
+  for (int c = 0; c < s.C; c++, col += K * K * ld) {
     float* img_c = image + c * N;
+    if (overwrite) {
+      const float* src = col + centre * ld;
+      for (std::int64_t i = 0; i < N; i++) img_c[i] = src[i];
+    }
     for (int kh = 0; kh < K; kh++) {
-      for (int kw = 0; kw < K; kw++, col += N) {
-        int clo, chi;
-        wrapped_columns(s, kw, &clo, &chi);
-        for (int oh = 0; oh < H; oh++) {
-          for (int ow = 0; ow < clo; ow++) col[oh * W + ow] = 0.0f;
-          for (int ow = chi; ow < W; ow++) col[oh * W + ow] = 0.0f;
-        }
+      for (int kw = 0; kw < K; kw++) {
+        if (overwrite && kh * K + kw == centre) continue;
+        float* tap = col + (kh * K + kw) * ld;
+        zero_wrapped(tap, s, kw);
         const std::int64_t shift = (std::int64_t)(kh - pad) * W + (kw - pad);
         const std::int64_t lo = shift < 0 ? -shift : 0, hi = shift > 0 ? N - shift : N;
-        for (std::int64_t i = lo; i < hi; i++) img_c[i + shift] += col[i];
+        for (std::int64_t i = lo; i < hi; i++) img_c[i + shift] += tap[i];
       }
     }
   }
 }
 
+// Output columns [lo, hi) of tap kw that read inside the image; the rest read padding.
+void col_range(const Shape2d& s, int kw, int* lo, int* hi) {
+  const int OW = s.OW(), st = s.stride, pad = s.pad;
+  int l = pad - kw > 0 ? (pad - kw + st - 1) / st : 0;
+  int h = (s.W - 1 + pad - kw) >= 0 ? (s.W - 1 + pad - kw) / st + 1 : 0;
+  if (h > OW) h = OW;
+  if (l > h) l = h;
+  *lo = l, *hi = h;
+}
+
 }  // namespace
 
-GB_NO_LIBC_LOOPS void im2col(float* col, const float* image, const Shape2d& s) {
-  if (is_same(s)) return im2col_same(col, image, s);
+GB_NO_LIBC_LOOPS void im2col(float* col, const float* image, const Shape2d& s, std::int64_t ld) {
   const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride, pad = s.pad;
+  if (ld == 0) ld = (std::int64_t)OH * OW;
+  if (is_same(s)) return im2col_same(col, image, s, ld);
   for (int c = 0; c < s.C; c++) {
     const float* img_c = image + (std::int64_t)c * H * W;
     for (int kh = 0; kh < K; kh++) {
-      for (int kw = 0; kw < K; kw++) {
-        // Output columns [ow_lo, ow_hi) read inside the image; the rest read padding.
-        int ow_lo = pad - kw > 0 ? (pad - kw + st - 1) / st : 0;
-        int ow_hi = (W - 1 + pad - kw) >= 0 ? (W - 1 + pad - kw) / st + 1 : 0;
-        if (ow_hi > OW) ow_hi = OW;
-        if (ow_lo > ow_hi) ow_lo = ow_hi;
+      for (int kw = 0; kw < K; kw++, col += ld) {
+        int ow_lo, ow_hi;
+        col_range(s, kw, &ow_lo, &ow_hi);
         for (int oh = 0; oh < OH; oh++) {
-          float* dst = col;
-          col += OW;
+          float* dst = col + (std::int64_t)oh * OW;
           int ih = oh * st - pad + kh;
           if (ih < 0 || ih >= H) {
             for (int ow = 0; ow < OW; ow++) dst[ow] = 0.0f;
@@ -124,20 +139,21 @@ GB_NO_LIBC_LOOPS void im2col(float* col, const float* image, const Shape2d& s) {
   }
 }
 
-void col2im_add(float* image, float* col, const Shape2d& s) {
-  if (is_same(s)) return col2im_add_same(image, col, s);
+GB_NO_LIBC_LOOPS void col2im(float* image, float* col, const Shape2d& s, Grad mode,
+                             std::int64_t ld) {
   const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride, pad = s.pad;
+  if (ld == 0) ld = (std::int64_t)OH * OW;
+  if (is_same(s)) return col2im_same(image, col, s, mode == Grad::overwrite, ld);
+  if (mode == Grad::overwrite)
+    for (std::int64_t i = 0; i < (std::int64_t)s.C * H * W; i++) image[i] = 0.0f;
   for (int c = 0; c < s.C; c++) {
     float* img_c = image + (std::int64_t)c * H * W;
     for (int kh = 0; kh < K; kh++) {
-      for (int kw = 0; kw < K; kw++) {
-        int ow_lo = pad - kw > 0 ? (pad - kw + st - 1) / st : 0;
-        int ow_hi = (W - 1 + pad - kw) >= 0 ? (W - 1 + pad - kw) / st + 1 : 0;
-        if (ow_hi > OW) ow_hi = OW;
-        if (ow_lo > ow_hi) ow_lo = ow_hi;
+      for (int kw = 0; kw < K; kw++, col += ld) {
+        int ow_lo, ow_hi;
+        col_range(s, kw, &ow_lo, &ow_hi);
         for (int oh = 0; oh < OH; oh++) {
-          const float* srow = col;
-          col += OW;
+          const float* srow = col + (std::int64_t)oh * OW;
           int ih = oh * st - pad + kh;
           if (ih < 0 || ih >= H) continue;
           float* dst = img_c + (std::int64_t)ih * W - pad + kw;
@@ -207,9 +223,6 @@ void conv2d_backward(float* dinp, float* dweight, float* dbias, float* scratch_a
       dbias[o] = acc ? dbias[o] + g : g;
     }
   }
-  if (dinp != nullptr && !acc && !pointwise) {
-    std::memset(dinp, 0, sizeof(float) * s.B * in_stride);
-  }
   // Worker 0 sums into dweight (as the mode says); worker w > 0 into its slot's tail.
   auto dweight_of = [&](int w) {
     return w == 0 ? dweight : scratch_all + std::size_t(w) * slot + conv2d_scratch_floats(s);
@@ -240,7 +253,7 @@ void conv2d_backward(float* dinp, float* dweight, float* dbias, float* scratch_a
         // dcol (CKK, OHW) = weight^T (CKK, OC) * dout_b (OC, OHW); reuses the im2col scratch.
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, OHW, OC, 1.0f, weight, CKK,
                     dout_b, OHW, 0.0f, scratch, OHW);
-        detail::col2im_add(dinp_b, scratch, s);
+        detail::col2im(dinp_b, scratch, s, mode);
       }
     }
   });

@@ -49,10 +49,13 @@ inline double conv2d_flops(const Shape2d& s, int OC) {
 }
 
 namespace detail {
-// col (C*K*K, OH*OW) <- image (C, H, W); zero where the window hangs over the padding.
-void im2col(float* col, const float* image, const Shape2d& s);
-// image (C, H, W) += col (C*K*K, OH*OW), the adjoint of im2col. May overwrite col (scratch).
-void col2im_add(float* image, float* col, const Shape2d& s);
+// col (C*K*K, ld) <- image (C, H, W): the image's OH*OW columns at the start of each row of
+// col (ld 0: OH*OW, a matrix of its own; models/conv_pool.cpp packs several images side by
+// side); zero where the window hangs over the padding. No libc call per row.
+void im2col(float* col, const float* image, const Shape2d& s, std::int64_t ld = 0);
+// image (C, H, W) += col (C*K*K, ld), the adjoint of im2col (mode overwrite: image = the sum,
+// its old contents never read, so the caller need not zero it). May overwrite col (scratch).
+void col2im(float* image, float* col, const Shape2d& s, Grad mode, std::int64_t ld = 0);
 }  // namespace detail
 
 }  // namespace greenbench::kernels

@@ -1,6 +1,6 @@
-// Fused conv + ReLU + 2x2 max-pool over image chunks. See conv_pool.hpp. The im2col here
-// writes each image's columns into a chunk-wide matrix (leading dimension G*OH*OW), which
-// kernels/conv2d's per-image im2col cannot; the arithmetic is one OpenBLAS sgemm per chunk.
+// Fused conv + ReLU + 2x2 max-pool over image chunks. See conv_pool.hpp. kernels/conv2d's
+// im2col writes each image's columns into a chunk-wide matrix (leading dimension G*OH*OW);
+// the arithmetic is one OpenBLAS sgemm per chunk.
 #include "models/conv_pool.hpp"
 
 #include <cblas.h>
@@ -8,107 +8,169 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/conv2d.hpp"
 #include "kernels/parallel.hpp"
 
 namespace greenbench::models {
 
 namespace {
 
-// Output columns [lo, hi) of kernel column kw that read inside the image.
-inline void col_range(int W, int OW, int kw, int stride, int pad, int& lo, int& hi) {
-  lo = pad - kw > 0 ? (pad - kw + stride - 1) / stride : 0;
-  hi = (W - 1 + pad - kw) >= 0 ? (W - 1 + pad - kw) / stride + 1 : 0;
-  hi = std::min(hi, OW);
-  lo = std::min(lo, hi);
-}
+// Rows here are short (2*PW = 28 and 14 floats in the default cnn, PW = 14 and 7): a loop the
+// compiler vectorises runs mostly in its scalar tail. So the row loops use L-float vectors of
+// the GCC/Clang vector extension (GCC >= 12 for __builtin_shufflevector) and end with one more
+// vector that overlaps the previous (each output depends only on its own inputs, so writing it
+// twice is harmless); rows shorter than 4 take the scalar loop.
+typedef float f8 __attribute__((vector_size(32)));
+typedef std::int32_t i8 __attribute__((vector_size(32)));
+typedef float f4 __attribute__((vector_size(16)));
+typedef std::int32_t i4 __attribute__((vector_size(16)));
+template <int L>
+struct VecOf;
+template <>
+struct VecOf<8> {
+  typedef f8 f;
+  typedef i8 i;
+};
+template <>
+struct VecOf<4> {
+  typedef f4 f;
+  typedef i4 i;
+};
 
-// col (C*K*K, ld): this image's OH*OW columns <- image (C, H, W).
-void im2col_ld(float* col, std::int64_t ld, const float* image, const kernels::Shape2d& s) {
-  const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride, pad = s.pad;
-  for (int c = 0; c < s.C; c++) {
-    const float* img = image + std::int64_t(c) * H * W;
-    for (int kh = 0; kh < K; kh++) {
-      for (int kw = 0; kw < K; kw++, col += ld) {
-        int lo, hi;
-        col_range(W, OW, kw, st, pad, lo, hi);
-        for (int oh = 0; oh < OH; oh++) {
-          float* dst = col + oh * OW;
-          const int ih = oh * st - pad + kh;
-          if (ih < 0 || ih >= H) {
-            std::memset(dst, 0, sizeof(float) * OW);
-            continue;
-          }
-          const float* src = img + std::int64_t(ih) * W - pad + kw;
-          for (int ow = 0; ow < lo; ow++) dst[ow] = 0.0f;
-          if (st == 1) {
-            std::memcpy(dst + lo, src + lo, sizeof(float) * (hi - lo));
-          } else {
-            for (int ow = lo; ow < hi; ow++) dst[ow] = src[ow * st];
-          }
-          for (int ow = hi; ow < OW; ow++) dst[ow] = 0.0f;
-        }
-      }
+template <int L>
+struct Vec {
+  typedef typename VecOf<L>::f f;
+  typedef typename VecOf<L>::i i;
+  static f load(const float* p) {
+    f v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  static void store(float* p, f v) { std::memcpy(p, &v, sizeof v); }
+  static i load_bytes(const std::uint8_t* p) {  // (compiles to one zero-extending load)
+    i v;
+    for (int j = 0; j < L; j++) v[j] = p[j];
+    return v;
+  }
+  static void store_bytes(std::uint8_t* p, i v) {
+    for (int j = 0; j < L; j++) p[j] = static_cast<std::uint8_t>(v[j]);
+  }
+  // The even and the odd elements of (a, b): (a0 a2 ... b0 b2 ...), (a1 a3 ... b1 b3 ...).
+  template <typename T>
+  static void deinterleave(T a, T b, T& even, T& odd) {
+    if constexpr (L == 8) {
+      even = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+      odd = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+    } else {
+      even = __builtin_shufflevector(a, b, 0, 2, 4, 6);
+      odd = __builtin_shufflevector(a, b, 1, 3, 5, 7);
     }
+  }
+  // (a0 b0 a1 b1 ...) of the low and the high halves of a and b.
+  static void interleave(f a, f b, f& lo, f& hi) {
+    if constexpr (L == 8) {
+      lo = __builtin_shufflevector(a, b, 0, 8, 1, 9, 2, 10, 3, 11);
+      hi = __builtin_shufflevector(a, b, 4, 12, 5, 13, 6, 14, 7, 15);
+    } else {
+      lo = __builtin_shufflevector(a, b, 0, 4, 1, 5);
+      hi = __builtin_shufflevector(a, b, 2, 6, 3, 7);
+    }
+  }
+};
+
+// v[x] = max(r0[x], r1[x]), k[x] = 2 where r1[x] wins (strictly greater: ties keep the top
+// cell), for x < n, n >= L.
+template <int L>
+inline void column_pairs(float* v, std::uint8_t* k, const float* r0, const float* r1, int n) {
+  using V = Vec<L>;
+  for (int x0 = 0;; x0 += L) {
+    const int x = std::min(x0, n - L);
+    const typename V::f top = V::load(r0 + x), bottom = V::load(r1 + x);
+    const typename V::i lower = bottom > top;
+    V::store(v + x, lower ? bottom : top);
+    V::store_bytes(k + x, lower & 2);
+    if (x0 + L >= n) break;
   }
 }
 
-// image (C, H, W) += col (C*K*K, ld), this image's columns; the adjoint of im2col_ld.
-void col2im_add_ld(float* image, const float* col, std::int64_t ld, const kernels::Shape2d& s) {
-  const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride, pad = s.pad;
-  for (int c = 0; c < s.C; c++) {
-    float* img = image + std::int64_t(c) * H * W;
-    for (int kh = 0; kh < K; kh++) {
-      for (int kw = 0; kw < K; kw++, col += ld) {
-        int lo, hi;
-        col_range(W, OW, kw, st, pad, lo, hi);
-        for (int oh = 0; oh < OH; oh++) {
-          const int ih = oh * st - pad + kh;
-          if (ih < 0 || ih >= H) continue;
-          const float* src = col + oh * OW;
-          float* dst = img + std::int64_t(ih) * W - pad + kw;
-          if (st == 1) {
-            for (int ow = lo; ow < hi; ow++) dst[ow] += src[ow];
-          } else {
-            for (int ow = lo; ow < hi; ow++) dst[ow * st] += src[ow];
-          }
-        }
-      }
-    }
+inline void column_pairs_scalar(float* v, std::uint8_t* k, const float* r0, const float* r1,
+                                int n) {
+  for (int x = 0; x < n; x++) {
+    const int lower = r1[x] > r0[x];
+    v[x] = lower ? r1[x] : r0[x];
+    k[x] = static_cast<std::uint8_t>(2 * lower);
+  }
+}
+
+// Pooled cells i < P from the column-pair maxima vm (P, 2) and their cells vk (P, 2): the
+// right column wins if strictly greater, or on a tie where its top cell (1) comes before the
+// left column's bottom cell (2); then bias, and the ReLU (NaN passes through, as in PyTorch).
+// Bitwise, not short-circuit, logic; the same formulas in vectors and in scalars.
+template <int L>
+inline void pair_cells(float* y, std::uint8_t* a, const float* vm, const std::uint8_t* vk,
+                       std::int64_t P, float bias) {
+  using V = Vec<L>;
+  typedef typename V::f F;
+  typedef typename V::i I;
+  const F zero = {};
+  for (std::int64_t i0 = 0;; i0 += L) {
+    const std::int64_t i = std::min(i0, P - L);
+    F l, r;
+    I kl, kr;
+    V::deinterleave(V::load(vm + 2 * i), V::load(vm + 2 * i + L), l, r);
+    V::deinterleave(V::load_bytes(vk + 2 * i), V::load_bytes(vk + 2 * i + L), kl, kr);
+    const I right = (r > l) | ((r == l) & (kl == 2) & (kr == 0));
+    const F m = (right ? r : l) + bias;
+    const I k = right ? kr + 1 : kl;
+    const I pass = ~(m <= zero);
+    V::store(y + i, pass ? m : zero);
+    V::store_bytes(a + i, pass ? k : 255);
+    if (i0 + L >= P) break;
+  }
+}
+
+inline void pair_cells_scalar(float* y, std::uint8_t* a, const float* vm, const std::uint8_t* vk,
+                              std::int64_t P, float bias) {
+  for (std::int64_t i = 0; i < P; i++) {
+    const float l = vm[2 * i], r = vm[2 * i + 1];
+    const int kl = vk[2 * i], kr = vk[2 * i + 1];
+    const int right = (r > l) | ((r == l) & (kl == 2) & (kr == 0));
+    const float m = (right ? r : l) + bias;
+    const int k = right ? kr + 1 : kl;
+    const int pass = !(m <= 0.0f);
+    y[i] = pass ? m : 0.0f;
+    a[i] = static_cast<std::uint8_t>(pass ? k : 255);
   }
 }
 
 // One pooled plane: y (PH, PW) = relu(max of each 2x2 cell of z (OH, OW) + bias), a (PH, PW)
 // = the first maximum's cell (0..3, row-major) or 255 where the ReLU gave 0 (NaN passes, as in
-// PyTorch). Vertical pairs first into vm/vk (PH, 2*PW), then horizontal pairs over the whole
-// plane in one flat loop: long vectorised loops, and no data-dependent branches (they would
+// PyTorch). Vertical pairs first into vm/vk (PH, 2*PW), row by row, then horizontal pairs over
+// the whole plane in one flat loop (pair_cells); no data-dependent branches (they would
 // mispredict about half the time on activations).
 inline void pool_plane(float* __restrict y, std::uint8_t* __restrict a, const float* __restrict z,
                        int OW, int PH, int PW, float bias, float* __restrict vm,
                        std::uint8_t* __restrict vk) {
   const int n = 2 * PW;
-  for (int py = 0; py < PH; py++) {  // max of each column pair; ties keep the top cell
+  for (int py = 0; py < PH; py++) {
     const float* r0 = z + std::int64_t(2 * py) * OW;
-    const float* r1 = r0 + OW;
     float* v = vm + std::int64_t(py) * n;
     std::uint8_t* k = vk + std::int64_t(py) * n;
-    for (int x = 0; x < n; x++) {
-      const int lower = r1[x] > r0[x];
-      v[x] = lower ? r1[x] : r0[x];
-      k[x] = static_cast<std::uint8_t>(2 * lower);
+    if (n >= 8) {
+      column_pairs<8>(v, k, r0, r0 + OW, n);
+    } else if (n >= 4) {
+      column_pairs<4>(v, k, r0, r0 + OW, n);
+    } else {
+      column_pairs_scalar(v, k, r0, r0 + OW, n);
     }
   }
   const std::int64_t P = std::int64_t(PH) * PW;
-  for (std::int64_t i = 0; i < P; i++) {
-    const float l = vm[2 * i], r = vm[2 * i + 1];
-    const int kl = vk[2 * i], kr = vk[2 * i + 1];
-    // The right column wins if strictly greater, or on a tie where its top cell (1) comes
-    // before the left column's bottom cell (2). Bitwise, not short-circuit, logic.
-    const int right = (r > l) | ((r == l) & (kl == 2) & (kr == 0));
-    const float m = (right ? r : l) + bias;
-    const int k = right ? kr + 1 : kl;
-    const int pass = !(m <= 0.0f);  // ReLU; NaN passes through
-    y[i] = pass ? m : 0.0f;
-    a[i] = static_cast<std::uint8_t>(pass ? k : 255);
+  if (P >= 8) {
+    pair_cells<8>(y, a, vm, vk, P, bias);
+  } else if (P >= 4) {
+    pair_cells<4>(y, a, vm, vk, P, bias);
+  } else {
+    pair_cells_scalar(y, a, vm, vk, P, bias);
   }
 }
 
@@ -144,7 +206,8 @@ void chunk_forward(float* out, std::uint8_t* arg, float* scratch, const float* i
   const std::int64_t N = G * OHW;
   float* col = scratch;                           // (CKK, N)
   float* conv = scratch + std::int64_t(CKK) * N;  // (OC, N)
-  for (int g = 0; g < G; g++) im2col_ld(col + g * OHW, N, inp + (b0 + g) * in_stride, s);
+  for (int g = 0; g < G; g++)
+    kernels::detail::im2col(col + g * OHW, inp + (b0 + g) * in_stride, s, N);
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, int(N), CKK, 1.0f, weight, CKK, col,
               int(N), 0.0f, conv, int(N));
   float* vm = conv + std::int64_t(OC) * N;                           // (PH, 2*PW)
@@ -183,7 +246,8 @@ void chunk_backward(float* dinp, float* dweight, float* col, const float* dconv,
   const int OC = p.OC, CKK = s.C * s.K * s.K;
   const std::int64_t OHW = std::int64_t(p.OH()) * p.OW(), N = G * OHW;
   const std::int64_t in_stride = std::int64_t(s.C) * s.H * s.W;
-  for (int g = 0; g < G; g++) im2col_ld(col + g * OHW, N, inp + (b0 + g) * in_stride, s);
+  for (int g = 0; g < G; g++)
+    kernels::detail::im2col(col + g * OHW, inp + (b0 + g) * in_stride, s, N);
   // dweight (OC, CKK) += dconv (OC, N) * col^T (N, CKK)
   const float beta = dweight_fresh ? 0.0f : 1.0f;
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, CKK, int(N), 1.0f, dconv, int(N), col,
@@ -192,40 +256,79 @@ void chunk_backward(float* dinp, float* dweight, float* col, const float* dconv,
     // dcol (CKK, N) = weight^T (CKK, OC) * dconv (OC, N), into the col buffer.
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, int(N), OC, 1.0f, weight, CKK, dconv,
                 int(N), 0.0f, col, int(N));
-    for (int g = 0; g < G; g++) {
-      float* di = dinp + (b0 + g) * in_stride;
-      if (!acc) std::memset(di, 0, sizeof(float) * in_stride);
-      col2im_add_ld(di, col + g * OHW, N, s);
-    }
+    for (int g = 0; g < G; g++)
+      kernels::detail::col2im(dinp + (b0 + g) * in_stride, col + g * OHW, s,
+                              acc ? kernels::Grad::accumulate : kernels::Grad::overwrite, N);
   }
+}
+
+// One row pair of a conv-output gradient: each 2x2 window of rows r0, r1 gets d at its
+// winning cell k (0..3) and 0 at the other three (all four where k = 255, the ReLU's 0), for
+// windows px < PW, PW >= L.
+template <int L>
+inline void unpool_row(float* r0, float* r1, const float* d, const std::uint8_t* k, int PW) {
+  using V = Vec<L>;
+  const typename V::f zero = {};
+  for (int x0 = 0;; x0 += L) {
+    const int x = std::min(x0, PW - L);
+    const typename V::f v = V::load(d + x);
+    const typename V::i kk = V::load_bytes(k + x);
+    typename V::f lo, hi;
+    V::interleave(kk == 0 ? v : zero, kk == 1 ? v : zero, lo, hi);
+    V::store(r0 + 2 * x, lo);
+    V::store(r0 + 2 * x + L, hi);
+    V::interleave(kk == 2 ? v : zero, kk == 3 ? v : zero, lo, hi);
+    V::store(r1 + 2 * x, lo);
+    V::store(r1 + 2 * x + L, hi);
+    if (x0 + L >= PW) break;
+  }
+}
+
+inline void unpool_row_scalar(float* r0, float* r1, const float* d, const std::uint8_t* k, int PW) {
+  for (int px = 0; px < PW; px++) {
+    const int kk = k[px];
+    r0[2 * px] = kk == 0 ? d[px] : 0.0f;
+    r0[2 * px + 1] = kk == 1 ? d[px] : 0.0f;
+    r1[2 * px] = kk == 2 ? d[px] : 0.0f;
+    r1[2 * px + 1] = kk == 3 ? d[px] : 0.0f;
+  }
+}
+
+// One conv-output plane's gradient dz (OH, OW) from the pooled gradient dy (PH, PW) and the
+// winners a (see unpool_row); the row and column that floor pooling left out get 0. Every cell
+// is written, so dz needs no zero-fill first.
+inline void unpool_plane(float* __restrict dz, const float* __restrict dy,
+                         const std::uint8_t* __restrict a, int OH, int OW, int PH, int PW) {
+  for (int py = 0; py < PH; py++) {
+    float* r0 = dz + std::int64_t(2 * py) * OW;
+    float* r1 = r0 + OW;
+    const float* d = dy + std::int64_t(py) * PW;
+    const std::uint8_t* k = a + std::int64_t(py) * PW;
+    if (PW >= 8) {
+      unpool_row<8>(r0, r1, d, k, PW);
+    } else if (PW >= 4) {
+      unpool_row<4>(r0, r1, d, k, PW);
+    } else {
+      unpool_row_scalar(r0, r1, d, k, PW);
+    }
+    if (OW > 2 * PW) r0[OW - 1] = r1[OW - 1] = 0.0f;
+  }
+  for (std::int64_t i = std::int64_t(2 * PH) * OW; i < std::int64_t(OH) * OW; i++) dz[i] = 0.0f;
 }
 
 // dconv (OC, G*OH*OW) of images [b0, b0 + G) from dout through the pooling's argmax and the
 // ReLU; db_sum (OC) += the bias gradient (nullptr: skipped).
 void chunk_unpool(float* dconv, float* db_sum, const float* dout, const std::uint8_t* arg,
                   const ConvPool& p, int b0, int G) {
-  const int OC = p.OC, OW = p.OW(), PH = p.PH(), PW = p.PW();
-  const std::int64_t OHW = std::int64_t(p.OH()) * OW, PHW = std::int64_t(PH) * PW;
+  const int OC = p.OC, OH = p.OH(), OW = p.OW(), PH = p.PH(), PW = p.PW();
+  const std::int64_t OHW = std::int64_t(OH) * OW, PHW = std::int64_t(PH) * PW;
   const std::int64_t N = G * OHW;
-  std::memset(dconv, 0, sizeof(float) * OC * N);
   for (int g = 0; g < G; g++) {
     for (int o = 0; o < OC; o++) {
       const std::int64_t off = ((std::int64_t(b0) + g) * OC + o) * PHW;
-      const float* dy = dout + off;  // (PH, PW)
-      const std::uint8_t* a = arg + off;
-      float* dz = dconv + o * N + g * OHW;  // (OH, OW)
-      float db = 0.0f;
-      // Branch-free scatter: a cell the ReLU zeroed (255) writes 0 into its window.
-      for (int py = 0, i = 0; py < PH; py++) {
-        float* row = dz + 2 * py * OW;
-        for (int px = 0; px < PW; px++, i++) {
-          const int k = a[i];
-          const float d = k == 255 ? 0.0f : dy[i];
-          row[((k >> 1) & 1) * OW + 2 * px + (k & 1)] = d;
-          db += d;
-        }
-      }
-      if (db_sum) db_sum[o] += db;
+      float* dz = dconv + o * N + g * OHW;
+      unpool_plane(dz, dout + off, arg + off, OH, OW, PH, PW);
+      if (db_sum) db_sum[o] += kernels::detail::sum_floats(dz, OHW);
     }
   }
 }
