@@ -8,14 +8,12 @@
 #include <functional>
 
 #include "knob_sysfs.hpp"
+#include "nvml_types.hpp"
 
 namespace greenbench::knobs_detail {
 namespace {
 
-using nvmlReturn_t = int;
-using nvmlDevice_t = struct nvmlDevice_st*;
-constexpr nvmlReturn_t NVML_SUCCESS = 0;
-constexpr nvmlReturn_t NVML_ERROR_NO_PERMISSION = 4;
+using namespace nvml;  // NVML's types and codes (meter/nvml_types.hpp)
 
 struct Nvml {
   void* handle = nullptr;

@@ -8,19 +8,14 @@
 
 #include <cstdlib>
 
+#include "nvml_types.hpp"
 #include "nvml_visible.hpp"
 #include "sources.hpp"
 
 namespace greenbench::detail {
 namespace {
 
-// The few NVML types and codes used here, with nvml.h's values.
-using nvmlReturn_t = int;
-using nvmlDevice_t = struct nvmlDevice_st*;
-constexpr nvmlReturn_t NVML_SUCCESS = 0;
-constexpr nvmlReturn_t NVML_ERROR_NOT_SUPPORTED = 3;
-constexpr unsigned NVML_DEVICE_NAME_V2_BUFFER_SIZE = 96;
-constexpr unsigned NVML_DEVICE_UUID_V2_BUFFER_SIZE = 96;
+using namespace nvml;  // NVML's types and codes (nvml_types.hpp)
 
 // Power integration assumes NVML refreshes power every 100 ms. NVML documents sample periods
 // between 1/6 s and 1 s depending on the board; 100 ms is shorter than any of them, so reading

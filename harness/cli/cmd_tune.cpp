@@ -133,7 +133,7 @@ void cmd_tune_add(CLI::App& app, CommandAction& action) {
   auto* cmd = app.add_subcommand(
       "tune", "Find the grid's configuration with the lowest energy, time, EDP or Zeus cost");
   auto a = std::make_shared<TuneArgs>();
-  cmd->add_option("grid", a->grid, "GRID.yaml")->required();
+  cmd->add_option("grid", a->grid, "grid file (docs/grids.md)")->type_name("GRID.yaml")->required();
   cmd->add_option("--objective", a->objective, "energy | time | edp | zeus (default energy)")
       ->check(CLI::IsMember({"energy", "time", "edp", "zeus"}));
   cmd->add_option("--eta", a->eta, "zeus: weight of energy against time (default 0.5)")
@@ -149,13 +149,14 @@ void cmd_tune_add(CLI::App& app, CommandAction& action) {
   cmd->add_option("--systematic", a->systematic,
                   "profile intervals' systematic relative sd (default 0.03; docs/profile.md)")
       ->check(number_in(0, 1));
-  cmd->add_option("--out", a->out, "write tune.json into this folder");
+  cmd->add_option("-o,--out", a->out, "write tune.json into this folder")->type_name("DIR");
   cmd->add_flag("--json", a->json, "print one JSON object (docs/commands.md)");
   cmd->add_flag("--validate", a->validate,
                 "also run every configuration whole and report the regret");
   auto* meter_opt =
       cmd->add_option("--meter", a->meter, "auto | rapl | perf | msr | nvml | estimate")
-          ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}));
+          ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}))
+          ->type_name("SOURCE");
   cmd->callback([a, meter_opt, &action] {
     a->meter_given = meter_opt->count() > 0;
     action = [a] { return tune_main(*a); };

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "greenbench/errors.hpp"
+#include "knobs.hpp"
 
 namespace greenbench {
 namespace {
@@ -101,12 +102,18 @@ WorkloadConfig command_config_complete(const WorkloadConfig& config) {
       throw InputError(
           fmt::format("{}: expected a string, number, bool or list, got {}", k, v.dump()));
   }
-  for (const auto& [k, v] : config.items())
+  const auto& knobs = knob_hardware_keys();  // set by the runner around the program (knobs.md)
+  for (const auto& [k, v] : config.items()) {
+    if (std::find(knobs.begin(), knobs.end(), k) != knobs.end()) {
+      run_key_check(k, v);
+      continue;
+    }
     if (k != "command" && k != "timeout_s" && std::find(used.begin(), used.end(), k) == used.end())
       throw InputError(
           fmt::format("{}: not used by the command (no {{{}}} in its arguments)", k, k), "", 0, 0,
           "expected every key of a command run to fill a placeholder; add {" + k +
               "} to an argument or remove the key");
+  }
   return out;
 }
 

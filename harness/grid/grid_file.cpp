@@ -20,6 +20,7 @@
 #include "greenbench/meter.hpp"
 #include "greenbench/workload.hpp"
 #include "grid_keys.hpp"
+#include "knobs.hpp"
 #include "set_args.hpp"
 
 namespace greenbench {
@@ -405,6 +406,8 @@ std::vector<std::string> experiment_keys(const GridExperiment& e) {
   if (e.workload != kCommandWorkload) return grid_keys(e.workload);
   std::vector<std::string> keys = command_placeholders(e.command);
   if (std::find(keys.begin(), keys.end(), "timeout_s") == keys.end()) keys.push_back("timeout_s");
+  for (const auto& k : knob_hardware_keys())  // set around the program (docs/knobs.md)
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
   return keys;
 }
 

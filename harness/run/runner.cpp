@@ -221,9 +221,7 @@ bool target_reached_mark(RunRecord& rec, const MeteredObserver& obs, double targ
   return true;
 }
 
-// One run: its epochs, each training pass and the inference pass after it metered by `obs`,
-// then the row's sums. Status: ok, diverged, interrupted (a stop signal), failed (an exception,
-// its text in error) or no_energy (sums_fill).
+// A run's row before it runs: its identity, its keys and the meter.
 RunRecord record_start(const RunPlan& plan, const Meter& meter) {
   return {.run_id = plan.run_id,
           .config_id = plan.config_id,
@@ -237,76 +235,78 @@ RunRecord record_start(const RunPlan& plan, const Meter& meter) {
 // A command run (docs/grids.md, "Command workloads"): the program's phase windows become epoch
 // rows through `obs`, the keys it reported the row's columns, its window protocol problems
 // warnings. Status: ok, failed (exit code, signal, timeout; or it could not start),
-// interrupted, or no_energy (sums_fill).
-RunRecord run_command(const RunPlan& plan, Meter& meter, const RunnerOptions& opt,
-                      double idle_power_w, MeteredObserver& obs) {
-  RunRecord rec = record_start(plan, meter);
-  try {
-    CommandRunOptions copt;
-    copt.logs_dir = opt.out_dir + "/logs";
-    copt.stop_requested = [] { return g_stop_signal.load() != 0; };
-    const CommandRunResult r = command_workload_run(plan, meter, copt);
-    for (const auto& ph : r.phases) {
-      obs.epoch = ph.epoch;
-      obs.record(ph.energy, ph.result);
-    }
-    rec.status = r.status;
-    rec.error = r.error;
-    rec.params = r.params;
-    rec.macs_per_sample = r.macs_per_sample;
-    rec.train_samples = r.train_samples;
-    rec.test_samples = r.test_samples;
-    for (const auto& p : r.problems) rec.warnings.push_back("window protocol: " + p);
-  } catch (const std::exception& e) {
-    rec.status = "failed";
-    rec.error = e.what();
+// interrupted.
+void command_phases_run(const RunPlan& plan, Meter& meter, const RunnerOptions& opt,
+                        MeteredObserver& obs, RunRecord& rec) {
+  CommandRunOptions copt;
+  copt.logs_dir = opt.out_dir + "/logs";
+  copt.stop_requested = [] { return g_stop_signal.load() != 0; };
+  const CommandRunResult r = command_workload_run(plan, meter, copt);
+  for (const auto& ph : r.phases) {
+    obs.epoch = ph.epoch;
+    obs.record(ph.energy, ph.result);
   }
-  rec.estimated = rec.estimated || obs.estimated;
-  sums_fill(rec, obs, idle_power_w, opt);
-  return rec;
+  rec.status = r.status;
+  rec.error = r.error;
+  rec.params = r.params;
+  rec.macs_per_sample = r.macs_per_sample;
+  rec.train_samples = r.train_samples;
+  rec.test_samples = r.test_samples;
+  for (const auto& p : r.problems) rec.warnings.push_back("window protocol: " + p);
 }
 
-RunRecord run_one(const RunPlan& plan, Meter& meter, const RunnerOptions& opt, double idle_power_w,
-                  MeteredObserver& obs) {
-  if (plan.workload == kCommandWorkload) return run_command(plan, meter, opt, idle_power_w, obs);
-  RunRecord rec = record_start(plan, meter);
+// A built-in workload's epochs, each training pass and the inference pass after it metered by
+// `obs`, until `epochs` or target_accuracy. Status: ok, diverged, interrupted.
+void workload_phases_run(const RunPlan& plan, const RunnerOptions& opt, MeteredObserver& obs,
+                         RunRecord& rec) {
   const bool train = plan.runs("train");
   const bool infer = plan.runs("infer");
   const double target = plan.config.value("target_accuracy", kNaN);
   if (std::isfinite(target)) rec.target_reached = false;
+  auto workload = workload_make(plan.workload, workload_config_of(plan.config));
+  rec.params = workload->params();
+  rec.macs_per_sample = workload->macs_per_sample();
+  rec.train_samples = workload->train_samples();
+  rec.test_samples = workload->test_samples();
+  const int epochs = train ? plan.config.value("epochs", 1) : 0;
+  auto diverged = [&] {
+    for (const auto& r : obs.results)
+      if (r.diverged) return true;
+    return false;
+  };
+  for (int e = 1; e <= epochs && !diverged() && g_stop_signal.load() == 0; ++e) {
+    obs.epoch = e;
+    workload->train_epoch(e, obs);
+    pause_for(opt.pause_s);
+    if (infer && !diverged() && g_stop_signal.load() == 0) {
+      workload->infer(obs);
+      pause_for(opt.pause_s);
+      if (target_reached_mark(rec, obs, target)) break;
+    }
+  }
+  if (!train && infer) {
+    obs.epoch = 0;
+    workload->infer(obs);
+  }
+  if (g_stop_signal.load() != 0)
+    rec.status = "interrupted";
+  else if (diverged())
+    rec.status = "diverged";
+}
+
+// One run with its knobs set (docs/knobs.md), then the row's sums. Status as its phases say, or
+// failed (an exception, its text in error), or no_energy (sums_fill).
+RunRecord run_one(const RunPlan& plan, Meter& meter, const RunnerOptions& opt, double idle_power_w,
+                  MeteredObserver& obs) {
+  RunRecord rec = record_start(plan, meter);
   try {
-    // Knobs before the first metered phase, read back; restored when `knobs` goes (docs/knobs.md).
+    // Knobs before the first metered phase, read back; restored when `knobs` goes.
     const auto knobs = knobs_apply_for(plan.config, &rec.knobs);
     if (plan.config.contains("blas_core")) rec.knobs["blas_core"] = blas_core_name();
-    auto workload = workload_make(plan.workload, workload_config_of(plan.config));
-    rec.params = workload->params();
-    rec.macs_per_sample = workload->macs_per_sample();
-    rec.train_samples = workload->train_samples();
-    rec.test_samples = workload->test_samples();
-    const int epochs = train ? plan.config.value("epochs", 1) : 0;
-    auto diverged = [&] {
-      for (const auto& r : obs.results)
-        if (r.diverged) return true;
-      return false;
-    };
-    for (int e = 1; e <= epochs && !diverged() && g_stop_signal.load() == 0; ++e) {
-      obs.epoch = e;
-      workload->train_epoch(e, obs);
-      pause_for(opt.pause_s);
-      if (infer && !diverged() && g_stop_signal.load() == 0) {
-        workload->infer(obs);
-        pause_for(opt.pause_s);
-        if (target_reached_mark(rec, obs, target)) break;
-      }
-    }
-    if (!train && infer) {
-      obs.epoch = 0;
-      workload->infer(obs);
-    }
-    if (g_stop_signal.load() != 0)
-      rec.status = "interrupted";
-    else if (diverged())
-      rec.status = "diverged";
+    if (plan.workload == kCommandWorkload)
+      command_phases_run(plan, meter, opt, obs, rec);
+    else
+      workload_phases_run(plan, opt, obs, rec);
   } catch (const std::exception& e) {
     rec.status = "failed";
     rec.error = e.what();

@@ -90,6 +90,28 @@ struct FakeMachine : testing::TempFolder {
   }
 };
 
+// A command run (docs/grids.md, "Command workloads") gets its knobs too: the program reads the
+// limit in force while it runs; the row records it; the original is back afterwards.
+TEST(CliKnobs, CommandRunsRunUnderTheirKnobs) {
+  FakeMachine m;
+  const std::string limit_file =
+      m.dir + "/sys/class/powercap/intel-rapl:0/constraint_0_power_limit_uw";
+  m.put("grid.yaml",
+        "name: knobs-command\nmeter: estimate\nidle_baseline_s: 0\npause_s: 0\nexperiments:\n"
+        "  - workload: command\n    command: [sh, -c, 'cat " +
+            limit_file + " > " + m.dir +
+            "/seen-{tag}', sh]\n    set: {tag: a}\n    grid: {cpu_power_limit_w: [25]}\n");
+  auto r = testing::cli_run({"run", m.dir + "/grid.yaml", "--out", m.dir + "/res"}, m.env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(m.file("seen-a"), "25000000");  // in force while the program ran
+  const auto rows = jsonl_of(m.dir + "/res/runs.jsonl");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["status"], "ok") << rows[0].dump();
+  EXPECT_EQ(rows[0]["knobs"]["cpu_power_limit_w"].get<double>(), 25);
+  EXPECT_EQ(m.rapl(0, 0), "65000000");
+  EXPECT_FALSE(fs::exists(m.journal()));
+}
+
 TEST(CliKnobs, GridSetsEachRunsLimitsRecordsThemAndRestores) {
   FakeMachine m;
   const std::string g = m.grid(

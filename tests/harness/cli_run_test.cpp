@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -33,20 +34,22 @@ std::vector<std::string> small_run(const std::string& out, std::vector<std::stri
 using Folder = testing::TempFolder;
 
 // The runs.csv columns results/README.md documents: the backquoted names of its "in order:"
-// paragraph outside parentheses, split where the workload's keys go.
+// sentence outside parentheses, split where the workload's keys go.
 struct DocColumns {
   std::vector<std::string> before_keys, after_keys;
 };
 DocColumns documented_runs_columns() {
   const std::string doc = testing::slurp(std::string(GREENBENCH_SOURCE_DIR) + "/results/README.md");
   const size_t from = doc.find("in order:");
-  const size_t to = doc.find("A missing value", from);
+  const size_t to = doc.size() - 1;
   DocColumns cols;
   auto* side = &cols.before_keys;
   int depth = 0;
   for (size_t i = from; i < to; ++i) {
     if (doc[i] == '(') ++depth;
     if (doc[i] == ')') --depth;
+    if (depth == 0 && doc[i] == '.' && std::isspace(static_cast<unsigned char>(doc[i + 1])))
+      break;  // the list is one sentence
     if (depth == 0 && doc.compare(i, 4, "then") == 0) side = &cols.after_keys;
     if (depth == 0 && doc[i] == '`') {
       const size_t close = doc.find('`', i + 1);
