@@ -56,6 +56,7 @@ int cli_main(int argc, char** argv) {
   cmd_estimate_add(app, action);
   cmd_analyze_add(app, action);
   cmd_report_add(app, action);
+  cmd_submit_add(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

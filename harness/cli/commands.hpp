@@ -20,5 +20,6 @@ void cmd_profile_add(CLI::App& app, CommandAction& action);   // harness/cli/cmd
 void cmd_estimate_add(CLI::App& app, CommandAction& action);  // harness/cli/cmd_estimate.cpp
 void cmd_analyze_add(CLI::App& app, CommandAction& action);   // harness/cli/cmd_analyze.cpp
 void cmd_report_add(CLI::App& app, CommandAction& action);    // harness/cli/cmd_report.cpp
+void cmd_submit_add(CLI::App& app, CommandAction& action);    // harness/cli/cmd_submit.cpp
 
 }  // namespace greenbench
