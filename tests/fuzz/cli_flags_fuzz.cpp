@@ -62,6 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   greenbench::cmd_estimate_add(app, action);
   greenbench::cmd_analyze_add(app, action);
   greenbench::cmd_report_add(app, action);
+  greenbench::cmd_submit_add(app, action);
   try {
     app.parse(static_cast<int>(argv.size()), argv.data());
   } catch (const CLI::ParseError&) {

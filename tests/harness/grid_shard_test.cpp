@@ -88,6 +88,7 @@ experiments:
     grid: {epochs: [1, 4], threads: [1, 2]}
   - workload: mlp
     phases: [infer]
+    set: {hidden: [64]}
 )");
   ASSERT_EQ(ex.runs.size(), 5u);
   for (const auto& r : ex.runs) {
@@ -132,10 +133,14 @@ TEST(GridShard, StudySplitSixteenWaysIsWithinTwentyPercent) {
 TEST(GridShard, NoShardExceedsAnotherByMoreThanOneRun) {
   std::mt19937 rng(7);
   for (int trial = 0; trial < 6; ++trial) {
-    std::uniform_int_distribution<int> width(4, 300), epochs(1, 5), n(2, 7);
+    std::uniform_int_distribution<int> n(2, 7);
+    std::vector<int> widths(300), epochs = {1, 2, 3, 4, 5, 6};
+    for (int i = 0; i < 300; ++i) widths[size_t(i)] = i + 4;
+    std::shuffle(widths.begin(), widths.end(), rng);  // distinct values: no duplicate runs
+    std::shuffle(epochs.begin(), epochs.end(), rng);
     std::string hidden, eps;
-    for (int i = 0; i < 5; ++i) hidden += fmt::format("{}[{}]", i ? ", " : "", width(rng));
-    for (int i = 0; i < 3; ++i) eps += fmt::format("{}{}", i ? ", " : "", epochs(rng));
+    for (int i = 0; i < 5; ++i) hidden += fmt::format("{}[{}]", i ? ", " : "", widths[size_t(i)]);
+    for (int i = 0; i < 3; ++i) eps += fmt::format("{}{}", i ? ", " : "", epochs[size_t(i)]);
     const GridExpansion ex = expand(fmt::format(R"(
 name: r
 pause_s: 0.1
