@@ -43,11 +43,14 @@ std::vector<int> shards_assign(const std::vector<const GridRun*>& runs, int coun
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return cost[a] > cost[b]; });
-  std::vector<int64_t> load(size_t(count), 0);
+  // (cost so far, runs so far) per shard: among equal costs the shard with fewer runs, so runs
+  // of no expected cost spread out instead of piling into one shard.
+  std::vector<std::pair<int64_t, int64_t>> load(size_t(count), {0, 0});
   for (size_t i : order) {
     const auto least = std::min_element(load.begin(), load.end());  // the first of equal loads
     shard[i] = int(least - load.begin());
-    *least += cost[i];
+    least->first += cost[i];
+    least->second += 1;
   }
   return shard;
 }

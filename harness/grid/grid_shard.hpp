@@ -26,8 +26,9 @@ int64_t run_shard_cost_ms(const GridRun& run, double pause_s);
 
 // The shard (0 .. count-1) of each of `runs`, by position. ShardBy::hash: FNV-1a 64 of run_id
 // modulo count. ShardBy::cost: runs in decreasing run_shard_cost_ms (run order breaks ties), each
-// into the shard with the least cost so far (the lowest index breaks ties); every run is in
-// exactly one shard and the same runs give the same split on any machine. REQUIRES: count >= 1.
+// into the shard with the least cost so far (then the fewest runs, then the lowest index); every
+// run is in exactly one shard and the same runs give the same split on any machine.
+// REQUIRES: count >= 1.
 std::vector<int> shards_assign(const std::vector<const GridRun*>& runs, int count,
                                const ShardSplit& split);
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/multiversion.hpp"
 #include "kernels/parallel.hpp"
 
 namespace greenbench::kernels {
@@ -43,7 +44,8 @@ void wrapped_columns(const Shape2d& s, int kw, int* lo, int* hi) {
   *hi = kw > s.pad ? s.W - (kw - s.pad) : s.W;
 }
 
-GB_NO_LIBC_LOOPS void im2col_same(float* col, const float* image, const Shape2d& s) {
+GREENBENCH_MULTIVERSION GB_NO_LIBC_LOOPS void im2col_same(float* col, const float* image,
+                                                          const Shape2d& s) {
   const int H = s.H, W = s.W, K = s.K, pad = s.pad;
   const std::int64_t N = (std::int64_t)H * W;
   for (int c = 0; c < s.C; c++) {
@@ -67,6 +69,7 @@ GB_NO_LIBC_LOOPS void im2col_same(float* col, const float* image, const Shape2d&
 }
 
 // Adjoint of im2col_same; zeroes the wrapped cells of `col` (scratch) before the flat add.
+GREENBENCH_MULTIVERSION
 void col2im_add_same(float* image, float* col, const Shape2d& s) {
   const int H = s.H, W = s.W, K = s.K, pad = s.pad;
   const std::int64_t N = (std::int64_t)H * W;
@@ -90,7 +93,8 @@ void col2im_add_same(float* image, float* col, const Shape2d& s) {
 
 }  // namespace
 
-GB_NO_LIBC_LOOPS void im2col(float* col, const float* image, const Shape2d& s) {
+GREENBENCH_MULTIVERSION GB_NO_LIBC_LOOPS void im2col(float* col, const float* image,
+                                                     const Shape2d& s) {
   if (is_same(s)) return im2col_same(col, image, s);
   const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride, pad = s.pad;
   for (int c = 0; c < s.C; c++) {
@@ -124,6 +128,7 @@ GB_NO_LIBC_LOOPS void im2col(float* col, const float* image, const Shape2d& s) {
   }
 }
 
+GREENBENCH_MULTIVERSION
 void col2im_add(float* image, float* col, const Shape2d& s) {
   if (is_same(s)) return col2im_add_same(image, col, s);
   const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride, pad = s.pad;

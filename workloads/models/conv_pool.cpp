@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/multiversion.hpp"
 #include "kernels/parallel.hpp"
 
 namespace greenbench::models {
@@ -23,6 +24,7 @@ inline void col_range(int W, int OW, int kw, int stride, int pad, int& lo, int& 
 }
 
 // col (C*K*K, ld): this image's OH*OW columns <- image (C, H, W).
+GREENBENCH_MULTIVERSION
 void im2col_ld(float* col, std::int64_t ld, const float* image, const kernels::Shape2d& s) {
   const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride, pad = s.pad;
   for (int c = 0; c < s.C; c++) {
@@ -53,6 +55,7 @@ void im2col_ld(float* col, std::int64_t ld, const float* image, const kernels::S
 }
 
 // image (C, H, W) += col (C*K*K, ld), this image's columns; the adjoint of im2col_ld.
+GREENBENCH_MULTIVERSION
 void col2im_add_ld(float* image, const float* col, std::int64_t ld, const kernels::Shape2d& s) {
   const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride, pad = s.pad;
   for (int c = 0; c < s.C; c++) {
@@ -135,6 +138,7 @@ int conv_pool_chunk(const kernels::Shape2d& s, int OC, int Bmax) {
 namespace {
 
 // Images [b0, b0 + G) of conv_pool_forward, with `scratch` this worker's.
+GREENBENCH_MULTIVERSION
 void chunk_forward(float* out, std::uint8_t* arg, float* scratch, const float* inp,
                    const float* weight, const float* bias, const ConvPool& p, int b0, int G) {
   const kernels::Shape2d& s = p.s;
@@ -176,6 +180,7 @@ namespace {
 // Shared tail of both backwards, for images [b0, b0 + G) with dconv (OC, G*OH*OW) filled:
 // dweight += dconv * im2col^T (the im2col is recomputed into `col`), and dinp from
 // weight^T * dconv through col2im.
+GREENBENCH_MULTIVERSION
 void chunk_backward(float* dinp, float* dweight, float* col, const float* dconv, const float* inp,
                     const float* weight, const ConvPool& p, int b0, int G, bool acc,
                     bool dweight_fresh) {
@@ -202,6 +207,7 @@ void chunk_backward(float* dinp, float* dweight, float* col, const float* dconv,
 
 // dconv (OC, G*OH*OW) of images [b0, b0 + G) from dout through the pooling's argmax and the
 // ReLU; db_sum (OC) += the bias gradient (nullptr: skipped).
+GREENBENCH_MULTIVERSION
 void chunk_unpool(float* dconv, float* db_sum, const float* dout, const std::uint8_t* arg,
                   const ConvPool& p, int b0, int G) {
   const int OC = p.OC, OW = p.OW(), PH = p.PH(), PW = p.PW();
