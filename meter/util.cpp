@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "sources.hpp"
@@ -13,21 +14,10 @@
 namespace greenbench {
 
 const char* domain_kind_name(DomainKind kind) {
-  switch (kind) {
-    case DomainKind::package:
-      return "package";
-    case DomainKind::dram:
-      return "dram";
-    case DomainKind::core:
-      return "core";
-    case DomainKind::uncore:
-      return "uncore";
-    case DomainKind::psys:
-      return "psys";
-    case DomainKind::gpu:
-      return "gpu";
-  }
-  return "unknown";
+  // In DomainKind's order (include/greenbench/meter.hpp).
+  static constexpr const char* kNames[] = {"package", "dram", "core", "uncore", "psys", "gpu"};
+  static_assert(std::size(kNames) == size_t(DomainKind::gpu) + 1);
+  return size_t(kind) < std::size(kNames) ? kNames[size_t(kind)] : "unknown";
 }
 
 SourceUnavailable::SourceUnavailable(std::string source_, std::string reason_, std::string file_,

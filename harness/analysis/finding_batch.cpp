@@ -14,10 +14,8 @@
 namespace greenbench::analysis {
 
 Finding finding_batch_size(const RunsTable& t, const FindingOptions&) {
-  Finding f;
-  f.id = 2;
-  f.key = "batch_size";
-  f.claim = "larger batches lower the energy per training sample";
+  Finding f{
+      .id = 2, .key = "batch_size", .claim = "larger batches lower the energy per training sample"};
   const auto e = t.column("energy_per_train_sample_j"), b = t.column("batch_size");
   const std::vector<std::string> ignore = {"batch_size",  "infer_batch_size", "learning_rate",
                                            "seed",        "epochs",           "train_samples",
@@ -55,23 +53,16 @@ Finding finding_batch_size(const RunsTable& t, const FindingOptions&) {
   }
   f.numbers["per_setting"] = per;
   f.numbers["settings"] = slopes.size();
-  if (slopes.empty()) {
-    f.verdict = kNotEnoughData;
-    f.summary = "needs one architecture run at >= 2 batch sizes with everything else equal";
-    return f;
-  }
+  if (slopes.empty())
+    return f.not_enough_data(
+        "needs one architecture run at >= 2 batch sizes with everything else equal");
   int negative = 0;
   for (double s : slopes) negative += s < 0;
   const double med = median_of(slopes);
   f.numbers.update({{"median_slope_loglog", med},
                     {"settings_with_negative_slope", negative},
                     {"per_doubling_change", std::pow(2.0, med) - 1}});
-  if (negative == int(slopes.size()))
-    f.verdict = "supported";
-  else if (negative == 0)
-    f.verdict = "not supported";
-  else
-    f.verdict = "mixed";
+  f.verdict = verdict_of(negative == int(slopes.size()), negative == 0, "mixed");
   f.summary = fmt::format(
       "median log-log slope of energy per sample on batch size {:.3f} over {} setting(s): each "
       "doubling of the "

@@ -12,10 +12,9 @@
 namespace greenbench::analysis {
 
 Finding finding_inference_share(const RunsTable& t, const FindingOptions& o) {
-  Finding f;
-  f.id = 3;
-  f.key = "inference_share";
-  f.claim = "over a model's life, inference can outweigh training";
+  Finding f{.id = 3,
+            .key = "inference_share",
+            .claim = "over a model's life, inference can outweigh training"};
   const double N = o.served_inferences;
   const auto et = t.column("energy_train_j"), ei = t.column("energy_per_infer_sample_j");
   std::vector<double> share, breakeven;
@@ -26,11 +25,7 @@ Finding finding_inference_share(const RunsTable& t, const FindingOptions& o) {
   }
   f.n = int(share.size());
   f.numbers["served_inferences"] = N;
-  if (f.n < 1) {
-    f.verdict = kNotEnoughData;
-    f.summary = "needs runs with both a training and an inference phase";
-    return f;
-  }
+  if (f.n < 1) return f.not_enough_data("needs runs with both a training and an inference phase");
   const double med_share = median_of(share), med_be = median_of(breakeven);
   int majority = 0;
   for (double s : share) majority += s > 0.5;

@@ -48,10 +48,9 @@ MacsData macs_data_of(const RunsTable& t) {
 }  // namespace
 
 Finding finding_macs_vs_params(const RunsTable& t, const FindingOptions& o) {
-  Finding f;
-  f.id = 1;
-  f.key = "macs_vs_params";
-  f.claim = "energy tracks MACs and MACs per parameter more than parameter count";
+  Finding f{.id = 1,
+            .key = "macs_vs_params",
+            .claim = "energy tracks MACs and MACs per parameter more than parameter count"};
   const MacsData data = macs_data_of(t);
   const auto &e = data.e, &m = data.m, &p = data.p, &mp = data.mp;
   const auto& archs = data.archs;
@@ -59,14 +58,11 @@ Finding finding_macs_vs_params(const RunsTable& t, const FindingOptions& o) {
   f.n = int(e.size());
   f.numbers["target"] = "energy_per_train_sample_j";
   f.numbers["n_architectures"] = archs.size();
-  if (f.n < 5 || distinct_params.size() < 3 || distinct_macs.size() < 3) {
-    f.verdict = kNotEnoughData;
-    f.summary = fmt::format(
+  if (f.n < 5 || distinct_params.size() < 3 || distinct_macs.size() < 3)
+    return f.not_enough_data(fmt::format(
         "needs >= 5 trained runs over >= 3 distinct parameter counts and MAC counts; has {} runs, "
         "{} and {}",
-        f.n, distinct_params.size(), distinct_macs.size());
-    return f;
-  }
+        f.n, distinct_params.size(), distinct_macs.size()));
   const double rho_m = spearman(e, m), rho_p = spearman(e, p), rho_mp = spearman(e, mp),
                rho_mk = spearman(m, p);
   const auto ci_m = correlation_interval(rho_m, f.n, 0.95, 1.06),
@@ -108,12 +104,7 @@ Finding finding_macs_vs_params(const RunsTable& t, const FindingOptions& o) {
     }
   f.numbers["pearson_log_macs"] = pearson(le, lm);
   f.numbers["pearson_log_params"] = pearson(le, lp);
-  if (diff > 0 && boot.low > 0)
-    f.verdict = "supported";
-  else if (diff < 0 && boot.high < 0)
-    f.verdict = "not supported";
-  else
-    f.verdict = "inconclusive";
+  f.verdict = verdict_of(diff > 0 && boot.low > 0, diff < 0 && boot.high < 0, "inconclusive");
   f.summary = fmt::format(
       "energy per training sample vs MACs: Spearman {:.2f} [{:.2f}, {:.2f}]; vs parameters {:.2f} "
       "[{:.2f}, {:.2f}]; "

@@ -39,10 +39,9 @@ LoaoScore loao_score(const std::vector<double>& x, const std::vector<double>& y,
 }  // namespace
 
 Finding finding_params_predict(const RunsTable& t, const FindingOptions& o) {
-  Finding f;
-  f.id = 5;
-  f.key = "params_predict_energy";
-  f.claim = "a model's parameter count predicts its total energy";
+  Finding f{.id = 5,
+            .key = "params_predict_energy",
+            .claim = "a model's parameter count predicts its total energy"};
   const auto e = t.column("energy_j"), p = t.column("params"), m = t.column("macs_per_sample"),
              ns = t.column("train_samples"), ep = t.column("epochs");
   std::vector<double> total_macs(e.size(), NAN);
@@ -55,12 +54,9 @@ Finding finding_params_predict(const RunsTable& t, const FindingOptions& o) {
     if (std::isfinite(e[i]) && e[i] > 0 && std::isfinite(p[i]) && p[i] > 0) archs.insert(arch[i]);
   }
   f.numbers["n_architectures"] = archs.size();
-  if (archs.size() < 3) {
-    f.verdict = kNotEnoughData;
-    f.summary =
-        fmt::format("leave-one-architecture-out needs >= 3 architectures; has {}", archs.size());
-    return f;
-  }
+  if (archs.size() < 3)
+    return f.not_enough_data(
+        fmt::format("leave-one-architecture-out needs >= 3 architectures; has {}", archs.size()));
   const LoaoScore sp = loao_score(p, e, arch), sm = loao_score(m, e, arch),
                   st = loao_score(total_macs, e, arch);
   f.n = sp.n;
@@ -77,11 +73,7 @@ Finding finding_params_predict(const RunsTable& t, const FindingOptions& o) {
                     {"loglog_slope_params", all.slope},
                     {"r2_log_params", all.r2},
                     {"good_mape", o.params_good_mape}});
-  if (sp.n == 0) {
-    f.verdict = kNotEnoughData;
-    f.summary = "no architecture could be predicted from the others";
-    return f;
-  }
+  if (sp.n == 0) return f.not_enough_data("no architecture could be predicted from the others");
   f.verdict = sp.mape <= o.params_good_mape ? "supported" : "not supported";
   f.summary = fmt::format(
       "log-log fit of energy on parameters alone, leave-one-architecture-out: MAPE {:.1f}%, median "

@@ -16,10 +16,9 @@ namespace greenbench::analysis {
 
 Finding finding_short_profile(const RunsTable& t, const std::vector<EpochRow>& epochs,
                               const FindingOptions& o) {
-  Finding f;
-  f.id = 4;
-  f.key = "short_profile";
-  f.claim = "a short profile (the first epoch) predicts the whole run's energy";
+  Finding f{.id = 4,
+            .key = "short_profile",
+            .claim = "a short profile (the first epoch) predicts the whole run's energy"};
   std::set<std::string> ok;
   for (const auto& r : t.rows) ok.insert(field_text(r, "run_id"));
   std::map<std::string, std::map<int, double>> train_j;  // run -> epoch -> joules
@@ -49,11 +48,8 @@ Finding finding_short_profile(const RunsTable& t, const std::vector<EpochRow>& e
   }
   f.n = int(err_first.size());
   f.numbers["per_run"] = per;
-  if (f.n < 1) {
-    f.verdict = kNotEnoughData;
-    f.summary = "needs finished runs with >= 2 training epochs in epochs.csv";
-    return f;
-  }
+  if (f.n < 1)
+    return f.not_enough_data("needs finished runs with >= 2 training epochs in epochs.csv");
   auto abs_of = [](std::vector<double> v) {
     for (double& x : v) x = std::fabs(x);
     return v;

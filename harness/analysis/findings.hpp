@@ -19,13 +19,25 @@ struct Finding {
   int id = 0;
   std::string key;    // "macs_vs_params", ...
   std::string claim;  // the study's claim, in one line
-  std::string
-      verdict;  // "supported", "not supported", "inconclusive", "not enough data", or a statement
-  std::string summary;  // the number(s), in one or two sentences
-  int n = 0;            // cases the number rests on
+  // "supported", "not supported", "inconclusive", "not enough data", or a statement
+  std::string verdict{};
+  std::string summary{};  // the number(s), in one or two sentences
+  int n = 0;              // cases the number rests on
   nlohmann::json numbers = nlohmann::json::object();
   nlohmann::json to_json() const;
+  // This finding with the verdict "not enough data" and `needs` (what it lacks) as its summary.
+  Finding not_enough_data(std::string needs) {
+    verdict = kNotEnoughData;
+    summary = std::move(needs);
+    return *this;
+  }
 };
+
+// "supported" when the data support the claim, "not supported" when they contradict it,
+// `otherwise` when they do neither.
+inline std::string verdict_of(bool supports, bool contradicts, const char* otherwise) {
+  return supports ? "supported" : contradicts ? "not supported" : otherwise;
+}
 
 struct FindingOptions {
   double served_inferences = 1e6;  // finding 3: inferences served over the model's life

@@ -9,10 +9,15 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
+#include <vector>
 
+#include "cli_examples.hpp"
+#include "cli_spec.hpp"
+#include "cli_suggest.hpp"
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
+#include "verbosity.hpp"
 
 namespace greenbench {
 namespace {
@@ -39,15 +44,36 @@ std::string message_short(const std::string& what) {
   return what.substr(0, kMax) + "... (" + std::to_string(what.size() - kMax) + " more bytes)";
 }
 
+// -q/--quiet and -v/--verbose on every command (docs/commands.md, "Quiet and verbose").
+void verbosity_flags_add(CLI::App& app) {
+  app.add_flag("-q,--quiet")->description("say only errors, warnings and the final result");
+  app.add_flag("-v,--verbose")
+      ->description("say more about progress: each run as it starts, what was chosen");
+  for (CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    verbosity_flags_add(*sub);
+}
+
+// The verbosity the parsed command line asks for, on any of its commands. Both is exit 2.
+Verbosity verbosity_parsed(CLI::App& app) {
+  size_t quiet = 0, verbose = 0;
+  for (CLI::App* a = &app; a;) {
+    quiet += a->get_option("--quiet")->count();
+    verbose += a->get_option("--verbose")->count();
+    const auto parsed = a->get_subcommands();
+    a = parsed.empty() ? nullptr : parsed.front();
+  }
+  if (quiet && verbose)
+    throw InputError("-q/--quiet and -v/--verbose: choose one", "", 0, 0, "drop one of them");
+  return quiet ? Verbosity::quiet : verbose ? Verbosity::verbose : Verbosity::normal;
+}
+
 }  // namespace
 
-int cli_main(int argc, char** argv) {
-  std_fds_hold();
-  CLI::App app{"greenbench: what machine learning costs in joules"};
+void cli_app_build(CLI::App& app, CommandAction& action) {
+  app.description("greenbench: what machine learning costs in joules");
   app.require_subcommand(1);
   app.set_version_flag("--version",
                        std::string(GREENBENCH_VERSION) + " (" GREENBENCH_GIT_COMMIT ")");
-  CommandAction action;
   cmd_meter_add(app, action);
   cmd_run_add(app, action);
   cmd_bench_add(app, action);
@@ -57,11 +83,34 @@ int cli_main(int argc, char** argv) {
   cmd_analyze_add(app, action);
   cmd_report_add(app, action);
   cmd_submit_add(app, action);
+  cmd_completion_add(app, action);
+  verbosity_flags_add(app);
+  examples_attach(app);
+}
+
+int cli_main(int argc, char** argv) {
+  std_fds_hold();
+  CLI::App app;
+  CommandAction action;
+  cli_app_build(app, action);
   try {
     app.parse(argc, argv);
+    verbosity_set(verbosity_parsed(app));
   } catch (const CLI::ParseError& e) {
+    // A mistyped command, flag or choice: name it and the nearest known one (exit 2).
+    const std::string unknown =
+        e.get_exit_code() == 0
+            ? ""
+            : args_diagnose(command_specs(app), std::vector<std::string>(argv + 1, argv + argc));
+    if (!unknown.empty()) {
+      std::fprintf(stderr, "greenbench: error: %s\n", message_short(unknown).c_str());
+      return 2;
+    }
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "greenbench: error: %s\n", message_short(e.what()).c_str());
+    return 2;
   }
   try {
     return action ? action() : 2;

@@ -59,9 +59,12 @@ void cmd_analyze_add(CLI::App& app, CommandAction& action) {
   auto* cmd =
       app.add_subcommand("analyze", "Correlations, drivers, Pareto front and the study's findings");
   auto args = std::make_shared<AnalyzeArgs>();
-  cmd->add_option("RESULTS_DIR", args->dir, "a folder written by greenbench run")->required();
+  cmd->add_option("RESULTS_DIR", args->dir, "a folder written by greenbench run")
+      ->required()
+      ->type_name("RESULTS_DIR");
   cmd->add_flag("--json", args->json, "print the analysis as JSON instead of tables");
-  cmd->add_option("-o,--out", args->out_dir, "write analysis.json here (default: RESULTS_DIR)");
+  cmd->add_option("-o,--out", args->out_dir, "write analysis.json here (default: RESULTS_DIR)")
+      ->type_name("DIR");
   cmd->add_option("--served", args->served,
                   "inferences served over a model's life, finding 3 (default 1e6)")
       ->check(number_in(0, 1e15, false, true));

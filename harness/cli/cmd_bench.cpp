@@ -125,8 +125,11 @@ int bench_run(const BenchArgs& args) {
 void cmd_bench_add(CLI::App& app, CommandAction& action) {
   auto* bench = app.add_subcommand("bench", "Time training and inference steps of one workload");
   auto args = std::make_shared<BenchArgs>();
-  bench->add_option("--workload", args->workload, "workload name (mlp, cnn, ...)")->required();
-  bench->add_option("--set", args->sets, "KEY=VALUE (YAML value), repeatable");
+  bench->add_option("--workload", args->workload, "workload name (mlp, cnn, ...)")
+      ->required()
+      ->type_name("WORKLOAD");
+  bench->add_option("--set", args->sets, "a YAML value for a key, repeatable")
+      ->type_name("KEY=VALUE");
   bench->add_option("--steps", args->steps, "timed steps per phase after warm-up (default 20)")
       ->check(number_in(1, 100000, true));
   bench->add_flag("--json", args->json, "print one JSON object on stdout");

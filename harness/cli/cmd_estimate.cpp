@@ -12,6 +12,7 @@
 #include <iostream>
 #include <set>
 
+#include "command_config.hpp"
 #include "commands.hpp"
 #include "estimate_fit.hpp"
 #include "estimate_model.hpp"
@@ -124,6 +125,11 @@ int predict_main(const PredictArgs& a) {
     throw InputError("estimate predict takes a grid file or --workload, not both");
   if (!a.grid.empty()) {
     plans = analysis::grid_plans_load(a.grid);
+    for (const auto& p : plans)
+      if (p.workload == kCommandWorkload)  // docs/grids.md, "Command workloads"
+        throw InputError(
+            fmt::format("{}: estimate has no cost model for command runs ({})", a.grid, p.label),
+            "", 0, 0, "predict a grid of built-in workloads only");
   } else {
     if (a.workload.empty())
       throw InputError("estimate predict needs GRID.yaml or --workload NAME", "", 0, 0,
@@ -177,20 +183,31 @@ void cmd_estimate_add(CLI::App& app, CommandAction& action) {
   est->require_subcommand(1);
   auto fa = std::make_shared<FitArgs>();
   auto* fit = est->add_subcommand("fit", "Fit the estimator on results folders");
-  fit->add_option("dirs", fa->dirs, "RESULTS_DIR...")->required();
-  fit->add_option("-o,--out", fa->out, "MODEL.json")->required();
+  fit->add_option("dirs", fa->dirs, "results folders to learn from")
+      ->required()
+      ->type_name("RESULTS_DIR");
+  fit->add_option("-o,--out", fa->out, "the model file to write")
+      ->required()
+      ->type_name("MODEL.json");
   fit->add_option("--holdout", fa->holdout,
                   "results folders of architectures kept out of the fit, to report on")
-      ->take_all();
-  fit->add_option("--features-csv", fa->features_csv, "also write every run's features to FILE");
+      ->take_all()
+      ->type_name("DIR");
+  fit->add_option("--features-csv", fa->features_csv, "also write every run's features to FILE")
+      ->type_name("FILE");
   fit->add_flag("--json", fa->json, "print one JSON object (docs/commands.md, JSON outputs)");
   fit->callback([fa, &action] { action = [fa] { return fit_main(*fa); }; });
   auto pa = std::make_shared<PredictArgs>();
   auto* pred = est->add_subcommand("predict", "Joules with an interval for configurations");
-  pred->add_option("model", pa->model, "MODEL.json")->required();
-  pred->add_option("grid", pa->grid, "GRID.yaml");
-  pred->add_option("--workload", pa->workload, "one configuration instead of a grid");
-  pred->add_option("--set", pa->sets, "KEY=VALUE (YAML value), repeatable")->take_all();
+  pred->add_option("model", pa->model, "a model from estimate fit")
+      ->required()
+      ->type_name("MODEL.json");
+  pred->add_option("grid", pa->grid, "grid file (docs/grids.md)")->type_name("GRID.yaml");
+  pred->add_option("--workload", pa->workload, "one configuration instead of a grid")
+      ->type_name("WORKLOAD");
+  pred->add_option("--set", pa->sets, "a YAML value for a key, repeatable")
+      ->take_all()
+      ->type_name("KEY=VALUE");
   pred->add_flag("--json", pa->json, "print JSON");
   pred->callback([pa, &action] { action = [pa] { return predict_main(*pa); }; });
 }

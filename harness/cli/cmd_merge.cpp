@@ -23,6 +23,7 @@
 #include "host_info.hpp"
 #include "results_merge.hpp"
 #include "results_read.hpp"
+#include "verbosity.hpp"
 
 namespace greenbench {
 namespace {
@@ -72,6 +73,22 @@ void inputs_check(const std::vector<std::string>& inputs) {
   }
 }
 
+// Command runs' logs (results/README.md: logs/<run_id>.stdout, .stderr, .windows.jsonl), from
+// the folder whose row was kept; links are not followed, absent files are not an error.
+void logs_copy(const MergeOutput& m, const std::vector<ResultsFolder>& inputs,
+               const std::string& tmp) {
+  for (const auto& r : m.runs)
+    for (const char* ext : {".stdout", ".stderr", ".windows.jsonl"}) {
+      const std::string src = inputs[r.source].dir + "/logs/" + r.run_id + ext;
+      std::error_code ec;
+      if (!fs::is_regular_file(fs::symlink_status(src, ec))) continue;
+      fs::create_directories(tmp + "/logs");
+      file_copy_synced(src, tmp + "/logs/" + r.run_id + ext);
+    }
+  std::error_code ec;
+  if (fs::is_directory(tmp + "/logs", ec)) path_fsync(tmp + "/logs");
+}
+
 // Writes everything under `tmp`, then renames it to `out`.
 void merge_write(const MergeOutput& m, const std::vector<ResultsFolder>& inputs,
                  const std::string& tmp, const std::string& out) {
@@ -91,10 +108,11 @@ void merge_write(const MergeOutput& m, const std::vector<ResultsFolder>& inputs,
     }
     file_copy_synced(src, dst);
   }
-  if (missing)
+  if (missing && !output_quiet())
     std::fprintf(stderr,
                  "greenbench merge: note: %zu of %zu runs have no trace file in their folder\n",
                  missing, m.runs.size());
+  logs_copy(m, inputs, tmp);
   nlohmann::json meta = m.meta;
   meta["merged_by"] = {{"greenbench_version", GREENBENCH_VERSION},
                        {"git_commit", GREENBENCH_GIT_COMMIT}};
@@ -126,7 +144,7 @@ int merge_main(const MergeArgs& args) {
   for (const auto& dir : args.inputs) inputs.push_back(results_folder_read(dir));
   const MergeOutput m = results_merge(inputs, time_now_iso());
   for (const auto& note : m.notes)
-    std::fprintf(stderr, "greenbench merge: note: %s\n", note.c_str());
+    if (!output_quiet()) std::fprintf(stderr, "greenbench merge: note: %s\n", note.c_str());
 
   const fs::path out_abs = fs::absolute(target).lexically_normal();
   const fs::path parent =
@@ -162,8 +180,12 @@ void cmd_merge_add(CLI::App& app, CommandAction& action) {
   auto* cmd =
       app.add_subcommand("merge", "Join the result folders of one grid (shards) into a new folder");
   auto args = std::make_shared<MergeArgs>();
-  cmd->add_option("dirs", args->inputs, "result folders of one grid")->required();
-  cmd->add_option("-o,--out", args->out, "the merged folder: new, or an empty folder")->required();
+  cmd->add_option("dirs", args->inputs, "result folders of one grid")
+      ->required()
+      ->type_name("RESULTS_DIR");
+  cmd->add_option("-o,--out", args->out, "the merged folder: new, or an empty folder")
+      ->required()
+      ->type_name("DIR");
   cmd->callback([args, &action] { action = [args] { return merge_main(*args); }; });
 }
 

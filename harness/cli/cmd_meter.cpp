@@ -12,12 +12,14 @@
 #include <cstring>
 #include <iostream>
 
+#include "child_windows.hpp"
 #include "cli_checks.hpp"
 #include "commands.hpp"
 #include "greenbench/blas_core.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
 #include "greenbench/results.hpp"
+#include "verbosity.hpp"
 
 namespace greenbench {
 namespace {
@@ -122,36 +124,22 @@ void forward_signal(int sig, siginfo_t* info, void*) {
 
 const int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
-int command_run(const std::vector<std::string>& command) {
-  std::vector<char*> argv;
-  for (const auto& a : command) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
+// Runs the command with the window protocol's descriptor (docs/windows.md), forwarding
+// signals to it; its windows go to `windows` as they end.
+ChildOutcome command_run(const std::vector<std::string>& command, WindowRecorder& windows) {
   struct sigaction sa {};
   sa.sa_sigaction = forward_signal;
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
   sigemptyset(&sa.sa_mask);
   for (int sig : kForwardedSignals) sigaction(sig, &sa, nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
-  if (pid == 0) {
-    execvp(argv[0], argv.data());
-    const int err = errno;
-    std::fprintf(stderr, "greenbench meter: cannot run %s: %s\n", argv[0], std::strerror(err));
-    _exit(err == ENOENT ? 127 : 126);
-  }
-  g_child_pid = pid;
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR)
-      throw std::runtime_error(std::string("waitpid failed: ") + std::strerror(errno));
-  }
-  g_child_pid = 0;
+  ChildSpec spec;
+  spec.argv = command;
+  spec.on_start = [](pid_t pid) { g_child_pid = pid; };
+  const ChildOutcome outcome = child_run_windows(spec, windows);
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (int sig : kForwardedSignals) sigaction(sig, &dfl, nullptr);
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 1;
+  return outcome;
 }
 
 // The folder of `path` must exist and be writable: checked before the command runs.
@@ -165,6 +153,41 @@ void output_path_check(const std::string& path) {
         "choose a file in an existing, writable folder");
 }
 
+nlohmann::json windows_json(const WindowRecorder& windows) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& w : windows.windows()) out.push_back(window_json(w));
+  return out;
+}
+
+// The human-readable summary on stderr (without --json).
+void meter_text_print(const EnergyWindow& w, const WindowRecorder& windows,
+                      const std::string& out_path) {
+  std::cerr << fmt::format("greenbench meter: source {}{}\n", w.source,
+                           w.estimated ? " (ESTIMATED: a power model, not a measurement)" : "");
+  std::cerr << fmt::format("  {:<12} {:>12.3f} s\n", "duration", w.duration_s);
+  for (const auto& [domain, j] : w.energy_j)
+    if (domain != "total") std::cerr << fmt::format("  {:<12} {:>12.3f} J\n", domain, j);
+  std::cerr << fmt::format("  {:<12} {:>12.3f} J   ({:.2f} W average)\n", "total", w.total_j,
+                           w.avg_power_w());
+  if (w.gap_s > 0)
+    std::cerr << fmt::format("  warning: {:.3f} s not covered by good reads\n", w.gap_s);
+  if (w.resets > 0)
+    std::cerr << fmt::format("  warning: {} counter reset(s) inside the window\n", w.resets);
+  for (const auto& text : w.warnings) std::cerr << "  warning: " << text << "\n";
+  if (std::isfinite(w.model_j) && !w.estimated)
+    std::cerr << fmt::format("  {:<12} {:>12.3f} J   (the estimate model over the same window)\n",
+                             "model", w.model_j);
+  const auto& marked = windows.windows();  // the first 50; every one is in --json and -o
+  for (size_t i = 0; i < marked.size() && i < 50; ++i)
+    std::cerr << fmt::format("  window {:<12} {:>9.3f} s {:>12.3f} J  (from {:.3f} s)\n",
+                             marked[i].name, marked[i].energy.duration_s, marked[i].energy.total_j,
+                             marked[i].start_s);
+  if (marked.size() > 50)
+    std::cerr << fmt::format("  ... and {} more windows (all of them in --json or -o)\n",
+                             marked.size() - 50);
+  if (!out_path.empty()) std::cerr << "  written to " << out_path << "\n";
+}
+
 int meter_command(const MeterArgs& args) {
   if (args.command.empty())
     throw InputError("no command to meter", "", 0, 0,
@@ -175,15 +198,24 @@ int meter_command(const MeterArgs& args) {
   // -o FILE: refuse an unwritable place before the command runs, not after.
   if (!args.out_path.empty()) output_path_check(args.out_path);
   auto opened = sources_open(args.source, SourcePaths::from_env());
-  for (const auto& note : opened.notes) std::cerr << "greenbench meter: note: " << note << "\n";
-  if (!opened.fallback_note.empty())
+  for (const auto& note : opened.notes)
+    if (!output_quiet()) std::cerr << "greenbench meter: note: " << note << "\n";
+  if (!opened.fallback_note.empty())  // a warning: the energy is estimated
     std::cerr << "greenbench meter: note: " << opened.fallback_note << "\n";
   const std::string fallback_note = opened.fallback_note;
   const std::vector<std::string> notes = opened.notes;
   Meter meter(std::move(opened), MeterOptions{args.interval_ms / 1000.0, true});
+  if (output_verbose())
+    std::cerr << fmt::format("greenbench meter: source {}, a sample every {} ms; running {}\n",
+                             meter.source_name(), args.interval_ms, args.command.front());
   meter.start();
   meter.begin("command");
-  const int exit_code = command_run(args.command);
+  WindowRecorder windows(meter, meter.now_s());
+  if (!args.json)  // bad lines are said as they come; with --json they are in window_errors
+    windows.on_problem = [](const std::string& text) {
+      std::cerr << "greenbench meter: window protocol: " << text << "\n";
+    };
+  const int exit_code = command_run(args.command, windows).exit_code;
   const EnergyWindow w = meter.end("command");
   meter.stop();
   if (!args.trace_path.empty()) meter.trace_write_csv(args.trace_path);
@@ -206,7 +238,11 @@ int meter_command(const MeterArgs& args) {
                           {"warnings", w.warnings},
                           {"dropped", dropped},
                           {"notes", notes},
+                          {"windows", windows_json(windows)},
+                          {"window_errors", windows.problems()},
                           {"meter", described}};
+    if (windows.problems_total() > windows.problems().size())
+      out["window_errors_total"] = windows.problems_total();
     if (!fallback_note.empty()) out["note"] = fallback_note;
     if (!args.out_path.empty()) file_write_atomic(args.out_path, out.dump() + "\n");
     if (args.json && args.out_path.empty()) {
@@ -218,24 +254,7 @@ int meter_command(const MeterArgs& args) {
                                              exit_code));
     }
   }
-  if (!args.json) {
-    std::cerr << fmt::format("greenbench meter: source {}{}\n", w.source,
-                             w.estimated ? " (ESTIMATED: a power model, not a measurement)" : "");
-    std::cerr << fmt::format("  {:<12} {:>12.3f} s\n", "duration", w.duration_s);
-    for (const auto& [domain, j] : w.energy_j)
-      if (domain != "total") std::cerr << fmt::format("  {:<12} {:>12.3f} J\n", domain, j);
-    std::cerr << fmt::format("  {:<12} {:>12.3f} J   ({:.2f} W average)\n", "total", w.total_j,
-                             w.avg_power_w());
-    if (w.gap_s > 0)
-      std::cerr << fmt::format("  warning: {:.3f} s not covered by good reads\n", w.gap_s);
-    if (w.resets > 0)
-      std::cerr << fmt::format("  warning: {} counter reset(s) inside the window\n", w.resets);
-    for (const auto& text : w.warnings) std::cerr << "  warning: " << text << "\n";
-    if (std::isfinite(w.model_j) && !w.estimated)
-      std::cerr << fmt::format("  {:<12} {:>12.3f} J   (the estimate model over the same window)\n",
-                               "model", w.model_j);
-    if (!args.out_path.empty()) std::cerr << "  written to " << args.out_path << "\n";
-  }
+  if (!args.json) meter_text_print(w, windows, args.out_path);
   return exit_code;
 }
 
@@ -246,16 +265,20 @@ void cmd_meter_add(CLI::App& app, CommandAction& action) {
       app.add_subcommand("meter", "Meter a command's energy, or probe the energy sources");
   auto args = std::make_shared<MeterArgs>();
   meter->add_option("--source", args->source, "auto | rapl | perf | msr | nvml | estimate")
-      ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}));
+      ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}))
+      ->type_name("SOURCE");
   meter
       ->add_option("--interval-ms", args->interval_ms,
                    "sampler period in milliseconds (default 100)")
       ->check(number_in(1, 60000, true));
-  meter->add_option("--trace", args->trace_path, "write the power timeline (CSV) to FILE");
+  meter->add_option("--trace", args->trace_path, "write the power timeline (CSV) to FILE")
+      ->type_name("FILE");
   meter->add_flag("--json", args->json, "print one JSON object on stdout");
-  meter->add_option("-o,--output", args->out_path,
-                    "write the JSON object to FILE (atomically), keeping stdout to the command");
-  meter->add_option("command", args->command, "the command to meter, after --");
+  meter
+      ->add_option("-o,--out,--output", args->out_path,
+                   "write the JSON object to FILE (atomically), keeping stdout to the command")
+      ->type_name("FILE");
+  meter->add_option("command", args->command, "the command to meter, after --")->type_name("CMD");
   auto* probe =
       meter->add_subcommand("probe", "Say which energy sources are readable here, and why not");
   auto probe_json_flag = std::make_shared<bool>(false);

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "cli_checks.hpp"
+#include "command_config.hpp"
 #include "commands.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
@@ -17,6 +18,7 @@
 #include "grid_plans.hpp"
 #include "profile_run.hpp"
 #include "set_args.hpp"
+#include "verbosity.hpp"
 
 namespace greenbench {
 namespace {
@@ -45,6 +47,13 @@ std::vector<RunPlan> plans_of(const ProfileArgs& a, std::string* meter) {
     std::string grid_meter;
     auto plans = analysis::grid_plans_load(a.grid, &grid_meter);
     if (!a.meter_given) *meter = grid_meter;
+    for (const auto& p : plans)
+      if (p.workload == kCommandWorkload)  // a program's steps are not greenbench's to profile
+        throw InputError(fmt::format("{}: profile runs built-in workloads only, and this grid "
+                                     "has command runs ({})",
+                                     a.grid, p.label),
+                         "", 0, 0,
+                         "run it with `greenbench run`, or remove its command experiments");
     return plans;
   }
   if (a.workload.empty())
@@ -71,8 +80,8 @@ int profile_main(const ProfileArgs& a) {
   const auto plans = plans_of(a, &meter_spec);
   auto opened = sources_open(meter_spec, SourcePaths::from_env());
   for (const auto& note : opened.notes)
-    std::fprintf(stderr, "greenbench profile: note: %s\n", note.c_str());
-  if (!opened.fallback_note.empty())
+    if (!output_quiet()) std::fprintf(stderr, "greenbench profile: note: %s\n", note.c_str());
+  if (!opened.fallback_note.empty())  // a warning: the energy is estimated
     std::fprintf(stderr, "greenbench profile: note: %s\n", opened.fallback_note.c_str());
   Meter meter(std::move(opened), MeterOptions{0.1, false});
   meter.start();
@@ -82,6 +91,9 @@ int profile_main(const ProfileArgs& a) {
   opt.validate = a.validate;
   std::vector<analysis::ProfileRunResult> results;
   for (std::size_t i = 0; i < plans.size(); i++) {
+    if (output_verbose())
+      std::fprintf(stderr, "[%zu/%zu] %s %s: profiling\n", i + 1, plans.size(),
+                   plans[i].run_id.c_str(), plans[i].workload.c_str());
     results.push_back(analysis::profile_run(plans[i], meter, opt));
     const auto& r = results.back();
     std::string line =
@@ -91,7 +103,7 @@ int profile_main(const ProfileArgs& a) {
     if (a.validate)
       line += fmt::format("; measured {:.1f} J, error {:+.2f}% (first epoch x epochs {:+.2f}%)",
                           r.measured_j, 100 * r.error, 100 * r.naive_error);
-    std::fprintf(stderr, "%s\n", line.c_str());
+    if (!output_quiet()) std::fprintf(stderr, "%s\n", line.c_str());
   }
   meter.stop();
   nlohmann::json report = analysis::profile_report_json(results, a.validate);
@@ -124,9 +136,12 @@ void cmd_profile_add(CLI::App& app, CommandAction& action) {
   auto* cmd =
       app.add_subcommand("profile", "Project whole runs' energy from short steady profiles");
   auto args = std::make_shared<ProfileArgs>();
-  cmd->add_option("grid", args->grid, "GRID.yaml");
-  cmd->add_option("--workload", args->workload, "one configuration instead of a grid");
-  cmd->add_option("--set", args->sets, "KEY=VALUE (YAML value), repeatable")->take_all();
+  cmd->add_option("grid", args->grid, "grid file (docs/grids.md)")->type_name("GRID.yaml");
+  cmd->add_option("--workload", args->workload, "one configuration instead of a grid")
+      ->type_name("WORKLOAD");
+  cmd->add_option("--set", args->sets, "a YAML value for a key, repeatable")
+      ->take_all()
+      ->type_name("KEY=VALUE");
   cmd->add_option("--budget", args->budget, "most of the planned steps to profile (default 0.1)")
       ->check(number_in(0, 1, false, true));
   cmd->add_option("--systematic", args->systematic,
@@ -135,11 +150,12 @@ void cmd_profile_add(CLI::App& app, CommandAction& action) {
       ->check(number_in(0, 1));  // below 1: checked with the other values
   cmd->add_flag("--validate", args->validate, "also run each to the end and report the error");
   cmd->add_flag("--json", args->json, "print one JSON object (docs/commands.md, JSON outputs)");
-  cmd->add_option("--out", args->out, "write profile.json into this folder");
+  cmd->add_option("-o,--out", args->out, "write profile.json into this folder")->type_name("DIR");
   auto* meter_opt =
       cmd->add_option("--meter", args->meter,
                       "auto | rapl | perf | msr | nvml | estimate (default: the grid's meter:)")
-          ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}));
+          ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}))
+          ->type_name("SOURCE");
   cmd->add_option("--repeats", args->repeats, "repeats of a --workload configuration (default 1)")
       ->check(number_in(1, 1000, true));
   cmd->callback([args, meter_opt, &action] {

@@ -70,8 +70,10 @@ int report(const ReportArgs& args) {
 void cmd_report_add(CLI::App& app, CommandAction& action) {
   auto* cmd = app.add_subcommand("report", "One self-contained HTML report with charts");
   auto args = std::make_shared<ReportArgs>();
-  cmd->add_option("RESULTS_DIR", args->dir, "a folder written by greenbench run")->required();
-  cmd->add_option("-o,--out", args->out, "the HTML file to write")->required();
+  cmd->add_option("RESULTS_DIR", args->dir, "a folder written by greenbench run")
+      ->required()
+      ->type_name("RESULTS_DIR");
+  cmd->add_option("-o,--out", args->out, "the HTML file to write")->required()->type_name("FILE");
   cmd->callback([args, &action] { action = [args] { return report(*args); }; });
 }
 

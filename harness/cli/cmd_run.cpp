@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "cli_checks.hpp"
+#include "command_config.hpp"
 #include "commands.hpp"
 #include "estimate_features.hpp"
 #include "estimate_model.hpp"
@@ -23,6 +24,7 @@
 #include "run_defaults.hpp"
 #include "runner.hpp"
 #include "set_args.hpp"
+#include "verbosity.hpp"
 
 namespace greenbench {
 namespace {
@@ -62,6 +64,24 @@ std::vector<std::string> phases_parse(const std::string& text) {
   return phases;
 }
 
+// The runner's options from a grid's run-level keys (docs/grids.md) and its expansion.
+RunnerOptions runner_options(const GridFile& g, const GridExpansion& ex, const std::string& out,
+                             bool resume) {
+  RunnerOptions opt;
+  opt.out_dir = out;
+  opt.resume = resume;
+  opt.meter = g.meter;
+  opt.idle_baseline_s = g.idle_baseline_s;
+  opt.pause_s = g.pause_s;
+  opt.carbon_g_per_kwh = g.carbon_g_per_kwh;
+  opt.pue = g.pue;
+  opt.carbon_given = g.carbon_given;
+  opt.grid_name = g.name;
+  opt.grid_text = g.text;
+  opt.key_columns = ex.key_columns;
+  return opt;
+}
+
 // One configuration, checked as a one-experiment grid would be (grid_expand: the workload's
 // keys and values, its data set, memory), so that `--workload` and grid files give the same
 // exit 2 before any work (docs/grids.md).
@@ -70,14 +90,13 @@ int run_workload(const RunArgs& args) {
   // trailer's length) are exit 2 here, before the meter, the idle baseline or the results folder.
   const GridExpansion ex = workload_expand(args.workload, sets_parse(args.sets), args.repeats,
                                            phases_parse(args.phases));
-  RunnerOptions opt;
-  opt.out_dir = args.out.empty() ? "results/" + args.workload : args.out;
-  opt.resume = args.resume;
-  opt.meter = args.meter;
-  opt.idle_baseline_s = args.idle_baseline_s;
-  opt.pause_s = args.pause_s;
-  opt.grid_name = args.workload;
-  opt.key_columns = ex.key_columns;
+  GridFile g;  // a one-experiment grid: the flags in place of the grid-level keys
+  g.name = args.workload;
+  g.meter = args.meter;
+  g.idle_baseline_s = args.idle_baseline_s;
+  g.pause_s = args.pause_s;
+  const RunnerOptions opt =
+      runner_options(g, ex, args.out.empty() ? "results/" + args.workload : args.out, args.resume);
   std::vector<RunPlan> plans;
   for (const auto& run : ex.runs) plans.push_back(run.plan);
   return runner_run(plans, opt);
@@ -124,7 +143,8 @@ void dry_run_print(const GridFile& g, const GridExpansion& ex, const std::vector
     std::printf("%-20s %-12s %10lld %12lld %10s %s  %s\n", p.run_id.c_str(), p.workload.c_str(),
                 static_cast<long long>(run ? run->size.params : 0),
                 static_cast<long long>(run ? run->size.macs_per_sample : 0),
-                duration_text(p.expected_s).c_str(), predicted.c_str(), p.label.c_str());
+                p.workload == kCommandWorkload ? "?" : duration_text(p.expected_s).c_str(),
+                predicted.c_str(), p.label.c_str());
   }
   if (model)
     std::printf(
@@ -172,7 +192,7 @@ int run_grid(const RunArgs& args, const CLI::App& cmd) {
   GridExpandOptions eo;
   eo.overrides = sets_parse(args.sets);
   const GridExpansion ex = grid_expand(g, eo);
-  if (ex.duplicates_dropped)
+  if (ex.duplicates_dropped && !output_quiet())
     std::fprintf(
         stderr,
         "greenbench run: note: %lld runs repeat an earlier run's configuration; each runs once\n",
@@ -192,21 +212,12 @@ int run_grid(const RunArgs& args, const CLI::App& cmd) {
     dry_run_print(g, ex, plans, gflops, g.idle_baseline_s, model ? &*model : nullptr);
     return 0;
   }
-  RunnerOptions opt;
-  opt.out_dir = !args.out.empty() ? args.out
-                : shard_count > 1
-                    ? fmt::format("results/{}.shard-{}-of-{}", g.name, shard_index, shard_count)
-                    : "results/" + g.name;
-  opt.resume = args.resume;
-  opt.meter = cmd.count("--meter") ? args.meter : g.meter;
-  opt.idle_baseline_s = g.idle_baseline_s;
-  opt.pause_s = g.pause_s;
-  opt.carbon_g_per_kwh = g.carbon_g_per_kwh;
-  opt.pue = g.pue;
-  opt.carbon_given = g.carbon_given;
-  opt.grid_name = g.name;
-  opt.grid_text = g.text;
-  opt.key_columns = ex.key_columns;
+  const std::string out =
+      !args.out.empty() ? args.out
+      : shard_count > 1 ? fmt::format("results/{}.shard-{}-of-{}", g.name, shard_index, shard_count)
+                        : "results/" + g.name;
+  RunnerOptions opt = runner_options(g, ex, out, args.resume);
+  if (cmd.count("--meter")) opt.meter = args.meter;
   opt.meta_extra = {
       {"grid_id", ex.grid_id},
       {"grid_file", args.grid},
@@ -222,25 +233,35 @@ int run_grid(const RunArgs& args, const CLI::App& cmd) {
 void cmd_run_add(CLI::App& app, CommandAction& action) {
   auto* run = app.add_subcommand("run", "Train and evaluate workloads, metering every phase");
   auto args = std::make_shared<RunArgs>();
-  run->add_option("grid", args->grid, "grid file (docs/grids.md), e.g. configs/quick.yaml");
-  run->add_option("--shard", args->shard, "I/N: run shard I (0-based) of N (see --shard-by)");
+  run->add_option("grid", args->grid, "grid file (docs/grids.md), e.g. configs/quick.yaml")
+      ->type_name("GRID.yaml");
+  run->add_option("--shard", args->shard, "run shard I (0-based) of N (see --shard-by)")
+      ->type_name("I/N");
   run->add_option("--shard-by", args->shard_by,
-                  "cost (default: shards of even expected time, from FLOPs) | hash (by run_id: a "
-                  "run keeps its shard when the grid changes); docs/grids.md");
-  run->add_option("--filter", args->filter, "REGEX: run only runs whose label or run_id matches");
+                  "cost (default: shards of even expected time, from FLOPs) or hash (by run_id: a "
+                  "run keeps its shard when the grid changes); docs/grids.md")
+      ->type_name("cost|hash");
+  run->add_option("--filter", args->filter, "run only runs whose label or run_id matches")
+      ->type_name("REGEX");
   run->add_flag("--dry-run", args->dry_run,
                 "print the runs, their count and expected time; run nothing");
   run->add_option("--model", args->model,
-                  "MODEL.json from `estimate fit`: --dry-run also predicts each run's energy");
+                  "MODEL.json from `estimate fit`: --dry-run also predicts each run's energy")
+      ->type_name("MODEL.json");
   run->add_option("--workload", args->workload,
-                  "mlp | cnn | vit | lm (one configuration, no grid file)");
+                  "mlp | cnn | vit | lm (one configuration, no grid file)")
+      ->type_name("WORKLOAD");
   run->add_option("--phases", args->phases, "train,infer (default), train or infer");
-  run->add_option("--set", args->sets, "KEY=VALUE (YAML value), repeatable")->take_all();
-  run->add_option("--out", args->out, "results folder (default results/<workload>)");
+  run->add_option("--set", args->sets, "a YAML value for a key, repeatable")
+      ->take_all()
+      ->type_name("KEY=VALUE");
+  run->add_option("-o,--out", args->out, "results folder (default results/<grid name or workload>)")
+      ->type_name("DIR");
   run->add_flag("--resume", args->resume,
                 "complete an interrupted folder without repeating finished runs");
   run->add_option("--meter", args->meter, "auto | rapl | perf | msr | nvml | estimate")
-      ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}));
+      ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}))
+      ->type_name("SOURCE");
   run->add_option("--idle-baseline-s", args->idle_baseline_s,
                   fmt::format("idle power measured before the first run (default {})",
                               kIdleBaselineSDefault))

@@ -21,5 +21,7 @@ void cmd_estimate_add(CLI::App& app, CommandAction& action);  // harness/cli/cmd
 void cmd_analyze_add(CLI::App& app, CommandAction& action);   // harness/cli/cmd_analyze.cpp
 void cmd_report_add(CLI::App& app, CommandAction& action);    // harness/cli/cmd_report.cpp
 void cmd_submit_add(CLI::App& app, CommandAction& action);    // harness/cli/cmd_submit.cpp
+// `completion bash` and the hidden `manpage`: they read every command added before them.
+void cmd_completion_add(CLI::App& app, CommandAction& action);  // harness/cli/cmd_completion.cpp
 
 }  // namespace greenbench

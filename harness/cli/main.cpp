@@ -101,7 +101,7 @@ BlasCoreState blas_core_select(char** argv) {
 }
 
 // Commands that run BLAS work say on stderr what greenbench did with the kernels (one line);
-// `meter probe` shows it in its output; the others stay quiet.
+// `meter probe` shows it in its output; the others stay quiet unless -v.
 bool command_uses_blas(int argc, char** argv) {
   if (argc < 2) return false;
   for (int i = 2; i < argc; i++)  // --help runs nothing
@@ -111,12 +111,29 @@ bool command_uses_blas(int argc, char** argv) {
   return false;
 }
 
+// -q/--quiet or -v/--verbose before any `--` (docs/commands.md, "Quiet and verbose"): the kernel
+// line comes before the command line is parsed, so it is looked for here. 0 when neither.
+int verbosity_asked(int argc, char** argv) {
+  for (int i = 1; i < argc && std::strcmp(argv[i], "--") != 0; i++) {
+    if (std::strcmp(argv[i], "-q") == 0 || std::strcmp(argv[i], "--quiet") == 0) return -1;
+    if (std::strcmp(argv[i], "-v") == 0 || std::strcmp(argv[i], "--verbose") == 0) return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
     auto state = blas_core_select(argv);
-    if (!state.note.empty() && command_uses_blas(argc, argv))
+    const int asked = verbosity_asked(argc, argv);
+    if (asked > 0)  // -v: always, and on every command, which kernels run
+      std::fprintf(stderr, "greenbench: blas: %s\n",
+                   !state.note.empty() ? state.note.c_str()
+                                       : ("OpenBLAS runs its " + state.core +
+                                          " kernels, chosen by " + state.chosen_by)
+                                             .c_str());
+    else if (!state.note.empty() && asked == 0 && command_uses_blas(argc, argv))
       std::fprintf(stderr, "greenbench: blas: %s\n", state.note.c_str());
     greenbench::blas_core_state_set(std::move(state));
   } catch (const greenbench::InputError& e) {

@@ -302,11 +302,17 @@ std::vector<RunFeatures> runs_load(const ResultsFolder& folder, const CacheSizes
   for (const auto& k : runs_columns_before_keys()) result_columns.insert(k);
   for (const auto& k : runs_columns_after_keys()) result_columns.insert(k);
   std::vector<RunFeatures> runs;
+  int commands_left_out = 0;
   for (size_t i = 0; i < folder.runs.size(); ++i) {
     const nlohmann::json& row = folder.runs[i];
     if (field_text(row, "status") != "ok" || energy_unusable(row)) continue;
     const std::string& origin = folder.runs_origin[i];  // "DIR/runs.jsonl:LINE"
     const std::string workload = field_text(row, "workload");
+    // A command run's program has no cost model (docs/grids.md, "Command workloads").
+    if (workload == "command") {
+      ++commands_left_out;
+      continue;
+    }
     const std::string run_id = field_text(row, "run_id");
     auto need = [&](const char* key) {
       const auto it = row.find(key);
@@ -341,6 +347,11 @@ std::vector<RunFeatures> runs_load(const ResultsFolder& folder, const CacheSizes
     f.folder = folder.dir;
     if (f.measured_j > 0) runs.push_back(std::move(f));
   }
+  if (commands_left_out > 0)
+    std::fprintf(stderr,
+                 "greenbench estimate: note: %d command runs of %s left out (a program has no "
+                 "cost model)\n",
+                 commands_left_out, folder.dir.c_str());
   return runs;
 }
 

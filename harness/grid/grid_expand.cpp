@@ -14,6 +14,7 @@
 #include <memory>
 #include <set>
 
+#include "command_config.hpp"
 #include "greenbench/errors.hpp"
 #include "grid_shard.hpp"
 
@@ -96,7 +97,7 @@ class Expander {
   void overrides_check() const {
     std::vector<std::string> all;
     for (const auto& e : g_.experiments)
-      for (const auto& k : workload_keys(e.workload))
+      for (const auto& k : experiment_keys(e))
         if (!has_key(all, k)) all.push_back(k);
     for (const auto& [k, v] : opt_.overrides.items())
       if (!has_key(all, k)) {
@@ -135,7 +136,7 @@ class Expander {
   // The experiment's configurations (completed) with their labels, in odometer order.
   std::vector<std::pair<WorkloadConfig, std::string>> configurations(
       const GridExperiment& e) const {
-    const std::vector<std::string> known = workload_keys(e.workload);
+    const std::vector<std::string> known = experiment_keys(e);
     std::vector<std::pair<WorkloadConfig, std::string>> out;
     std::vector<size_t> at(e.grid.size(), 0);
     while (true) {
@@ -175,6 +176,7 @@ class Expander {
 
   WorkloadConfig complete(const GridExperiment& e, const WorkloadConfig& config,
                           const std::map<std::string, Origin>& origin) const {
+    if (e.workload == kCommandWorkload) return command_complete(e, config, origin);
     try {
       return workload_config_complete(e.workload, config);
     } catch (const InputError& err) {
@@ -182,7 +184,24 @@ class Expander {
     }
   }
 
+  // A command run: its command from the experiment, then the keys; an error about the command
+  // itself points at `command:`.
+  WorkloadConfig command_complete(const GridExperiment& e, WorkloadConfig config,
+                                  const std::map<std::string, Origin>& origin) const {
+    config["command"] = e.command;
+    try {
+      return command_config_complete(config);
+    } catch (const InputError& err) {
+      const std::string msg = err.what();
+      if (msg.rfind("command:", 0) == 0)
+        throw InputError(fmt::format("{} (in {})", msg, where_of(e)), g_.path, e.command_mark.line,
+                         e.command_mark.column);
+      rethrow_at(e, err, origin);
+    }
+  }
+
   WorkloadSize size_of(const GridExperiment& e, const WorkloadConfig& config) const {
+    if (e.workload == kCommandWorkload) return {};  // a program's size is what it reports
     try {
       return workload_size(e.workload, config);
     } catch (const InputError& err) {
@@ -207,7 +226,7 @@ class Expander {
   // Where defaults and set put the data set keys of an experiment (first grid value otherwise).
   std::map<std::string, Origin> origins_of(const GridExperiment& e) const {
     std::map<std::string, Origin> o;
-    const auto known = workload_keys(e.workload);
+    const auto known = experiment_keys(e);
     for (const auto& d : g_.defaults)
       if (has_key(known, d.key)) o[d.key] = {d.value_mark, "defaults"};
     for (const auto& s : e.set) o[s.key] = {s.value_mark, "set"};

@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "command_config.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
 #include "greenbench/workload.hpp"
@@ -25,7 +26,7 @@ namespace {
 
 const std::vector<std::string> kGridKeys = {"name",    "meter",  "repeats",  "idle_baseline_s",
                                             "pause_s", "carbon", "defaults", "experiments"};
-const std::vector<std::string> kExperimentKeys = {"workload", "phases", "set", "grid"};
+const std::vector<std::string> kExperimentKeys = {"workload", "phases", "set", "grid", "command"};
 const std::vector<std::string> kCarbonKeys = {"intensity_g_per_kwh", "pue", "region"};
 const std::vector<std::string> kMeters = {"auto", "rapl", "perf", "msr", "nvml", "estimate"};
 
@@ -210,9 +211,9 @@ void carbon_parse(Checker& c, const YAML::Node& n, GridFile& g) {
 
 // A mapping of workload keys (defaults, set) with their marks; `known` checks each key.
 std::vector<GridValue> values_parse(Checker& c, const YAML::Node& n, const std::string& where,
-                                    const std::vector<std::string>& known) {
+                                    const std::vector<std::string>* known) {
   std::vector<GridValue> out;
-  for (const auto& [k, v] : c.map_entries(n, where, &known))
+  for (const auto& [k, v] : c.map_entries(n, where, known))
     out.push_back({k.Scalar(), c.value(v, k.Scalar()), mark_of(k), mark_of(v)});
   return out;
 }
@@ -235,6 +236,54 @@ std::vector<std::string> phases_parse(Checker& c, const YAML::Node& n) {
   return phases;
 }
 
+// `command:` of a command experiment: a non-empty list of non-empty strings.
+void command_parse(Checker& c, const YAML::Node& key, const YAML::Node& v, GridExperiment& e) {
+  if (e.workload != kCommandWorkload)
+    c.fail(key,
+           fmt::format("command: only for workload: command (this experiment runs {})", e.workload),
+           "remove command:, or write workload: command");
+  const char* fix = "e.g. command: [python3, train.py, --batch-size, \"{batch_size}\"]";
+  if (!v.IsSequence() || v.size() == 0)
+    c.fail(v,
+           fmt::format("command: expected a non-empty list of strings, got {}",
+                       v.IsSequence() ? "an empty list" : Checker::kind(v)),
+           fix);
+  e.command = nlohmann::json::array();
+  for (const auto& a : v) {
+    if (a.IsMap() && a.size() == 1 && a.begin()->second.IsNull())
+      c.fail(
+          a, "command: an argument is a YAML mapping, not a string",
+          fmt::format("quote placeholders: \"{{{}}}\" (unquoted, YAML reads {{{}}} as a mapping)",
+                      a.begin()->first.Scalar(), a.begin()->first.Scalar()));
+    if (!a.IsScalar() || a.Scalar().empty())
+      c.fail(a, "command: each argument must be a non-empty string", fix);
+    e.command.push_back(a.Scalar());
+  }
+  e.command_mark = mark_of(v);
+}
+
+// A command experiment's set and grid keys each fill a placeholder of its command (or are
+// timeout_s); the command is required.
+void command_keys_check(Checker& c, const YAML::Node& n, const GridExperiment& e) {
+  if (e.command.is_null())
+    c.fail(n, fmt::format("experiment {} (command): no command", e.index),
+           "expected command: [PROGRAM, ARG...], e.g. command: [python3, train.py, --batch-size, "
+           "\"{batch_size}\"]");
+  const std::vector<std::string> keys = experiment_keys(e);
+  auto check = [&](const std::string& key, const GridMark& at) {
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) return;
+    const std::string dym = did_you_mean(key, keys);
+    c.fail(at,
+           fmt::format("{}: not used by the command of experiment {} (no {{{}}} in its "
+                       "arguments)",
+                       key, e.index, key),
+           fmt::format("expected a key that fills a placeholder ({}){}", list_join(keys),
+                       dym.empty() ? "" : "; did you mean '" + dym + "'?"));
+  };
+  for (const auto& s : e.set) check(s.key, s.key_mark);
+  for (const auto& a : e.grid) check(a.key, a.key_mark);
+}
+
 GridExperiment experiment_parse(Checker& c, const YAML::Node& n, int index) {
   const std::string where = fmt::format("experiment {}", index);
   c.require_map(n, where, "{workload: mlp, grid: {batch_size: [32, 64]}}");
@@ -245,20 +294,31 @@ GridExperiment experiment_parse(Checker& c, const YAML::Node& n, int index) {
   if (!workload)
     c.fail(n, fmt::format("{}: no workload", where),
            fmt::format("expected `workload:` with one of {}", list_join(workload_names())));
-  e.workload = c.enum_of(workload, "workload", workload_names());
+  std::vector<std::string> names = workload_names();
+  names.push_back(kCommandWorkload);
+  e.workload = c.enum_of(workload, "workload", names);
   e.mark = mark_of(workload);
-  const std::vector<std::string> known = workload_keys(e.workload);
+  const bool is_command = e.workload == kCommandWorkload;
+  // A command's keys are its placeholders, checked once the command is known (command_keys_check).
+  const std::vector<std::string> known =
+      is_command ? std::vector<std::string>{} : workload_keys(e.workload);
+  const std::vector<std::string>* known_p = is_command ? nullptr : &known;
   const std::string where_w = fmt::format("{} ({})", where, e.workload);
   for (const auto& [k, v] : entries) {
     const std::string key = k.Scalar();
     if (key == "phases") {
+      if (is_command)
+        c.fail(k, "phases: a command run's phases are the windows its program marks",
+               "remove phases: (docs/windows.md: windows named train and infer are the phases)");
       e.phases = phases_parse(c, v);
+    } else if (key == "command") {
+      command_parse(c, k, v, e);
     } else if (key == "set") {
       c.require_map(v, "set", "set: {optimizer: sgd, learning_rate: 0.05}");
-      e.set = values_parse(c, v, "set of " + where_w, known);
+      e.set = values_parse(c, v, "set of " + where_w, known_p);
     } else if (key == "grid") {
       c.require_map(v, "grid", "grid: {batch_size: [32, 128], epochs: [1]}");
-      for (const auto& [gk, gv] : c.map_entries(v, "grid of " + where_w, &known)) {
+      for (const auto& [gk, gv] : c.map_entries(v, "grid of " + where_w, known_p)) {
         GridAxis axis;
         axis.key = gk.Scalar();
         axis.key_mark = mark_of(gk);
@@ -294,6 +354,7 @@ GridExperiment experiment_parse(Checker& c, const YAML::Node& n, int index) {
                fmt::format("{}: given both in set (line {}) and in grid of {}", a.key,
                            s.key_mark.line, where_w),
                "expected it in one place: a single value under set, or a list under grid");
+  if (is_command) command_keys_check(c, n, e);
   return e;
 }
 
@@ -320,11 +381,14 @@ void defaults_parse(Checker& c, const YAML::Node& defaults, GridFile& g) {
   for (const auto& w : workload_names())
     for (const auto& k : workload_keys(w))
       if (std::find(known.begin(), known.end(), k) == known.end()) known.push_back(k);
-  g.defaults = values_parse(c, defaults, "defaults", known);
+  for (const auto& e : g.experiments)
+    for (const auto& k : experiment_keys(e))
+      if (std::find(known.begin(), known.end(), k) == known.end()) known.push_back(k);
+  g.defaults = values_parse(c, defaults, "defaults", &known);
   for (const auto& d : g.defaults) {
     bool used = false;
     for (const auto& e : g.experiments) {
-      const auto keys = workload_keys(e.workload);
+      const auto keys = experiment_keys(e);
       used |= std::find(keys.begin(), keys.end(), d.key) != keys.end();
     }
     if (!used)
@@ -335,6 +399,13 @@ void defaults_parse(Checker& c, const YAML::Node& defaults, GridFile& g) {
 }
 
 }  // namespace
+
+std::vector<std::string> experiment_keys(const GridExperiment& e) {
+  if (e.workload != kCommandWorkload) return workload_keys(e.workload);
+  std::vector<std::string> keys = command_placeholders(e.command);
+  if (std::find(keys.begin(), keys.end(), "timeout_s") == keys.end()) keys.push_back("timeout_s");
+  return keys;
+}
 
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
   // Optimal string alignment distance (Levenshtein plus adjacent transpositions), ignoring case.

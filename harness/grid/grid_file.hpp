@@ -38,7 +38,14 @@ struct GridExperiment {
   std::vector<std::string> phases = {"train", "infer"};
   std::vector<GridValue> set;  // file order
   std::vector<GridAxis> grid;  // file order
+  // workload: command (docs/grids.md, "Command workloads"): the program and its placeholders.
+  nlohmann::json command;  // a list of strings; null for other workloads
+  GridMark command_mark;
 };
+
+// The keys an experiment's runs have: its workload's (workload_keys), or for `command` the
+// placeholders of its command plus timeout_s. defaults and --set reach an experiment through these.
+std::vector<std::string> experiment_keys(const GridExperiment& e);
 
 struct GridFile {
   std::string path;  // as given, for messages

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "command_config.hpp"
+
 namespace greenbench {
 
 double run_flops(const GridRun& run) {
@@ -21,6 +23,7 @@ int run_paused_passes(const GridRun& run) {
 }
 
 double run_cost_s(const GridRun& run, double gflops_1thread, double pause_s) {
+  if (run.plan.workload == kCommandWorkload) return 0;  // unknown until the program has run
   const int threads = std::max(1, run.plan.config.value("threads", 1));
   const double rate = std::max(gflops_1thread, 0.1) * 1e9 * kWorkloadEfficiency * threads;
   return run_flops(run) / rate + run_paused_passes(run) * pause_s;

@@ -21,7 +21,8 @@ double run_flops(const GridRun& run);
 int run_paused_passes(const GridRun& run);
 
 // Expected seconds of one run: run_flops over gflops_1thread * kWorkloadEfficiency * threads,
-// plus pause_s after each paused pass.
+// plus pause_s after each paused pass; 0 for a command run (docs/workloads.md: its cost is
+// unknown until it has run).
 double run_cost_s(const GridRun& run, double gflops_1thread, double pause_s);
 
 }  // namespace greenbench

@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <iterator>
 #include <set>
 
 #include "file_io.hpp"
@@ -60,17 +61,9 @@ bool column_is_text(const std::string& column) {
 }
 
 const char* type_name(FieldType t) {
-  switch (t) {
-    case FieldType::kText:
-      return "text";
-    case FieldType::kInteger:
-      return "an integer";
-    case FieldType::kNumber:
-      return "a number";
-    case FieldType::kBool:
-      return "true or false";
-  }
-  return "?";
+  static constexpr const char* kNames[] = {"text", "an integer", "a number", "true or false"};
+  static_assert(std::size(kNames) == size_t(FieldType::kBool) + 1);
+  return kNames[size_t(t)];
 }
 
 // An integer field: JSON does not tell 3 from 3.0 (a writer in another language may write

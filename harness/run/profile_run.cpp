@@ -153,6 +153,24 @@ class ProfileObserver final : public PhaseObserver {
   std::int64_t step_in_pass_ = 0;
 };
 
+// --validate: what the whole run measured, the projection's error against it, and the naive
+// projection's (epoch 1 x epochs) for comparison.
+void validation_fill(ProfileRunResult& res, const ProfileObserver& obs, int epochs) {
+  res.measured_j = 0;
+  double first_epoch_j = 0;
+  int train_seen = 0;
+  for (const auto& [phase, j] : obs.phase_energy_j) {
+    res.measured_j += j;
+    if (phase == "train") train_seen++;
+    if (train_seen <= 1) first_epoch_j += j;  // epoch 1's train pass and the pass after it
+  }
+  res.measured_s = obs.phase_seconds;
+  res.phases = obs.phases;
+  res.error = res.measured_j > 0 ? (res.predicted_j - res.measured_j) / res.measured_j : kNaN;
+  res.naive_j = first_epoch_j * std::max(1, epochs);
+  res.naive_error = res.measured_j > 0 ? (res.naive_j - res.measured_j) / res.measured_j : kNaN;
+}
+
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
   return (a + b - 1) / b;
 }
@@ -224,21 +242,7 @@ ProfileRunResult profile_run(const RunPlan& plan, Meter& meter, const ProfileOpt
   res.warmup_blocks = obs.train.state.warmup_blocks;
   res.used_blocks = obs.train.state.used_blocks;
   res.infer_blocks = int(obs.infer.blocks.size());
-  if (opt.validate) {
-    res.measured_j = 0;
-    double first_epoch_j = 0;
-    int train_seen = 0;
-    for (const auto& [phase, j] : obs.phase_energy_j) {
-      res.measured_j += j;
-      if (phase == "train") train_seen++;
-      if (train_seen <= 1) first_epoch_j += j;  // epoch 1's train pass and the pass after it
-    }
-    res.measured_s = obs.phase_seconds;
-    res.phases = obs.phases;
-    res.error = res.measured_j > 0 ? (res.predicted_j - res.measured_j) / res.measured_j : kNaN;
-    res.naive_j = first_epoch_j * std::max(1, epochs);
-    res.naive_error = res.measured_j > 0 ? (res.naive_j - res.measured_j) / res.measured_j : kNaN;
-  }
+  if (opt.validate) validation_fill(res, obs, epochs);
   return res;
 }
 

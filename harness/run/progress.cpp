@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "eta.hpp"
+#include "verbosity.hpp"
 
 namespace greenbench {
 
@@ -25,7 +26,13 @@ std::string energy_text(double j) {
 }  // namespace
 
 Progress::Progress(const std::vector<const RunPlan*>& plans, bool tty, std::FILE* out, int width)
-    : plans_(plans), tty_(tty), out_(out), width_(width), start_s_(now_s()) {
+    : plans_(plans),
+      tty_(tty && !output_quiet()),  // quiet: no bar, only the runs that did not end ok
+      quiet_(output_quiet()),
+      verbose_(output_verbose()),
+      out_(out),
+      width_(width),
+      start_s_(now_s()) {
   if (width_ <= 0) {
     struct winsize ws {};
     width_ =
@@ -53,7 +60,15 @@ void Progress::run_begin(size_t index) {
   std::lock_guard<std::mutex> lock(mu_);
   current_ = static_cast<long>(index);
   run_started_s_ = now_s();
+  if (verbose_ && index < plans_.size()) {
+    const RunPlan& p = *plans_[index];
+    std::fprintf(out_, "%s[%zu/%zu] %s %s: starting (expected %s)\n", tty_ ? "\r\033[K" : "",
+                 index + 1, plans_.size(), p.run_id.c_str(),
+                 (p.label.empty() ? p.workload : p.label).c_str(),
+                 p.expected_s > 0 ? duration_text(p.expected_s).c_str() : "?");
+  }
   if (tty_) draw_locked();
+  std::fflush(out_);
 }
 
 void Progress::run_end(size_t index, const RunRecord& rec, double seconds) {
@@ -63,6 +78,7 @@ void Progress::run_end(size_t index, const RunRecord& rec, double seconds) {
   done_actual_s_ += seconds;
   done_expected_s_ += index < plans_.size() ? plans_[index]->expected_s : 0;
   if (std::isfinite(rec.energy_j)) energy_j_ += rec.energy_j;
+  if (rec.status != "ok") ++not_ok_;
   const RunPlan& p = *plans_.at(index);
   const std::string line = fmt::format(
       "[{}/{}] {} {} {}: {} (train {:.1f} J, infer {:.1f} J) in {:.1f} s, test accuracy {:.4f}, "
@@ -71,15 +87,22 @@ void Progress::run_end(size_t index, const RunRecord& rec, double seconds) {
       energy_text(rec.energy_j), rec.energy_train_j, rec.energy_infer_j, rec.train_s + rec.infer_s,
       rec.test_accuracy, energy_text(energy_j_), rec.estimated ? " [estimated]" : "");
   if (tty_) {
-    // Keep failures and the like above the bar; ok runs only move the bar.
-    if (rec.status != "ok") std::fprintf(out_, "\r\033[K%s\n", line.c_str());
+    // Keep failures and the like above the bar; ok runs only move the bar (unless verbose).
+    if (rec.status != "ok" || verbose_) std::fprintf(out_, "\r\033[K%s\n", line.c_str());
     draw_locked();
-  } else {
+  } else if (rec.status != "ok" || !quiet_) {
     std::fprintf(out_, "%s\n", line.c_str());
   }
   if (!rec.error.empty())
     std::fprintf(out_, "%s  error: %s\n", tty_ ? "\r\033[K" : "", rec.error.c_str());
   std::fflush(out_);
+}
+
+std::string Progress::summary_text() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return fmt::format("{} of {} runs done{}, {} in {}", done_, plans_.size(),
+                     not_ok_ ? fmt::format(" ({} not ok)", not_ok_) : "", energy_text(energy_j_),
+                     duration_text(now_s() - start_s_));
 }
 
 void Progress::note(const std::string& line) {

@@ -1,6 +1,7 @@
 // Internal: progress of a grid on stderr. On a terminal, one bar redrawn in place (runs done of
 // total, energy so far, ETA, the run in flight), refreshed every second; otherwise one plain
-// line per finished run. Not the results (the writer) and not timing estimates (eta.hpp).
+// line per finished run; -q keeps only runs that did not end ok, -v adds a line as each run
+// starts (verbosity.hpp). Not the results (the writer) and not timing estimates (eta.hpp).
 #pragma once
 
 #include <condition_variable>
@@ -29,6 +30,8 @@ class Progress {
   // A message line (kept above the bar on a terminal).
   void note(const std::string& line);
   void finish();
+  // "3 of 4 runs done (1 not ok), 812.3 J in 2m 10s": the final line (kept under -q).
+  std::string summary_text();
 
   // The bar as drawn now (without the carriage return), for tests.
   std::string bar_text();
@@ -43,13 +46,14 @@ class Progress {
 
   std::vector<const RunPlan*> plans_;
   bool tty_;
+  bool quiet_, verbose_;  // -q, -v (verbosity.hpp), read when constructed
   std::FILE* out_;
   int width_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::thread ticker_;
   bool stop_ = false;
-  size_t done_ = 0;
+  size_t done_ = 0, not_ok_ = 0;
   long current_ = -1;  // index of the run in flight
   double run_started_s_ = 0, done_actual_s_ = 0, done_expected_s_ = 0, energy_j_ = 0;
   double start_s_;

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -16,10 +17,13 @@
 #include <filesystem>
 #include <thread>
 
+#include "command_config.hpp"
+#include "command_workload.hpp"
 #include "greenbench/meter.hpp"
 #include "greenbench/results.hpp"
 #include "host_info.hpp"
 #include "progress.hpp"
+#include "verbosity.hpp"
 
 namespace greenbench {
 namespace {
@@ -30,25 +34,53 @@ void stop_handler(int sig) {
   g_stop_signal.store(sig);
 }
 
+// While it lives, SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session) stop the grid
+// after the current step (README.md, "Signals"); restore() or the destructor puts the old
+// handlers back. SIGXFSZ stays ignored: a file-size limit then fails the write (EFBIG, exit 1,
+// rows intact) like a full disk does.
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = stop_handler;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &sa, &old_[i]);
+    signal(SIGXFSZ, SIG_IGN);
+    g_stop_signal.store(0);
+  }
+  ~StopSignals() { restore(); }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  void restore() {
+    if (restored_) return;
+    for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &old_[i], nullptr);
+    restored_ = true;
+  }
+
+ private:
+  static constexpr std::array<int, 3> kSignals = {SIGINT, SIGTERM, SIGHUP};
+  std::array<struct sigaction, 3> old_{};
+  bool restored_ = false;
+};
+
 // Feeds meter windows and epoch rows from the workload's phase announcements.
 class MeteredObserver final : public PhaseObserver {
  public:
   MeteredObserver(Meter& meter, const std::string& run_id) : meter_(meter), run_id_(run_id) {}
   void phase_begin(const std::string& phase) override { meter_.begin(window_name(phase)); }
-  void phase_end(const PhaseResult& r) override {
-    EnergyWindow w = meter_.end(window_name(r.phase));
-    EpochRow row;
-    row.run_id = run_id_;
-    row.epoch = epoch;
-    row.phase = r.phase;
-    row.seconds = w.duration_s;
-    row.energy_j = w.total_j;
-    row.samples = r.samples;
-    row.loss = r.loss;
-    row.accuracy = r.accuracy;
-    row.tokens = r.tokens;
-    row.energy_model_j = w.model_j;
-    rows.push_back(row);
+  void phase_end(const PhaseResult& r) override { record(meter_.end(window_name(r.phase)), r); }
+  // One metered phase: its epoch row (at `epoch`), its result, the meter's flags.
+  void record(const EnergyWindow& w, const PhaseResult& r) {
+    rows.push_back({.run_id = run_id_,
+                    .epoch = epoch,
+                    .phase = r.phase,
+                    .seconds = w.duration_s,
+                    .energy_j = w.total_j,
+                    .samples = r.samples,
+                    .loss = r.loss,
+                    .accuracy = r.accuracy,
+                    .tokens = r.tokens,
+                    .energy_model_j = w.model_j});
     results.push_back(r);
     if (w.estimated) estimated = true;
     // One entry per domain and kind of flag (the first window's words, then how many windows).
@@ -172,16 +204,52 @@ nlohmann::json meta_start(Meter& meter, const RunnerOptions& opt, size_t runs_pl
 // One run: its epochs, each training pass and the inference pass after it metered by `obs`,
 // then the row's sums. Status: ok, diverged, interrupted (a stop signal), failed (an exception,
 // its text in error) or no_energy (sums_fill).
+RunRecord record_start(const RunPlan& plan, const Meter& meter) {
+  return {.run_id = plan.run_id,
+          .config_id = plan.config_id,
+          .repeat = plan.repeat,
+          .workload = plan.workload,
+          .config = plan.config,
+          .meter_source = meter.source_name(),
+          .estimated = meter.estimated()};
+}
+
+// A command run (docs/grids.md, "Command workloads"): the program's phase windows become epoch
+// rows through `obs`, the keys it reported the row's columns, its window protocol problems
+// warnings. Status: ok, failed (exit code, signal, timeout; or it could not start),
+// interrupted, or no_energy (sums_fill).
+RunRecord run_command(const RunPlan& plan, Meter& meter, const RunnerOptions& opt,
+                      double idle_power_w, MeteredObserver& obs) {
+  RunRecord rec = record_start(plan, meter);
+  try {
+    CommandRunOptions copt;
+    copt.logs_dir = opt.out_dir + "/logs";
+    copt.stop_requested = [] { return g_stop_signal.load() != 0; };
+    const CommandRunResult r = command_workload_run(plan, meter, copt);
+    for (const auto& ph : r.phases) {
+      obs.epoch = ph.epoch;
+      obs.record(ph.energy, ph.result);
+    }
+    rec.status = r.status;
+    rec.error = r.error;
+    rec.params = r.params;
+    rec.macs_per_sample = r.macs_per_sample;
+    rec.train_samples = r.train_samples;
+    rec.test_samples = r.test_samples;
+    for (const auto& p : r.problems) rec.warnings.push_back("window protocol: " + p);
+  } catch (const std::exception& e) {
+    rec.status = "failed";
+    rec.error = e.what();
+  }
+  rec.estimated = rec.estimated || obs.estimated;
+  sums_fill(rec, obs, idle_power_w, opt);
+  return rec;
+}
+
 RunRecord run_one(const RunPlan& plan, Meter& meter, const RunnerOptions& opt, double idle_power_w,
                   MeteredObserver& obs) {
-  RunRecord rec;
-  rec.run_id = plan.run_id;
-  rec.config_id = plan.config_id;
-  rec.repeat = plan.repeat;
-  rec.workload = plan.workload;
-  rec.config = plan.config;
-  rec.meter_source = meter.source_name();
-  rec.estimated = meter.estimated();
+  if (plan.workload == kCommandWorkload) return run_command(plan, meter, opt, idle_power_w, obs);
+  RunRecord rec = record_start(plan, meter);
   const bool train = plan.runs("train");
   const bool infer = plan.runs("infer");
   try {
@@ -222,6 +290,19 @@ RunRecord run_one(const RunPlan& plan, Meter& meter, const RunnerOptions& opt, d
   return rec;
 }
 
+// What the grid is about to do (-v), then the idle baseline before the first run: its power,
+// NaN when there is none (docs/grids.md).
+double idle_baseline_measure(Meter& meter, const RunnerOptions& opt, size_t runs) {
+  say(Verbosity::verbose, "greenbench run: %zu runs into %s, meter %s every %.3f s\n", runs,
+      opt.out_dir.c_str(), meter.source_name().c_str(), opt.meter_interval_s);
+  if (opt.idle_baseline_s <= 0 || runs == 0) return kNaN;
+  say(Verbosity::normal, "greenbench run: measuring idle power for %.1f s\n", opt.idle_baseline_s);
+  const double idle_power_w = meter.idle_power_measure_w(opt.idle_baseline_s);
+  say(Verbosity::normal, "greenbench run: idle power %.2f W (%s)\n", idle_power_w,
+      meter.source_name().c_str());
+  return idle_power_w;
+}
+
 }  // namespace
 
 int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
@@ -235,8 +316,8 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   // the results folder is touched.
   auto opened = sources_open(opt.meter, SourcePaths::from_env());
   for (const auto& note : opened.notes)
-    std::fprintf(stderr, "greenbench run: note: %s\n", note.c_str());
-  if (!opened.fallback_note.empty())
+    say(Verbosity::normal, "greenbench run: note: %s\n", note.c_str());
+  if (!opened.fallback_note.empty())  // a warning: the energy will be estimated
     std::fprintf(stderr, "greenbench run: note: %s\n", opened.fallback_note.c_str());
   const std::string fallback_note = opened.fallback_note;
   const std::vector<std::string> meter_notes = opened.notes;
@@ -247,8 +328,8 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   for (const auto& p : plans)
     if (!writer.finished().count(p.run_id)) todo.push_back(&p);
   if (plans.size() != todo.size())
-    std::fprintf(stderr, "greenbench run: %zu of %zu runs already finished in %s\n",
-                 plans.size() - todo.size(), plans.size(), opt.out_dir.c_str());
+    say(Verbosity::normal, "greenbench run: %zu of %zu runs already finished in %s\n",
+        plans.size() - todo.size(), plans.size(), opt.out_dir.c_str());
 
   fs::create_directories(opt.out_dir + "/traces");
 
@@ -256,28 +337,9 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
   const std::string meta_path = opt.out_dir + "/meta.json";
   file_write_atomic(meta_path, meta.dump(2) + "\n");
 
-  struct sigaction sa {};
-  sa.sa_handler = stop_handler;
-  sigemptyset(&sa.sa_mask);
-  // SIGHUP (a closed terminal or ssh session) stops the grid as SIGTERM does (README.md,
-  // "Signals").
-  struct sigaction old_int {
-  }, old_term{}, old_hup{};
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-  sigaction(SIGHUP, &sa, &old_hup);
-  // A file-size limit then fails the write (EFBIG, exit 1, rows intact) like a full disk does.
-  signal(SIGXFSZ, SIG_IGN);
-  g_stop_signal.store(0);
-
+  StopSignals stop_signals;
   meter.start();
-  double idle_power_w = kNaN;
-  if (opt.idle_baseline_s > 0 && !todo.empty()) {
-    std::fprintf(stderr, "greenbench run: measuring idle power for %.1f s\n", opt.idle_baseline_s);
-    idle_power_w = meter.idle_power_measure_w(opt.idle_baseline_s);
-    std::fprintf(stderr, "greenbench run: idle power %.2f W (%s)\n", idle_power_w,
-                 meter.source_name().c_str());
-  }
+  const double idle_power_w = idle_baseline_measure(meter, opt, todo.size());
   meta["idle_power_w"] = idle_power_w;
 
   int exit_code = 0;
@@ -297,11 +359,11 @@ int runner_run(const std::vector<RunPlan>& plans, const RunnerOptions& opt) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count());
   }
   progress.finish();
+  std::fprintf(stderr, "greenbench run: %s; results in %s\n", progress.summary_text().c_str(),
+               opt.out_dir.c_str());
   meter.stop();
   const int sig = g_stop_signal.load();
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
-  sigaction(SIGHUP, &old_hup, nullptr);
+  stop_signals.restore();
   meta["end_time"] = time_now_iso();
   meta["interrupted"] = sig != 0;
   file_write_atomic(meta_path, meta.dump(2) + "\n");

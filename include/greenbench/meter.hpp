@@ -247,6 +247,36 @@ class Meter {
   std::unique_ptr<State> state_;
 };
 
+// One call to meter your own code (README.md, "Metering your own code"): opens `spec` ("auto",
+// "rapl", "perf", "msr", "nvml", "estimate") with the paths from the environment
+// (SourcePaths::from_env), builds the Meter with the opened model and plausibility bounds, and
+// starts it. `notes`, when given, receives what `auto` fell back to and what it skipped or
+// dropped (worth printing: "... using the `estimate` power model"). Throws SourceUnavailable as
+// sources_open does.
+std::unique_ptr<Meter> meter_open(const std::string& spec = "auto", MeterOptions options = {},
+                                  std::vector<std::string>* notes = nullptr);
+
+// A window that ends itself: begins `name` on construction and ends it at end() or, at the
+// latest, when it goes out of scope, writing the figures to *result when one is given.
+class MeterWindow {
+ public:
+  MeterWindow(Meter& meter, std::string name, EnergyWindow* result = nullptr);
+  ~MeterWindow();  // ends the window unless end() did; never throws
+  MeterWindow(const MeterWindow&) = delete;
+  MeterWindow& operator=(const MeterWindow&) = delete;
+
+  // Ends the window now and returns its figures (also written to *result). REQUIRES: not ended.
+  EnergyWindow end();
+  bool ended() const { return ended_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  Meter& meter_;
+  std::string name_;
+  EnergyWindow* result_;
+  bool ended_ = false;
+};
+
 // Grams of CO2e for `energy_j` at `intensity_g_per_kwh` and data-centre `pue`.
 double carbon_g(double energy_j, double intensity_g_per_kwh, double pue);
 

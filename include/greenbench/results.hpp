@@ -37,7 +37,7 @@ struct RunRecord {
   int repeat = 0;
   std::string workload;
   std::string status = "ok";  // ok | diverged | failed | no_energy | interrupted
-  std::string error;
+  std::string error{};
   nlohmann::json config;  // every workload key of the run (written one column each)
   int64_t params = 0, macs_per_sample = 0;
   int64_t train_samples = 0;  // per epoch
@@ -51,8 +51,8 @@ struct RunRecord {
   double co2_g = kNaN;
   std::string meter_source;
   bool estimated = false;
-  double energy_model_j = kNaN;       // the estimate model over the same windows
-  std::vector<std::string> warnings;  // the meter's flags on this run's windows, deduplicated
+  double energy_model_j = kNaN;         // the estimate model over the same windows
+  std::vector<std::string> warnings{};  // the meter's flags on this run's windows, deduplicated
 
   // The warnings as one cell: "; "-joined, "" when none.
   std::string warnings_text() const {

@@ -5,9 +5,10 @@
 #include <cstdint>
 #include <string>
 
-#include "fuzz_util.hpp"
 #include "greenbench/dataset.hpp"
 #include "greenbench/errors.hpp"
+#define GREENBENCH_DATASET_HPP_FOR_FUZZ
+#include "fuzz_util.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
@@ -27,31 +28,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   spec.data_dir = dir;
   spec.train_samples = data[1] % 8;
 
-  bool checked = false;
-  greenbench::DatasetInfo info;
-  try {
-    info = greenbench::dataset_check(spec);
-    checked = true;
-  } catch (const greenbench::InputError&) {
-  }
-  try {
-    const greenbench::DatasetSplits s = greenbench::dataset_load(spec);
-    for (const greenbench::Dataset* d : {&s.train, &s.test}) {
-      FUZZ_CHECK(d->n > 0 && d->channels == 3 && d->height == 32 && d->width == 32, "bad shape");
-      FUZZ_CHECK(int64_t(d->pixels.size()) == d->n * 3072, "pixels %zu", d->pixels.size());
-      FUZZ_CHECK(int64_t(d->labels.size()) == d->n, "labels %zu", d->labels.size());
-      for (int32_t l : d->labels) FUZZ_CHECK(l >= 0 && l < 10, "label %d", l);
-    }
-    if (checked)
-      FUZZ_CHECK(info.train_samples == s.train.n && info.test_samples == s.test.n,
-                 "dataset_check and dataset_load disagree");
-  } catch (const greenbench::InputError& e) {
-    // dataset_check reads sizes only (milliseconds); labels sit between 3072-byte pixel blocks,
-    // so a bad label is found by dataset_load (docs/fuzzing.md, finding 2).
-    const bool label_error =
-        std::string(e.what()).find("is out of range [0, 10)") != std::string::npos;
-    FUZZ_CHECK(!checked || raw_gzip || label_error,
-               "dataset_check accepted what dataset_load refused: %s", e.what());
-  }
+  const std::string refused = fuzz::dataset_check_then_load(spec, 3, 32, 32);
+  // dataset_check reads sizes only (milliseconds); labels sit between 3072-byte pixel blocks,
+  // so a bad label is found by dataset_load (docs/fuzzing.md, finding 2).
+  const bool label_error = refused.find("is out of range [0, 10)") != std::string::npos;
+  FUZZ_CHECK(refused.empty() || raw_gzip || label_error,
+             "dataset_check accepted what dataset_load refused: %s", refused.c_str());
   return 0;
 }

@@ -5,9 +5,10 @@
 // only; a loaded split is consistent; what dataset_check accepts, dataset_load loads.
 #include <cstdint>
 
-#include "fuzz_util.hpp"
 #include "greenbench/dataset.hpp"
 #include "greenbench/errors.hpp"
+#define GREENBENCH_DATASET_HPP_FOR_FUZZ
+#include "fuzz_util.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
@@ -29,29 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   spec.train_samples = flags >> 4;
   spec.test_samples = data[1] % 16;
 
-  bool checked = false;
-  greenbench::DatasetInfo info;
-  try {
-    info = greenbench::dataset_check(spec);
-    checked = true;
-  } catch (const greenbench::InputError&) {
-  }
-  try {
-    const greenbench::DatasetSplits s = greenbench::dataset_load(spec);
-    for (const greenbench::Dataset* d : {&s.train, &s.test}) {
-      FUZZ_CHECK(d->n > 0 && d->channels == 1 && d->height > 0 && d->width > 0, "bad shape");
-      FUZZ_CHECK(int64_t(d->pixels.size()) == d->n * d->sample_size(), "pixels %zu",
-                 d->pixels.size());
-      FUZZ_CHECK(int64_t(d->labels.size()) == d->n, "labels %zu", d->labels.size());
-      for (int32_t l : d->labels) FUZZ_CHECK(l >= 0 && l < d->classes, "label %d", l);
-    }
-    if (checked)
-      FUZZ_CHECK(info.train_samples == s.train.n && info.test_samples == s.test.n &&
-                     info.height == s.train.height && info.width == s.train.width,
-                 "dataset_check and dataset_load disagree");
-  } catch (const greenbench::InputError& e) {
-    FUZZ_CHECK(!checked || raw_gzip, "dataset_check accepted what dataset_load refused: %s",
-               e.what());
-  }
+  const std::string refused = fuzz::dataset_check_then_load(spec, 1);
+  FUZZ_CHECK(refused.empty() || raw_gzip, "dataset_check accepted what dataset_load refused: %s",
+             refused.c_str());
   return 0;
 }

@@ -78,3 +78,43 @@ inline bool gzip_magic(const std::string& bytes) {
       std::abort();                                                                          \
     }                                                                                        \
   } while (0)
+
+#ifdef GREENBENCH_DATASET_HPP_FOR_FUZZ
+namespace fuzz {
+
+// The properties every dataset reader owes, whatever the bytes: bad files are InputError only;
+// a loaded split has `channels` channels (and `height` x `width` pixels when not 0), one label in
+// [0, classes) per sample and as many pixels as its shape says; what dataset_check accepts,
+// dataset_load loads, with the same counts and shape. Returns dataset_load's message when it
+// refused what dataset_check had accepted (the caller decides whether its format excuses that), ""
+// otherwise.
+inline std::string dataset_check_then_load(const greenbench::DatasetSpec& spec, int channels,
+                                           int height = 0, int width = 0) {
+  bool checked = false;
+  greenbench::DatasetInfo info;
+  try {
+    info = greenbench::dataset_check(spec);
+    checked = true;
+  } catch (const greenbench::InputError&) {
+  }
+  try {
+    const greenbench::DatasetSplits s = greenbench::dataset_load(spec);
+    for (const greenbench::Dataset* d : {&s.train, &s.test}) {
+      FUZZ_CHECK(d->n > 0 && d->channels == channels && d->height > 0 && d->width > 0, "bad shape");
+      FUZZ_CHECK(int64_t(d->pixels.size()) == d->n * d->sample_size(), "pixels %zu",
+                 d->pixels.size());
+      FUZZ_CHECK(int64_t(d->labels.size()) == d->n, "labels %zu", d->labels.size());
+      for (int32_t l : d->labels) FUZZ_CHECK(l >= 0 && l < d->classes, "label %d", l);
+    }
+    if (checked)
+      FUZZ_CHECK(info.train_samples == s.train.n && info.test_samples == s.test.n &&
+                     info.height == s.train.height && info.width == s.train.width,
+                 "dataset_check and dataset_load disagree");
+  } catch (const greenbench::InputError& e) {
+    if (checked) return e.what();
+  }
+  return "";
+}
+
+}  // namespace fuzz
+#endif

@@ -16,9 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Folder : testing::TempFolder {
-  Folder() : TempFolder("gb_est") {}
-};
+using Folder = testing::TempFolder;
 
 std::vector<std::string> tiny(std::vector<std::string> args, const std::string& hidden, int batch) {
   for (std::string s : {"dataset=synthetic", "train_samples=512", "test_samples=128", "epochs=1"}) {

@@ -61,9 +61,7 @@ void csv_check(const std::string& path, size_t* rows = nullptr) {
   if (rows) *rows = lines.size() - 1;
 }
 
-struct Folder : testing::TempFolder {
-  Folder() : TempFolder("gb_grid") {}
-};
+using Folder = testing::TempFolder;
 
 // 2 mlp widths x 2 batch sizes + 1 cnn = 5 runs on synthetic data, a second or so each.
 const char* kTinyGrid = R"(

@@ -30,9 +30,7 @@ using testing::jsonl_of;
 using testing::lines_of;
 using testing::slurp;
 
-struct Folder : testing::TempFolder {
-  Folder() : TempFolder("gb_hostile") {}
-};
+using Folder = testing::TempFolder;
 
 // Two quick mlp runs on synthetic data.
 const char* kTinyGrid = R"(

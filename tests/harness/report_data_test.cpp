@@ -19,9 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Folder : testing::TempFolder {
-  Folder() : TempFolder("gb_report_data") {}
-};
+using Folder = testing::TempFolder;
 
 // Four runs: mlp at two sizes and two batch sizes, one cnn, one failed mlp; epochs for two.
 ResultsFolder folder_make(const std::string& dir) {
@@ -64,11 +62,15 @@ const nlohmann::json& chart_of(const nlohmann::json& charts, const std::string& 
   return none;
 }
 
-TEST(ReportData, ScatterPointsAreTheRowsByWorkloadOnLogAxes) {
+// The four-run folder, its analysis and its charts (no estimator results, no trace).
+struct ReportData : ::testing::Test {
   Folder f;
-  const auto folder = folder_make(f.dir);
-  const auto a = analysis_compute(folder, FindingOptions{});
-  const auto charts = report_charts(folder, a, {}, PowerTrace{});
+  const ResultsFolder folder = folder_make(f.dir);
+  const nlohmann::json a = analysis_compute(folder, FindingOptions{});
+  const nlohmann::json charts = report_charts(folder, a, {}, PowerTrace{});
+};
+
+TEST_F(ReportData, ScatterPointsAreTheRowsByWorkloadOnLogAxes) {
   const auto& c = chart_of(charts, "energy_vs_macs");
   ASSERT_FALSE(c.is_null());
   const auto& ds = c["config"]["data"]["datasets"];
@@ -89,11 +91,7 @@ TEST(ReportData, ScatterPointsAreTheRowsByWorkloadOnLogAxes) {
             6e4);
 }
 
-TEST(ReportData, BatchLinesAndEpochCurves) {
-  Folder f;
-  const auto folder = folder_make(f.dir);
-  const auto charts =
-      report_charts(folder, analysis_compute(folder, FindingOptions{}), {}, PowerTrace{});
+TEST_F(ReportData, BatchLinesAndEpochCurves) {
   // One line per setting: mlp [32] has batch 32 and 128; mlp [256] and cnn one point each.
   const auto& batch = chart_of(charts, "energy_per_sample_vs_batch")["config"]["data"]["datasets"];
   ASSERT_EQ(batch.size(), 3u);
@@ -119,11 +117,7 @@ TEST(ReportData, BatchLinesAndEpochCurves) {
   EXPECT_EQ(acc[1]["label"], "cnn arch=lenet5");
 }
 
-TEST(ReportData, HeatmapsCarryEveryCellWithItsColour) {
-  Folder f;
-  const auto folder = folder_make(f.dir);
-  const auto a = analysis_compute(folder, FindingOptions{});
-  const auto charts = report_charts(folder, a, {}, PowerTrace{});
+TEST_F(ReportData, HeatmapsCarryEveryCellWithItsColour) {
   const auto& h = chart_of(charts, "spearman_heatmap");
   ASSERT_FALSE(h.is_null());
   const size_t k = a["spearman"]["columns"].size();
@@ -143,12 +137,8 @@ TEST(ReportData, HeatmapsCarryEveryCellWithItsColour) {
   EXPECT_EQ(correlation_colour(NAN), "rgb(200,200,200)");
 }
 
-TEST(ReportData, EstimatorHookPresentAndAbsent) {
-  Folder f;
-  const auto folder = folder_make(f.dir);
-  const auto a = analysis_compute(folder, FindingOptions{});
-  auto charts = report_charts(
-      folder, a, estimate_predictions_read(f.dir + "/estimate_predictions.csv"), PowerTrace{});
+TEST_F(ReportData, EstimatorHookPresentAndAbsent) {
+  ASSERT_TRUE(estimate_predictions_read(f.dir + "/estimate_predictions.csv").empty());
   EXPECT_TRUE(chart_of(charts, "estimate_vs_measured").is_null());
   bool said = false;
   for (const auto& m : charts["missing"])
@@ -163,8 +153,8 @@ TEST(ReportData, EstimatorHookPresentAndAbsent) {
   ASSERT_EQ(preds.size(), 2u);
   EXPECT_EQ(preds[1].run_id, "m3");
   EXPECT_EQ(preds[1].high_j, 85);
-  charts = report_charts(folder, a, preds, PowerTrace{});
-  const auto& ds = chart_of(charts, "estimate_vs_measured")["config"]["data"]["datasets"];
+  const auto with = report_charts(folder, a, preds, PowerTrace{});
+  const auto& ds = chart_of(with, "estimate_vs_measured")["config"]["data"]["datasets"];
   ASSERT_EQ(ds.size(), 3u);  // predicted, intervals, the diagonal
   EXPECT_EQ(ds[0]["data"][1], (nlohmann::json{{"x", 80.0}, {"y", 70.0}, {"run_id", "m3"}}));
   EXPECT_EQ(ds[1]["data"].size(), 6u);  // low, high, gap per run
@@ -183,7 +173,7 @@ TEST(ReportData, EstimatorHookPresentAndAbsent) {
   }
 }
 
-TEST(ReportData, TraceIsReadRelativeToItsStart) {
+TEST(ReportTrace, TraceIsReadRelativeToItsStart) {
   Folder f;
   std::ofstream(f.dir + "/t.csv")
       << "t_s,cpu_w,dram_w\n10.5,20,3\n10.6,,3.5\n10.7,22,4\n10.8,2";  // torn last line

@@ -27,9 +27,7 @@ void spit(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-struct Folder : testing::TempFolder {
-  Folder() : TempFolder("gb_merge") {}
-};
+using Folder = testing::TempFolder;
 
 nlohmann::json meta_of(const std::string& grid_name, const std::string& start,
                        const std::string& end, double idle_w) {

@@ -45,9 +45,7 @@ std::vector<EpochRow> epochs_for(const std::string& id) {
           EpochRow{id, 1, "infer", 0.2, 2.5, 50, 0.6, 0.75, 0}};
 }
 
-struct Folder : testing::TempFolder {
-  Folder() : TempFolder("gb_results") {}
-};
+using Folder = testing::TempFolder;
 
 TEST(ResultsWriter, HeaderFollowsTheSpecAndListsAreQuotedJson) {
   Folder f;

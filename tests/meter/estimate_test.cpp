@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "greenbench/meter.hpp"
+#include "unavailable.hpp"
 
 namespace greenbench {
 namespace {
@@ -118,12 +119,9 @@ TEST(Estimate, DescribeRecordsEveryParameter) {
 TEST(Estimate, UnreadableProcStatIsUnavailable) {
   FakeProc proc("x", "GenuineIntel", 6, 1, 1024);
   fs::remove(proc.root / "stat");
-  try {
-    estimate_source_open(estimate_params_detect(proc.paths()), proc.paths());
-    FAIL() << "expected SourceUnavailable";
-  } catch (const SourceUnavailable& e) {
-    EXPECT_NE(e.file.find("stat"), std::string::npos);
-  }
+  const SourceUnavailable e = testing::unavailable_of(
+      [&] { estimate_source_open(estimate_params_detect(proc.paths()), proc.paths()); });
+  EXPECT_NE(e.file.find("stat"), std::string::npos);
 }
 
 TEST(Carbon, Arithmetic) {

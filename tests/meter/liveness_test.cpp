@@ -10,6 +10,7 @@
 #include "fake_cpu_tree.hpp"
 #include "perf.hpp"
 #include "sources.hpp"
+#include "unavailable.hpp"
 
 namespace greenbench {
 namespace {
@@ -92,17 +93,14 @@ TEST(Liveness, EveryCounterFrozenIsUnavailableNamingTheCounter) {
                                     std::vector<double>{0.0, 0.0}, 0.001);
   auto dead = counters_liveness_check(*src, 0.05);
   ASSERT_EQ(dead.size(), 2u);
-  try {
-    source_live_only(std::move(src), dead);
-    FAIL() << "a source with no counting counter must be unavailable";
-  } catch (const SourceUnavailable& e) {
-    EXPECT_TRUE(e.not_counting);
-    EXPECT_NE(e.reason.find("package-0 (/fake/package-0) present but not counting"),
-              std::string::npos)
-        << e.reason;
-    EXPECT_EQ(e.file, "/fake/package-0");
-    EXPECT_NE(e.fix.find("estimate"), std::string::npos);
-  }
+  const SourceUnavailable e =
+      testing::unavailable_of([&] { source_live_only(std::move(src), dead); });
+  EXPECT_TRUE(e.not_counting);
+  EXPECT_NE(e.reason.find("package-0 (/fake/package-0) present but not counting"),
+            std::string::npos)
+      << e.reason;
+  EXPECT_EQ(e.file, "/fake/package-0");
+  EXPECT_NE(e.fix.find("estimate"), std::string::npos);
 }
 
 TEST(Liveness, OnlyACoreCountingIsNotEnough) {
@@ -155,16 +153,13 @@ TEST(Liveness, PerfPsysPresentButNotCountingMakesPerfUnavailable) {
   auto dead = counters_liveness_check(*perf, 0.1);
   ASSERT_EQ(dead.size(), 1u);
   EXPECT_EQ(dead[0].domain, "psys");
-  try {
-    source_live_only(std::move(perf), dead);
-    FAIL() << "perf with a dead psys must be unavailable";
-  } catch (const SourceUnavailable& e) {
-    EXPECT_EQ(e.source, "perf");
-    EXPECT_TRUE(e.not_counting);
-    EXPECT_NE(e.reason.find("energy-psys"), std::string::npos) << e.reason;
-    EXPECT_NE(e.reason.find("not counting"), std::string::npos) << e.reason;
-    EXPECT_NE(e.reason.find("constant at 987654321"), std::string::npos) << e.reason;
-  }
+  const SourceUnavailable e =
+      testing::unavailable_of([&] { source_live_only(std::move(perf), dead); });
+  EXPECT_EQ(e.source, "perf");
+  EXPECT_TRUE(e.not_counting);
+  EXPECT_NE(e.reason.find("energy-psys"), std::string::npos) << e.reason;
+  EXPECT_NE(e.reason.find("not counting"), std::string::npos) << e.reason;
+  EXPECT_NE(e.reason.find("constant at 987654321"), std::string::npos) << e.reason;
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 
 #include "fake_cpu_tree.hpp"
 #include "sources.hpp"
+#include "unavailable.hpp"
 
 namespace greenbench::detail {
 namespace {
@@ -257,13 +258,7 @@ TEST(MsrSource, HygonIsReadLikeAmd) {
 }
 
 SourceUnavailable open_error(const FakeCpuTree& tree) {
-  try {
-    msr_source_open(tree.paths());
-  } catch (const SourceUnavailable& e) {
-    return e;
-  }
-  ADD_FAILURE() << "msr_source_open did not throw SourceUnavailable";
-  return SourceUnavailable("", "", "", "");
+  return testing::unavailable_of([&] { msr_source_open(tree.paths()); });
 }
 
 TEST(MsrSource, NoMsrDriverIsUnavailableWithModprobeFix) {

@@ -12,6 +12,7 @@
 
 #include "nvml_visible.hpp"
 #include "sources.hpp"
+#include "unavailable.hpp"
 
 namespace greenbench {
 namespace {
@@ -355,56 +356,40 @@ TEST(NvmlVisibleTest, ParsesAsCudaDoes) {
 
 TEST_F(NvmlTest, MissingLibraryIsUnavailable) {
   const std::string library = "/nonexistent/libnvidia-ml.so.1";
-  try {
-    open(library);
-    FAIL() << "opened a library that does not exist";
-  } catch (const SourceUnavailable& e) {
-    EXPECT_EQ(e.source, "nvml");
-    EXPECT_EQ(e.file, library);
-    EXPECT_NE(e.reason.find("No such file"), std::string::npos) << e.reason;  // dlerror's words
-    EXPECT_NE(e.fix.find("install the NVIDIA driver"), std::string::npos) << e.fix;
-    EXPECT_NE(e.fix.find("GREENBENCH_NVML_LIBRARY"), std::string::npos) << e.fix;
-  }
+  const SourceUnavailable e = testing::unavailable_of([&] { open(library); });
+  EXPECT_EQ(e.source, "nvml");
+  EXPECT_EQ(e.file, library);
+  EXPECT_NE(e.reason.find("No such file"), std::string::npos) << e.reason;  // dlerror's words
+  EXPECT_NE(e.fix.find("install the NVIDIA driver"), std::string::npos) << e.fix;
+  EXPECT_NE(e.fix.find("GREENBENCH_NVML_LIBRARY"), std::string::npos) << e.fix;
 }
 
 TEST_F(NvmlTest, InitFailureIsUnavailable) {
   env_.set("FAKE_NVML_INIT_FAIL", "1");
-  try {
-    open(kFake);
-    FAIL() << "opened although nvmlInit_v2 failed";
-  } catch (const SourceUnavailable& e) {
-    EXPECT_EQ(e.file, kFake);
-    EXPECT_NE(e.reason.find("nvmlInit_v2"), std::string::npos) << e.reason;
-    EXPECT_NE(e.reason.find("Driver Not Loaded"), std::string::npos) << e.reason;
-    EXPECT_NE(e.fix.find("nvidia-smi"), std::string::npos) << e.fix;
-  }
+  const SourceUnavailable e = testing::unavailable_of([&] { open(kFake); });
+  EXPECT_EQ(e.file, kFake);
+  EXPECT_NE(e.reason.find("nvmlInit_v2"), std::string::npos) << e.reason;
+  EXPECT_NE(e.reason.find("Driver Not Loaded"), std::string::npos) << e.reason;
+  EXPECT_NE(e.fix.find("nvidia-smi"), std::string::npos) << e.fix;
   EXPECT_EQ(init_count(kFake), 0);
 }
 
 TEST_F(NvmlTest, MissingSymbolsAreNamed) {
   const std::string library = "libm.so.6";  // loads, but is no NVML
-  try {
-    open(library);
-    FAIL() << "opened libm as NVML";
-  } catch (const SourceUnavailable& e) {
-    EXPECT_EQ(e.file, library);
-    EXPECT_NE(e.reason.find("nvmlInit_v2"), std::string::npos) << e.reason;
-    EXPECT_NE(e.reason.find("nvmlDeviceGetPowerUsage"), std::string::npos) << e.reason;
-    // Optional: its absence only changes the method.
-    EXPECT_EQ(e.reason.find("nvmlDeviceGetTotalEnergyConsumption"), std::string::npos) << e.reason;
-    EXPECT_NE(e.fix.find("GREENBENCH_NVML_LIBRARY"), std::string::npos) << e.fix;
-  }
+  const SourceUnavailable e = testing::unavailable_of([&] { open(library); });
+  EXPECT_EQ(e.file, library);
+  EXPECT_NE(e.reason.find("nvmlInit_v2"), std::string::npos) << e.reason;
+  EXPECT_NE(e.reason.find("nvmlDeviceGetPowerUsage"), std::string::npos) << e.reason;
+  // Optional: its absence only changes the method.
+  EXPECT_EQ(e.reason.find("nvmlDeviceGetTotalEnergyConsumption"), std::string::npos) << e.reason;
+  EXPECT_NE(e.fix.find("GREENBENCH_NVML_LIBRARY"), std::string::npos) << e.fix;
 }
 
 TEST_F(NvmlTest, NoGpuIsUnavailable) {
   env_.set("FAKE_NVML_GPUS", "0");
-  try {
-    open(kFake);
-    FAIL() << "opened with no GPU";
-  } catch (const SourceUnavailable& e) {
-    EXPECT_NE(e.reason.find("no GPU"), std::string::npos) << e.reason;
-    EXPECT_NE(e.fix.find("nvidia-smi"), std::string::npos) << e.fix;
-  }
+  const SourceUnavailable e = testing::unavailable_of([&] { open(kFake); });
+  EXPECT_NE(e.reason.find("no GPU"), std::string::npos) << e.reason;
+  EXPECT_NE(e.fix.find("nvidia-smi"), std::string::npos) << e.fix;
   EXPECT_EQ(init_count(kFake), 0);
 }
 

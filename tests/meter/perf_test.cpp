@@ -13,6 +13,7 @@
 
 #include "fake_cpu_tree.hpp"
 #include "sources.hpp"
+#include "unavailable.hpp"
 
 namespace greenbench::detail {
 namespace {
@@ -191,13 +192,7 @@ TEST(PerfSource, DestructionClosesEveryFd) {
 }
 
 SourceUnavailable open_error(const FakeCpuTree& tree, std::shared_ptr<FakePerfBackend> backend) {
-  try {
-    perf_source_open_with(tree.paths(), backend);
-  } catch (const SourceUnavailable& e) {
-    return e;
-  }
-  ADD_FAILURE() << "perf_source_open_with did not throw SourceUnavailable";
-  return SourceUnavailable("", "", "", "");
+  return testing::unavailable_of([&] { perf_source_open_with(tree.paths(), backend); });
 }
 
 TEST(PerfSource, NoPowerPmuIsUnavailableNamingTheDir) {

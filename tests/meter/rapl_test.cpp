@@ -18,6 +18,7 @@
 
 #include "fake_powercap.hpp"
 #include "sources.hpp"
+#include "unavailable.hpp"
 
 namespace greenbench {
 namespace {
@@ -379,16 +380,12 @@ TEST(RaplSource, OpenTimeReadFailureSkipsThatZone) {
 TEST(RaplSource, NoPowercapTreeIsUnavailableNamingThePath) {
   FakePowercap fake(FakePowercapSpec{});  // no zones: proc/cpuinfo only
   SourcePaths paths = fake.paths();
-  try {
-    detail::rapl_source_open(paths);
-    FAIL() << "opened a source without zones";
-  } catch (const SourceUnavailable& e) {
-    EXPECT_EQ(e.source, "rapl");
-    EXPECT_EQ(e.file, fake.sysfs_root() + "/class/powercap");
-    EXPECT_NE(e.reason.find("no RAPL powercap zones"), std::string::npos) << e.reason;
-    EXPECT_NE(e.fix.find("modprobe intel_rapl_common intel_rapl_msr"), std::string::npos) << e.fix;
-    EXPECT_NE(std::string(e.what()).find(e.file), std::string::npos);
-  }
+  const SourceUnavailable e = testing::unavailable_of([&] { detail::rapl_source_open(paths); });
+  EXPECT_EQ(e.source, "rapl");
+  EXPECT_EQ(e.file, fake.sysfs_root() + "/class/powercap");
+  EXPECT_NE(e.reason.find("no RAPL powercap zones"), std::string::npos) << e.reason;
+  EXPECT_NE(e.fix.find("modprobe intel_rapl_common intel_rapl_msr"), std::string::npos) << e.fix;
+  EXPECT_NE(std::string(e.what()).find(e.file), std::string::npos);
 }
 
 TEST(RaplSource, PowercapWithoutRaplZonesIsUnavailable) {
@@ -403,12 +400,9 @@ TEST(RaplSource, NoUsableZoneIsUnavailableNamingTheFile) {
   spec.zones = {{"intel-rapl:0", "package-0", 1, 1000000, 0, 1, ""}};
   FakePowercap fake(spec);
   fake.energy_write_raw("intel-rapl:0", "not a number\n");
-  try {
-    detail::rapl_source_open(fake.paths());
-    FAIL() << "opened a source whose only counter is garbage";
-  } catch (const SourceUnavailable& e) {
-    EXPECT_EQ(e.file, fake.energy_path("intel-rapl:0"));
-  }
+  const SourceUnavailable e =
+      testing::unavailable_of([&] { detail::rapl_source_open(fake.paths()); });
+  EXPECT_EQ(e.file, fake.energy_path("intel-rapl:0"));
 }
 
 // Opens the source in a child that dropped to `nobody`; the exit code says what happened.

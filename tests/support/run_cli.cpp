@@ -3,11 +3,13 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <gtest/gtest.h>
 #include <pwd.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -97,6 +99,21 @@ std::string temp_dir_make(const std::string& prefix) {
   if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
   return tmpl;
 }
+
+namespace {
+std::string running_test_prefix() {
+  std::string name = "gb";
+  if (const auto* info = ::testing::UnitTest::GetInstance()->current_test_info())
+    for (const char* part : {info->test_suite_name(), info->name()}) {
+      name += '_';
+      for (const char* c = part; *c && name.size() < 80; ++c)
+        name += std::isalnum(static_cast<unsigned char>(*c)) ? *c : '-';
+    }
+  return name;
+}
+}  // namespace
+
+TempFolder::TempFolder() : dir(temp_dir_make(running_test_prefix())) {}
 
 TempFolder::~TempFolder() {
   std::error_code ec;

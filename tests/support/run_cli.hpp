@@ -37,6 +37,7 @@ std::string temp_dir_make(const std::string& prefix);
 // A fresh directory under /tmp (temp_dir_make), removed with everything in it when the object
 // goes. write() puts `text` into dir/name and returns that path.
 struct TempFolder {
+  TempFolder();  // named after the running test: /tmp/gb_<Suite>_<Test>_XXXXXX
   explicit TempFolder(const std::string& prefix) : dir(temp_dir_make(prefix)) {}
   ~TempFolder();
   TempFolder(const TempFolder&) = delete;

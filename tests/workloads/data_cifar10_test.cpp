@@ -12,7 +12,9 @@
 namespace greenbench {
 namespace {
 
+using test::DataShape;
 using test::expect_input_error;
+using test::shape_of;
 
 constexpr int kRecord = 3073, kPixels = 3072;
 
@@ -53,12 +55,7 @@ TEST_F(CifarFiles, ConcatenatesBatchesInOrder) {
   write_all(dir.str());
   const DatasetSplits d = dataset_load(spec());
   EXPECT_EQ(d.train.name, "cifar10");
-  ASSERT_EQ(d.train.n, 9);
-  ASSERT_EQ(d.test.n, 2);
-  EXPECT_EQ(d.train.channels, 3);
-  EXPECT_EQ(d.train.height, 32);
-  EXPECT_EQ(d.train.width, 32);
-  EXPECT_EQ(d.train.classes, 10);
+  ASSERT_EQ(shape_of(d), (DataShape{9, 2, 3, 32, 32, 10}));
   EXPECT_EQ(d.train.labels, (std::vector<int32_t>{0, 1, 2, 3, 4, 5, 6, 7, 8}));
   EXPECT_EQ(d.test.labels, (std::vector<int32_t>{7, 4}));
   for (int id = 0; id < 9; ++id) {

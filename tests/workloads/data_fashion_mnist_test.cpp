@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "data_test_util.hpp"
 #include "greenbench/dataset.hpp"
 
 namespace greenbench {
@@ -24,12 +25,7 @@ TEST(FashionMnist, CheckIsFastAndSeesBothSplits) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   RecordProperty("check_s", std::to_string(check_s));
   EXPECT_LT(check_s, 2.0) << "dataset_check must not load the pixels";
-  EXPECT_EQ(info.train_samples, 60000);
-  EXPECT_EQ(info.test_samples, 10000);
-  EXPECT_EQ(info.channels, 1);
-  EXPECT_EQ(info.height, 28);
-  EXPECT_EQ(info.width, 28);
-  EXPECT_EQ(info.classes, 10);
+  EXPECT_EQ(test::shape_of(info), (test::DataShape{60000, 10000, 1, 28, 28, 10}));
 }
 
 TEST(FashionMnist, LoadsSixtyThousandBalancedTrainSamples) {

@@ -12,7 +12,9 @@
 namespace greenbench {
 namespace {
 
+using test::DataShape;
 using test::expect_input_error;
+using test::shape_of;
 
 DatasetSpec synthetic(int c, int h, int w, int classes, int64_t train, int64_t test,
                       uint64_t seed) {
@@ -74,11 +76,7 @@ double nearest_class_mean_accuracy(const DatasetSplits& s) {
 TEST(Synthetic, HasTheShapeAsked) {
   const DatasetSplits s = dataset_load(synthetic(3, 5, 7, 4, 50, 20, 1));
   EXPECT_EQ(s.train.name, "synthetic");
-  EXPECT_EQ(s.train.n, 50);
-  EXPECT_EQ(s.test.n, 20);
-  EXPECT_EQ(s.train.channels, 3);
-  EXPECT_EQ(s.train.height, 5);
-  EXPECT_EQ(s.train.width, 7);
+  EXPECT_EQ(shape_of(s), (DataShape{50, 20, 3, 5, 7, 4}));
   EXPECT_EQ(s.test.classes, 4);
   EXPECT_EQ(s.train.pixels.size(), size_t{50 * 3 * 5 * 7});
   EXPECT_EQ(s.test.pixels.size(), size_t{20 * 3 * 5 * 7});
@@ -90,13 +88,8 @@ TEST(Synthetic, HasTheShapeAsked) {
     ++seen[static_cast<size_t>(label)];
   }
   for (int k = 0; k < 4; ++k) EXPECT_GT(seen[static_cast<size_t>(k)], 0) << "class " << k;
-  const DatasetInfo info = dataset_check(synthetic(3, 5, 7, 4, 50, 20, 1));
-  EXPECT_EQ(info.channels, 3);
-  EXPECT_EQ(info.height, 5);
-  EXPECT_EQ(info.width, 7);
-  EXPECT_EQ(info.classes, 4);
-  EXPECT_EQ(info.train_samples, 50);
-  EXPECT_EQ(info.test_samples, 20);
+  EXPECT_EQ(shape_of(dataset_check(synthetic(3, 5, 7, 4, 50, 20, 1))),
+            (DataShape{50, 20, 3, 5, 7, 4}));
 }
 
 TEST(Synthetic, SameSeedGivesIdenticalBytesOtherSeedsDiffer) {

@@ -12,14 +12,34 @@
 #include <fstream>
 #include <functional>
 #include <initializer_list>
+#include <ostream>
 #include <string>
 #include <vector>
 
+#include "greenbench/dataset.hpp"
 #include "greenbench/errors.hpp"
 
 namespace greenbench::test {
 
 namespace fs = std::filesystem;
+
+// What a reader says of a data set's shape, from dataset_check or from the loaded splits, as
+// one comparable value: EXPECT_EQ(shape_of(info), (DataShape{60000, 10000, 1, 28, 28, 10})).
+struct DataShape {
+  int64_t train = 0, test = 0;
+  int channels = 0, height = 0, width = 0, classes = 0;
+  bool operator==(const DataShape&) const = default;
+  friend void PrintTo(const DataShape& s, std::ostream* os) {
+    *os << "{train " << s.train << ", test " << s.test << ", " << s.channels << "x" << s.height
+        << "x" << s.width << ", " << s.classes << " classes}";
+  }
+};
+inline DataShape shape_of(const DatasetInfo& i) {
+  return {i.train_samples, i.test_samples, i.channels, i.height, i.width, i.classes};
+}
+inline DataShape shape_of(const DatasetSplits& s) {
+  return {s.train.n, s.test.n, s.train.channels, s.train.height, s.train.width, s.train.classes};
+}
 
 // A fresh directory under the system temp dir, removed with its contents on destruction.
 class TempDir {

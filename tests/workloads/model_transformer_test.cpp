@@ -58,15 +58,24 @@ std::unique_ptr<models::Transformer> golden_model(const nlohmann::json& g, bool 
   return t;
 }
 
-class TransformerGolden : public ::testing::TestWithParam<bool> {};
+// The golden file of the lm (true) or vit (false) and the model built from it.
+class TransformerGolden : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    g = golden_load(lm ? "transformer_lm.json" : "transformer_vit.json",
+                    "make_transformer_golden.py");
+    ASSERT_FALSE(g.is_null());
+    t = golden_model(g, lm);
+    B = g.at("B").get<int>();
+    T = t->shape().tokens();
+  }
+  const bool lm = GetParam();
+  nlohmann::json g;
+  std::unique_ptr<models::Transformer> t;
+  int B = 0, T = 0;
+};
 
 TEST_P(TransformerGolden, ForwardAndBackwardMatchPyTorch) {
-  const bool lm = GetParam();
-  const nlohmann::json g = golden_load(lm ? "transformer_lm.json" : "transformer_vit.json",
-                                       "make_transformer_golden.py");
-  ASSERT_FALSE(g.is_null());
-  auto t = golden_model(g, lm);
-  const int B = g.at("B").get<int>(), T = t->shape().tokens();
   EXPECT_EQ(t->params(), g.at("params").get<std::int64_t>());
   EXPECT_EQ(t->macs_per_sample(), g.at("macs_per_sample").get<std::int64_t>());
   const auto ce = t->forward(B, T);
@@ -87,12 +96,6 @@ TEST_P(TransformerGolden, ForwardAndBackwardMatchPyTorch) {
 // steps 1e-2 and 5e-3, Richardson-combined, gives ~1e-3; the h^4 truncation is far below),
 // and the directional derivative within 1%.
 TEST_P(TransformerGolden, GradientsMatchFiniteDifferences) {
-  const bool lm = GetParam();
-  const nlohmann::json g = golden_load(lm ? "transformer_lm.json" : "transformer_vit.json",
-                                       "make_transformer_golden.py");
-  ASSERT_FALSE(g.is_null());
-  auto t = golden_model(g, lm);
-  const int B = g.at("B").get<int>(), T = t->shape().tokens();
   // Embedding rows of unit scale: with the golden's, some token + position sums nearly cancel,
   // and layer norm of a near-zero row is too curved for any usable step.
   std::mt19937 init(11);

@@ -2,6 +2,7 @@
 #include "kernels/optim.hpp"
 
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 
@@ -19,17 +20,9 @@ Optimizer optimizer_parse(std::string_view name) {
 }
 
 std::string_view optimizer_name(Optimizer kind) {
-  switch (kind) {
-    case Optimizer::sgd:
-      return "sgd";
-    case Optimizer::momentum:
-      return "momentum";
-    case Optimizer::adam:
-      return "adam";
-    case Optimizer::adamw:
-      return "adamw";
-  }
-  return "?";
+  static constexpr std::string_view kNames[] = {"sgd", "momentum", "adam", "adamw"};
+  static_assert(std::size(kNames) == size_t(Optimizer::adamw) + 1);
+  return size_t(kind) < std::size(kNames) ? kNames[size_t(kind)] : "?";
 }
 
 std::size_t optim_state_floats(Optimizer kind, std::size_t N) {

@@ -48,15 +48,6 @@ void classifier_input_shape(const WorkloadConfig& config, int& C, int& H, int& W
 
 namespace {
 
-kernels::OptimConfig optim_config(const CommonConfig& c) {
-  kernels::OptimConfig o;
-  o.kind = kernels::optimizer_parse(c.optimizer);
-  o.lr = static_cast<float>(c.learning_rate);
-  o.momentum = static_cast<float>(c.momentum);
-  o.weight_decay = static_cast<float>(c.weight_decay);
-  return o;
-}
-
 // A Net as a ClassifierModel.
 class NetModel final : public ClassifierModel {
  public:

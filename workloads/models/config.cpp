@@ -178,4 +178,13 @@ CommonConfig common_read(const WorkloadConfig& c) {
   return out;
 }
 
+kernels::OptimConfig optim_config(const CommonConfig& c) {
+  kernels::OptimConfig o;
+  o.kind = kernels::optimizer_parse(c.optimizer);
+  o.lr = static_cast<float>(c.learning_rate);
+  o.momentum = static_cast<float>(c.momentum);
+  o.weight_decay = static_cast<float>(c.weight_decay);
+  return o;
+}
+
 }  // namespace greenbench::models

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "greenbench/workload.hpp"
+#include "kernels/optim.hpp"
 
 namespace greenbench::models {
 
@@ -36,6 +37,9 @@ const std::vector<std::string>& common_keys();
 void common_complete(const WorkloadConfig& in, WorkloadConfig& out);
 // Reads the common keys of a completed config.
 CommonConfig common_read(const WorkloadConfig& config);
+
+// The optimizer the common keys ask for (optimizer, learning_rate, momentum, weight_decay).
+kernels::OptimConfig optim_config(const CommonConfig& c);
 
 // Getters over one key of `config`; each throws InputError "KEY: expected ..., got VALUE".
 // They return `fallback` when the key is absent.

@@ -27,15 +27,6 @@ namespace {
 
 constexpr std::int64_t kSyntheticBytes = 1 << 18;  // dataset synthetic: 256 KiB, 10% held out
 
-kernels::OptimConfig optim_config(const CommonConfig& c) {
-  kernels::OptimConfig o;
-  o.kind = kernels::optimizer_parse(c.optimizer);
-  o.lr = static_cast<float>(c.learning_rate);
-  o.momentum = static_cast<float>(c.momentum);
-  o.weight_decay = static_cast<float>(c.weight_decay);
-  return o;
-}
-
 int argmax(const float* x, int n) {
   int best = 0;
   for (int i = 1; i < n; i++)
