@@ -84,6 +84,7 @@ void cli_app_build(CLI::App& app, CommandAction& action) {
   cmd_report_add(app, action);
   cmd_knobs_add(app, action);
   cmd_tune_add(app, action);
+  cmd_submit_add(app, action);
   cmd_completion_add(app, action);
   verbosity_flags_add(app);
   examples_attach(app);

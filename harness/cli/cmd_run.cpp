@@ -21,6 +21,7 @@
 #include "greenbench/meter.hpp"
 #include "grid_expand.hpp"
 #include "grid_file.hpp"
+#include "grid_shard.hpp"
 #include "run_defaults.hpp"
 #include "runner.hpp"
 #include "set_args.hpp"
@@ -32,6 +33,7 @@ namespace {
 struct RunArgs {
   std::string grid;
   std::string shard;
+  std::string shard_by = "cost";
   std::string filter;
   bool dry_run = false;
   std::string model;  // --model MODEL.json: the dry run also predicts each run's energy
@@ -187,6 +189,7 @@ int run_grid(const RunArgs& args, const CLI::App& cmd) {
     throw InputError("--idle-baseline-s and --pause-s must be >= 0, --repeats >= 1");
   int shard_index = 0, shard_count = 1;
   if (!args.shard.empty()) shard_parse(args.shard, shard_index, shard_count);
+  const ShardSplit split{shard_by_parse(args.shard_by), g.pause_s};
   GridExpandOptions eo;
   eo.overrides = sets_parse(args.sets);
   const GridExpansion ex = grid_expand(g, eo);
@@ -195,7 +198,7 @@ int run_grid(const RunArgs& args, const CLI::App& cmd) {
         stderr,
         "greenbench run: note: %lld runs repeat an earlier run's configuration; each runs once\n",
         static_cast<long long>(ex.duplicates_dropped));
-  std::vector<RunPlan> plans = grid_select(ex, args.filter, shard_index, shard_count);
+  std::vector<RunPlan> plans = grid_select(ex, args.filter, shard_index, shard_count, split);
   if (plans.empty() && !args.filter.empty())
     throw InputError(fmt::format("--filter {}: matches none of the {} runs{}", args.filter,
                                  ex.runs.size(), shard_count > 1 ? " in this shard" : ""),
@@ -217,9 +220,12 @@ int run_grid(const RunArgs& args, const CLI::App& cmd) {
   RunnerOptions opt = runner_options(g, ex, out, args.resume);
   if (cmd.count("--meter")) opt.meter = args.meter;
   opt.meta_extra = {
-      {"grid_id", ex.grid_id},          {"grid_file", args.grid},
-      {"runs_in_grid", ex.runs.size()}, {"shard", {{"index", shard_index}, {"count", shard_count}}},
-      {"filter", args.filter},          {"overrides", eo.overrides}};
+      {"grid_id", ex.grid_id},
+      {"grid_file", args.grid},
+      {"runs_in_grid", ex.runs.size()},
+      {"shard", {{"index", shard_index}, {"count", shard_count}, {"by", shard_by_name(split.by)}}},
+      {"filter", args.filter},
+      {"overrides", eo.overrides}};
   return runner_run_by_blas_core(plans, opt);
 }
 
@@ -230,8 +236,12 @@ void cmd_run_add(CLI::App& app, CommandAction& action) {
   auto args = std::make_shared<RunArgs>();
   run->add_option("grid", args->grid, "grid file (docs/grids.md), e.g. configs/quick.yaml")
       ->type_name("GRID.yaml");
-  run->add_option("--shard", args->shard, "run shard I (0-based) of N, chosen by run_id hash")
+  run->add_option("--shard", args->shard, "run shard I (0-based) of N (see --shard-by)")
       ->type_name("I/N");
+  run->add_option("--shard-by", args->shard_by,
+                  "cost (default: shards of even expected time, from FLOPs) or hash (by run_id: a "
+                  "run keeps its shard when the grid changes); docs/grids.md")
+      ->type_name("cost|hash");
   run->add_option("--filter", args->filter, "run only runs whose label or run_id matches")
       ->type_name("REGEX");
   run->add_flag("--dry-run", args->dry_run,
@@ -270,9 +280,10 @@ void cmd_run_add(CLI::App& app, CommandAction& action) {
         throw InputError("greenbench run needs a grid file or --workload NAME", "", 0, 0,
                          "e.g. greenbench run configs/quick.yaml, or greenbench run --workload mlp "
                          "--set hidden=[256,128]");
-      if (!args->shard.empty() || !args->filter.empty() || args->dry_run || !args->model.empty())
-        throw InputError("--shard, --filter, --dry-run and --model apply to grid files", "", 0, 0,
-                         "e.g. greenbench run configs/grid.yaml --dry-run");
+      if (!args->shard.empty() || !args->filter.empty() || args->dry_run || !args->model.empty() ||
+          run->count("--shard-by"))
+        throw InputError("--shard, --shard-by, --filter, --dry-run and --model apply to grid files",
+                         "", 0, 0, "e.g. greenbench run configs/grid.yaml --dry-run");
       return run_workload(*args);
     };
   });

@@ -22,6 +22,7 @@ void cmd_analyze_add(CLI::App& app, CommandAction& action);   // harness/cli/cmd
 void cmd_report_add(CLI::App& app, CommandAction& action);    // harness/cli/cmd_report.cpp
 void cmd_knobs_add(CLI::App& app, CommandAction& action);     // harness/cli/cmd_knobs.cpp
 void cmd_tune_add(CLI::App& app, CommandAction& action);      // harness/cli/cmd_tune.cpp
+void cmd_submit_add(CLI::App& app, CommandAction& action);    // harness/cli/cmd_submit.cpp
 // `completion bash` and the hidden `manpage`: they read every command added before them.
 void cmd_completion_add(CLI::App& app, CommandAction& action);  // harness/cli/cmd_completion.cpp
 

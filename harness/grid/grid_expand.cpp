@@ -17,6 +17,7 @@
 #include "command_config.hpp"
 #include "greenbench/errors.hpp"
 #include "grid_keys.hpp"
+#include "grid_shard.hpp"
 
 namespace greenbench {
 namespace {
@@ -331,7 +332,7 @@ void shard_parse(const std::string& text, int& index, int& count) {
 }
 
 std::vector<RunPlan> grid_select(const GridExpansion& expansion, const std::string& filter,
-                                 int shard_index, int shard_count) {
+                                 int shard_index, int shard_count, const ShardSplit& split) {
   // RE2 matches in time linear in the text, whatever the pattern: a backtracking engine
   // (std::regex) hangs on patterns such as (.*.*)*x (docs/grids.md, "Selecting runs").
   std::unique_ptr<re2::RE2> re;
@@ -350,16 +351,17 @@ std::vector<RunPlan> grid_select(const GridExpansion& expansion, const std::stri
           "expected an RE2 pattern (no backreferences or lookaround), e.g. --filter "
           "'mlp.*batch_size=32'");
   }
-  std::vector<RunPlan> out;
+  std::vector<const GridRun*> selected;
   for (const auto& r : expansion.runs) {
     if (re && !re2::RE2::PartialMatch(r.plan.label, *re) &&
         !re2::RE2::PartialMatch(r.plan.run_id, *re))
       continue;
-    if (shard_count > 1 &&
-        hash_fnv1a(r.plan.run_id) % uint64_t(shard_count) != uint64_t(shard_index))
-      continue;
-    out.push_back(r.plan);
+    selected.push_back(&r);
   }
+  const std::vector<int> shard = shards_assign(selected, shard_count, split);
+  std::vector<RunPlan> out;
+  for (size_t i = 0; i < selected.size(); ++i)
+    if (shard[i] == shard_index) out.push_back(selected[i]->plan);
   return out;
 }
 

@@ -57,13 +57,22 @@ GridExpansion workload_expand(const std::string& workload, const nlohmann::json&
 // The longest --filter pattern.
 inline constexpr size_t kFilterMaxBytes = 1000;
 
+// How --shard splits the selected runs (docs/grids.md, "--shard I/N"): `hash` puts a run in
+// the shard its FNV-1a hash of run_id gives modulo N (a run keeps its shard when the grid
+// changes); `cost` balances the shards' expected times (grid_shard.hpp: largest run first
+// into the least loaded shard, from FLOPs and pauses, the same on every machine).
+enum class ShardBy { hash, cost };
+struct ShardSplit {
+  ShardBy by = ShardBy::hash;
+  double pause_s = 0;  // the grid's pause_s, part of a run's cost
+};
+
 // The runs --filter and --shard select, in run order. `filter` (an RE2 pattern, matched in
 // linear time; "" = all) is searched in each run's label and run_id. Shard `index` of `count`
-// (0-based) holds the runs whose FNV-1a hash of run_id is index modulo count: every run is in
-// exactly one shard, and a run stays in its shard when the grid gains or loses other runs. Throws
+// (0-based) holds the filtered runs `split` gives it: every run is in exactly one shard. Throws
 // InputError for a bad regex or shard.
 std::vector<RunPlan> grid_select(const GridExpansion& expansion, const std::string& filter,
-                                 int shard_index, int shard_count);
+                                 int shard_index, int shard_count, const ShardSplit& split = {});
 
 // Parses "I/N" (0 <= I < N). Throws InputError.
 void shard_parse(const std::string& text, int& index, int& count);

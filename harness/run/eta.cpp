@@ -10,8 +10,6 @@
 #include <cmath>
 #include <vector>
 
-#include "command_config.hpp"
-
 namespace greenbench {
 
 void blas_threads_set(int threads);  // workloads/blas_threads.cpp
@@ -32,24 +30,7 @@ double sgemm_gflops_measure() {
 }
 
 double run_expected_s(const GridRun& run, double gflops_1thread, double pause_s) {
-  const auto& p = run.plan;
-  if (p.workload == kCommandWorkload) return 0;  // unknown until the program has run
-  const bool train = p.runs("train");
-  const bool infer = p.runs("infer");
-  const int epochs = train ? p.config.value("epochs", 1) : 0;
-  const int threads = std::max(1, p.config.value("threads", 1));
-  const double train_flops = double(run.size.train_samples) * run.size.train_flops_per_sample;
-  const double infer_flops = double(run.size.test_samples) * run.size.infer_flops_per_sample;
-  double flops = 0, passes = 0;
-  if (train) {
-    flops = epochs * (train_flops + (infer ? infer_flops : 0));
-    passes = epochs * (infer ? 2 : 1);
-  } else if (infer) {
-    flops = infer_flops;
-    passes = 0;  // an inference-only run has no pause after it
-  }
-  const double rate = std::max(gflops_1thread, 0.1) * 1e9 * kWorkloadEfficiency * threads;
-  return flops / rate + passes * pause_s;
+  return run_cost_s(run, gflops_1thread, pause_s);
 }
 
 std::string duration_text(double seconds) {

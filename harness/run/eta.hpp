@@ -4,19 +4,16 @@
 #pragma once
 
 #include "grid_expand.hpp"
+#include "run_cost.hpp"  // kWorkloadEfficiency, run_cost_s
 
 namespace greenbench {
-
-// The fraction of the sgemm rate the workloads reach in a training or inference pass (measured
-// with `greenbench bench` on mlp and cnn: about 0.35-0.6 of one core's sgemm rate).
-inline constexpr double kWorkloadEfficiency = 0.45;
 
 // One thread's single-precision GEMM rate in GFLOP/s: best of a few 384x384x384 sgemm calls
 // (about 0.1 s). Leaves BLAS at one thread.
 double sgemm_gflops_measure();
 
 // Expected seconds of one run: its passes' FLOPs over gflops * efficiency * threads, plus its
-// pauses (pause_s after each metered pass).
+// pauses (pause_s after each metered pass); run_cost_s at this machine's rate.
 double run_expected_s(const GridRun& run, double gflops_1thread, double pause_s);
 
 // "1 h 02 min", "3 min 20 s", "12 s", "0.4 s".

@@ -29,6 +29,19 @@ static nlohmann::json env_or_null(const char* name) {
   return v ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
 
+// The Slurm job this process runs in (docs/cluster.md): its ids, node, partition and how often
+// it was requeued; null outside Slurm.
+static nlohmann::json slurm_info() {
+  if (!std::getenv("SLURM_JOB_ID")) return nullptr;
+  return {{"job_id", env_or_null("SLURM_JOB_ID")},
+          {"array_job_id", env_or_null("SLURM_ARRAY_JOB_ID")},
+          {"array_task_id", env_or_null("SLURM_ARRAY_TASK_ID")},
+          {"node", env_or_null("SLURMD_NODENAME")},
+          {"partition", env_or_null("SLURM_JOB_PARTITION")},
+          {"cluster", env_or_null("SLURM_CLUSTER_NAME")},
+          {"restart_count", env_or_null("SLURM_RESTART_COUNT")}};
+}
+
 nlohmann::json host_info() {
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
@@ -44,7 +57,8 @@ nlohmann::json host_info() {
           // Kernel selection forced by the environment, if any (it can halve sgemm speed).
           {"openblas_coretype_env", env_or_null("OPENBLAS_CORETYPE")},
           // The power configuration: kernel, CPU, cpufreq, boost, SMT, RAPL limits, compiler.
-          {"host_power", host_power_info(SourcePaths::from_env())}};
+          {"host_power", host_power_info(SourcePaths::from_env())},
+          {"slurm", slurm_info()}};
 }
 
 std::string time_now_iso() {

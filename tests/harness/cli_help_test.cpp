@@ -96,7 +96,7 @@ TEST(CliHelp, OutputPathsTakeDashO) {
   // -o wherever a command writes a file or folder it is told to (docs/commands.md).
   const auto specs = specs_now();
   for (const char* path : {"run", "profile", "meter", "analyze", "report", "merge", "estimate fit",
-                           "completion bash"}) {
+                           "completion bash", "submit"}) {
     const CommandSpec* spec = nullptr;
     for (const auto& s : specs)
       if (s.path == path) spec = &s;

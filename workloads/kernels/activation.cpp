@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "kernels/exp_poly.hpp"
+#include "kernels/multiversion.hpp"
 
 namespace greenbench::kernels {
 
@@ -55,10 +56,12 @@ inline float tanh_fast(float x) {
 }
 }  // namespace
 
+GREENBENCH_MULTIVERSION
 void relu_forward(float* out, const float* inp, std::int64_t N) {
   for (std::int64_t i = 0; i < N; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
 }
 
+GREENBENCH_MULTIVERSION
 void relu_backward(float* dinp, const float* dout, const float* inp, std::int64_t N, Grad mode) {
   if (mode == Grad::overwrite) {
     for (std::int64_t i = 0; i < N; i++) dinp[i] = inp[i] > 0.0f ? dout[i] : 0.0f;
@@ -67,6 +70,7 @@ void relu_backward(float* dinp, const float* dout, const float* inp, std::int64_
   }
 }
 
+GREENBENCH_MULTIVERSION
 void gelu_forward(float* out, const float* inp, std::int64_t N) {
   for (std::int64_t i = 0; i < N; i++) {
     float gauss;
@@ -74,6 +78,7 @@ void gelu_forward(float* out, const float* inp, std::int64_t N) {
   }
 }
 
+GREENBENCH_MULTIVERSION
 void gelu_backward(float* dinp, const float* dout, const float* inp, std::int64_t N, Grad mode) {
   for (std::int64_t i = 0; i < N; i++) {
     const float x = inp[i];
@@ -83,6 +88,7 @@ void gelu_backward(float* dinp, const float* dout, const float* inp, std::int64_
   }
 }
 
+GREENBENCH_MULTIVERSION
 void gelu_tanh_forward(float* out, const float* inp, std::int64_t N) {
   for (std::int64_t i = 0; i < N; i++) {
     float x = inp[i];
@@ -90,6 +96,7 @@ void gelu_tanh_forward(float* out, const float* inp, std::int64_t N) {
   }
 }
 
+GREENBENCH_MULTIVERSION
 void gelu_tanh_backward(float* dinp, const float* dout, const float* inp, std::int64_t N,
                         Grad mode) {
   for (std::int64_t i = 0; i < N; i++) {
@@ -100,10 +107,12 @@ void gelu_tanh_backward(float* dinp, const float* dout, const float* inp, std::i
   }
 }
 
+GREENBENCH_MULTIVERSION
 void tanh_forward(float* out, const float* inp, std::int64_t N) {
   for (std::int64_t i = 0; i < N; i++) out[i] = tanh_fast(inp[i]);
 }
 
+GREENBENCH_MULTIVERSION
 void tanh_backward(float* dinp, const float* dout, const float* out, std::int64_t N, Grad mode) {
   for (std::int64_t i = 0; i < N; i++) store(dinp + i, dout[i] * (1.0f - out[i] * out[i]), mode);
 }

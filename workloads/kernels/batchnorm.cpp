@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/multiversion.hpp"
+
 namespace greenbench::kernels {
 
 namespace {
@@ -18,6 +20,7 @@ void update_running(float* running_mean, float* running_var, int c, double mean,
 }
 }  // namespace
 
+GREENBENCH_MULTIVERSION
 void batchnorm_forward_train(float* out, float* mean, float* rstd, float* running_mean,
                              float* running_var, const float* inp, const float* gamma,
                              const float* beta, int B, int C, int H, int W, float momentum,
@@ -49,6 +52,7 @@ void batchnorm_forward_train(float* out, float* mean, float* rstd, float* runnin
   }
 }
 
+GREENBENCH_MULTIVERSION
 void batchnorm_forward_eval(float* out, const float* inp, const float* gamma, const float* beta,
                             const float* running_mean, const float* running_var, int B, int C,
                             int H, int W, float eps) {
@@ -64,6 +68,7 @@ void batchnorm_forward_eval(float* out, const float* inp, const float* gamma, co
   }
 }
 
+GREENBENCH_MULTIVERSION
 void batchnorm_backward(float* dinp, float* dgamma, float* dbeta, const float* dout,
                         const float* inp, const float* mean, const float* rstd, const float* gamma,
                         int B, int C, int H, int W, Grad mode) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "kernels/multiversion.hpp"
 #include "kernels/parallel.hpp"
 
 namespace greenbench::kernels {
@@ -52,8 +53,8 @@ void zero_wrapped(float* plane, const Shape2d& s, int kw) {
     for (int j = 0; j < n; j++) first[oh * W + j] = 0.0f;
 }
 
-GB_NO_LIBC_LOOPS void im2col_same(float* col, const float* image, const Shape2d& s,
-                                  std::int64_t ld) {
+GREENBENCH_MULTIVERSION GB_NO_LIBC_LOOPS void im2col_same(float* col, const float* image,
+                                                          const Shape2d& s, std::int64_t ld) {
   const int H = s.H, W = s.W, K = s.K, pad = s.pad;
   const std::int64_t N = (std::int64_t)H * W;
   for (int c = 0; c < s.C; c++) {
@@ -74,7 +75,8 @@ GB_NO_LIBC_LOOPS void im2col_same(float* col, const float* image, const Shape2d&
 // Adjoint of im2col_same; zeroes the wrapped cells of `col` (scratch) before the flat add.
 // Overwrite: the centre tap (shift 0, no wrapped cells) covers every pixel, so it is stored
 // first and the other taps add to it.
-void col2im_same(float* image, float* col, const Shape2d& s, bool overwrite, std::int64_t ld) {
+GREENBENCH_MULTIVERSION void col2im_same(float* image, float* col, const Shape2d& s, bool overwrite,
+                                         std::int64_t ld) {
   const int H = s.H, W = s.W, K = s.K, pad = s.pad, centre = pad * K + pad;
   const std::int64_t N = (std::int64_t)H * W;
   for (int c = 0; c < s.C; c++, col += K * K * ld) {
@@ -108,7 +110,8 @@ void col_range(const Shape2d& s, int kw, int* lo, int* hi) {
 
 }  // namespace
 
-GB_NO_LIBC_LOOPS void im2col(float* col, const float* image, const Shape2d& s, std::int64_t ld) {
+GREENBENCH_MULTIVERSION GB_NO_LIBC_LOOPS void im2col(float* col, const float* image,
+                                                     const Shape2d& s, std::int64_t ld) {
   const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride, pad = s.pad;
   if (ld == 0) ld = (std::int64_t)OH * OW;
   if (is_same(s)) return im2col_same(col, image, s, ld);
@@ -139,8 +142,8 @@ GB_NO_LIBC_LOOPS void im2col(float* col, const float* image, const Shape2d& s, s
   }
 }
 
-GB_NO_LIBC_LOOPS void col2im(float* image, float* col, const Shape2d& s, Grad mode,
-                             std::int64_t ld) {
+GREENBENCH_MULTIVERSION GB_NO_LIBC_LOOPS void col2im(float* image, float* col, const Shape2d& s,
+                                                     Grad mode, std::int64_t ld) {
   const int H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW(), st = s.stride, pad = s.pad;
   if (ld == 0) ld = (std::int64_t)OH * OW;
   if (is_same(s)) return col2im_same(image, col, s, mode == Grad::overwrite, ld);

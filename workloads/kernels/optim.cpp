@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/multiversion.hpp"
+
 namespace greenbench::kernels {
 
 Optimizer optimizer_parse(std::string_view name) {
@@ -56,10 +58,12 @@ void optim_step(const OptimConfig& cfg, float* param, const float* grad, float* 
   }
 }
 
+GREENBENCH_MULTIVERSION
 void sgd_update(float* param, const float* grad, std::int64_t N, float lr, float weight_decay) {
   for (std::int64_t i = 0; i < N; i++) param[i] -= lr * (grad[i] + weight_decay * param[i]);
 }
 
+GREENBENCH_MULTIVERSION
 void momentum_update(float* param, const float* grad, float* velocity, std::int64_t N, float lr,
                      float mu, float weight_decay) {
   for (std::int64_t i = 0; i < N; i++) {
@@ -69,6 +73,7 @@ void momentum_update(float* param, const float* grad, float* velocity, std::int6
   }
 }
 
+GREENBENCH_MULTIVERSION
 void adam_update(float* param, const float* grad, float* m, float* v, std::int64_t N, float lr,
                  float beta1, float beta2, float eps, float weight_decay, int step) {
   const float step_size = (float)(lr / (1.0 - std::pow((double)beta1, step)));

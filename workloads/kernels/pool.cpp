@@ -7,6 +7,8 @@
 #include <cstring>
 #include <limits>
 
+#include "kernels/multiversion.hpp"
+
 namespace greenbench::kernels {
 
 namespace {
@@ -69,6 +71,7 @@ inline int window_argmax(const float* x, const Shape2d& s, int oh, int ow) {
 
 }  // namespace
 
+GREENBENCH_MULTIVERSION
 void maxpool_forward(float* out, const float* inp, const Shape2d& s) {
   const int OH = s.OH(), OW = s.OW(), HW = s.H * s.W;
   const std::int64_t planes = (std::int64_t)s.B * s.C;
@@ -93,6 +96,7 @@ void maxpool_forward(float* out, const float* inp, const Shape2d& s) {
   }
 }
 
+GREENBENCH_MULTIVERSION
 void maxpool_backward(float* dinp, const float* dout, const float* inp, const Shape2d& s,
                       Grad mode) {
   const int OH = s.OH(), OW = s.OW(), HW = s.H * s.W;

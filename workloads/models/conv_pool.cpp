@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "kernels/conv2d.hpp"
+#include "kernels/multiversion.hpp"
 #include "kernels/parallel.hpp"
 
 namespace greenbench::models {
@@ -197,6 +198,7 @@ int conv_pool_chunk(const kernels::Shape2d& s, int OC, int Bmax) {
 namespace {
 
 // Images [b0, b0 + G) of conv_pool_forward, with `scratch` this worker's.
+GREENBENCH_MULTIVERSION
 void chunk_forward(float* out, std::uint8_t* arg, float* scratch, const float* inp,
                    const float* weight, const float* bias, const ConvPool& p, int b0, int G) {
   const kernels::Shape2d& s = p.s;
@@ -239,6 +241,7 @@ namespace {
 // Shared tail of both backwards, for images [b0, b0 + G) with dconv (OC, G*OH*OW) filled:
 // dweight += dconv * im2col^T (the im2col is recomputed into `col`), and dinp from
 // weight^T * dconv through col2im.
+GREENBENCH_MULTIVERSION
 void chunk_backward(float* dinp, float* dweight, float* col, const float* dconv, const float* inp,
                     const float* weight, const ConvPool& p, int b0, int G, bool acc,
                     bool dweight_fresh) {
@@ -318,6 +321,7 @@ inline void unpool_plane(float* __restrict dz, const float* __restrict dy,
 
 // dconv (OC, G*OH*OW) of images [b0, b0 + G) from dout through the pooling's argmax and the
 // ReLU; db_sum (OC) += the bias gradient (nullptr: skipped).
+GREENBENCH_MULTIVERSION
 void chunk_unpool(float* dconv, float* db_sum, const float* dout, const std::uint8_t* arg,
                   const ConvPool& p, int b0, int G) {
   const int OC = p.OC, OH = p.OH(), OW = p.OW(), PH = p.PH(), PW = p.PW();
