@@ -51,7 +51,7 @@ struct RunRecord {
   double co2_g = kNaN;
   std::string meter_source;
   bool estimated = false;
-  double energy_model_j = kNaN;       // the estimate model over the same windows
+  double energy_model_j = kNaN;         // the estimate model over the same windows
   std::vector<std::string> warnings{};  // the meter's flags on this run's windows, deduplicated
   // The knobs in force while the run ran ({key: value read back}); null when it set none.
   nlohmann::json knobs = nullptr;
