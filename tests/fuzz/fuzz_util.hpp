@@ -100,7 +100,9 @@ inline std::string dataset_check_then_load(const greenbench::DatasetSpec& spec, 
   try {
     const greenbench::DatasetSplits s = greenbench::dataset_load(spec);
     for (const greenbench::Dataset* d : {&s.train, &s.test}) {
-      FUZZ_CHECK(d->n > 0 && d->channels == channels && d->height > 0 && d->width > 0, "bad shape");
+      FUZZ_CHECK(d->n > 0 && d->channels == channels && d->height > 0 && d->width > 0 &&
+                     (height == 0 || d->height == height) && (width == 0 || d->width == width),
+                 "bad shape %dx%dx%d", d->channels, d->height, d->width);
       FUZZ_CHECK(int64_t(d->pixels.size()) == d->n * d->sample_size(), "pixels %zu",
                  d->pixels.size());
       FUZZ_CHECK(int64_t(d->labels.size()) == d->n, "labels %zu", d->labels.size());

@@ -72,15 +72,17 @@ TEST(CliHelp, EveryCommandsHelpEndsWithExamplesThatParse) {
       ASSERT_EQ(e.rfind("  ", 0), 0u);
       if (e.find("greenbench") == std::string::npos) ADD_FAILURE() << "not a greenbench line";
       // Each example of a command runs that command (greenbench's own name the top-level ones).
-      if (!s.path.empty() && e.rfind("  source <(", 0) != 0)
+      if (!s.path.empty() && e.rfind("  source <(", 0) != 0) {
         EXPECT_EQ(e.rfind("  " + command_title(s.path) + " ", 0), 0u);
+      }
       if (e.rfind("  source <(", 0) == 0) continue;  // `source <(greenbench completion bash)`
       EXPECT_NO_THROW(example_parse(e));
       // Grid files the examples name exist in the repository.
       std::istringstream ws(e);
-      for (std::string w; ws >> w;)
+      for (std::string w; ws >> w;) {
         if (w.rfind("configs/", 0) == 0)
           EXPECT_TRUE(std::filesystem::exists(std::string(GREENBENCH_SOURCE_DIR) + "/" + w)) << w;
+      }
     }
   }
 }
@@ -172,9 +174,10 @@ TEST(CliMan, RendersWithManWithoutWarnings) {
       status);
   EXPECT_EQ(status, 0);
   EXPECT_EQ(testing::slurp(dir.dir + "/err"), "");  // groff warnings: bad roff
-  for (const auto& s : specs_now())
+  for (const auto& s : specs_now()) {
     if (!s.hidden && !s.path.empty())
       EXPECT_NE(text.find(command_title(s.path)), std::string::npos) << s.path;
+  }
   for (const char* words : {"EXIT STATUS", "greenbench run configs/quick.yaml", "--dry-run"})
     EXPECT_NE(text.find(words), std::string::npos) << words << "\n" << text.substr(0, 2000);
 }
