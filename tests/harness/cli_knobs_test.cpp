@@ -170,7 +170,7 @@ TEST(CliKnobs, KillNineMidRunThenRestorePutsOriginalsBack) {
   const std::string g = m.grid(
       "      cpu_power_limit_w: [20]\n      gpu_power_limit_w: [150]\n"
       "      cpu_max_freq_khz: [1500000]\n",
-      50, 4000);
+      50, 20000, "[512]");  // tens of seconds: still running when it is killed
   const int pid = testing::cli_spawn({"run", g, "--out", m.dir + "/res"}, m.env(), m.dir + "/out",
                                      m.dir + "/err");
   ASSERT_TRUE(wait_for([&] {

@@ -20,19 +20,18 @@ using testing::jsonl_of;
 struct Folder : testing::TempFolder {
   Folder() : TempFolder("gb_tune") {}
   std::map<std::string, std::string> env() const { return {{"GREENBENCH_STATE_DIR", dir}}; }
+  // A quick mlp run into DIR/res with `sets` (no idle baseline, no pauses, the estimate meter).
+  testing::CliResult quick_run(const std::vector<std::string>& sets) const {
+    return testing::cli_run(
+        testing::quick_run_args(dir + "/res", {"mlp", "0", "0", "estimate", sets}), env());
+  }
 };
 
 TEST(CliTargetAccuracy, StopsAtTheTargetAndRecordsTimeAndEnergyToIt) {
   Folder f;
   const std::string out = f.dir + "/res";
-  auto r = testing::cli_run(
-      testing::quick_run_args(out, {"mlp",
-                                    "0",
-                                    "0",
-                                    "estimate",
-                                    {"hidden=[32]", "train_samples=2000", "test_samples=500",
-                                     "epochs=4", "target_accuracy=0.05"}}),
-      f.env());
+  auto r = f.quick_run({"hidden=[32]", "train_samples=2000", "test_samples=500", "epochs=4",
+                        "target_accuracy=0.05"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto rows = jsonl_of(out + "/runs.jsonl");
   ASSERT_EQ(rows.size(), 1u);
@@ -50,14 +49,8 @@ TEST(CliTargetAccuracy, StopsAtTheTargetAndRecordsTimeAndEnergyToIt) {
 TEST(CliTargetAccuracy, NotReachedTrainsEveryEpochAndSaysSo) {
   Folder f;
   const std::string out = f.dir + "/res";
-  auto r = testing::cli_run(
-      testing::quick_run_args(out, {"mlp",
-                                    "0",
-                                    "0",
-                                    "estimate",
-                                    {"hidden=[16]", "train_samples=500", "test_samples=200",
-                                     "epochs=2", "learning_rate=1e-9", "target_accuracy=1.0"}}),
-      f.env());
+  auto r = f.quick_run({"hidden=[16]", "train_samples=500", "test_samples=200", "epochs=2",
+                        "learning_rate=1e-9", "target_accuracy=1.0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto row = jsonl_of(out + "/runs.jsonl").at(0);
   EXPECT_EQ(row["target_reached"], false);
