@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kernels/exp_poly.hpp"
+#include "kernels/multiversion.hpp"
 
 namespace greenbench::kernels {
 
@@ -124,8 +125,9 @@ inline void accumulate_rows(float* y, int ldy, const float* a, std::int64_t a_ro
 
 // One head's forward over strided q, k, v (row stride ld) into p (T, T) and o (row stride ldo).
 template <int kHS>
-void head_forward_loops(float* o, int ldo, float* p, const float* q, const float* k, const float* v,
-                        int ld, int T, int hs, float scale, bool causal) {
+GREENBENCH_MULTIVERSION void head_forward_loops(float* o, int ldo, float* p, const float* q,
+                                                const float* k, const float* v, int ld, int T,
+                                                int hs, float scale, bool causal) {
   const int HS = kHS > 0 ? kHS : hs;
   float kT[kLoopMaxT * kLoopMaxHS];
   transpose_head<kHS>(kT, k, ld, T, HS);
@@ -165,9 +167,10 @@ void head_forward_blas(float* o, int ldo, float* p, const float* q, const float*
 // One head's backward: dq, dk, dv (row stride ld) from dO (row stride ldo) and p (T, T).
 // ds: T*T scratch. beta 0 overwrites dq, dk, dv; 1 accumulates.
 template <int kHS>
-void head_backward_loops(float* dq, float* dk, float* dv, float* ds, const float* dO, int ldo,
-                         const float* p, const float* q, const float* k, const float* v, int ld,
-                         int T, int hs, float scale, float beta) {
+GREENBENCH_MULTIVERSION void head_backward_loops(float* dq, float* dk, float* dv, float* ds,
+                                                 const float* dO, int ldo, const float* p,
+                                                 const float* q, const float* k, const float* v,
+                                                 int ld, int T, int hs, float scale, float beta) {
   const int HS = kHS > 0 ? kHS : hs;
   if (beta == 0.0f) {
     for (int j = 0; j < T; j++)

@@ -5,8 +5,11 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/multiversion.hpp"
+
 namespace greenbench::kernels {
 
+GREENBENCH_MULTIVERSION
 void layernorm_forward(float* out, float* mean, float* rstd, const float* inp, const float* weight,
                        const float* bias, std::int64_t N, int C) {
   for (std::int64_t n = 0; n < N; n++) {
@@ -21,6 +24,7 @@ void layernorm_forward(float* out, float* mean, float* rstd, const float* inp, c
   }
 }
 
+GREENBENCH_MULTIVERSION
 void layernorm_backward(float* dinp, float* dweight, float* dbias, float* scratch,
                         const float* dout, const float* inp, const float* weight, const float* mean,
                         const float* rstd, std::int64_t N, int C, Grad mode) {

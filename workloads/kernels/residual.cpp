@@ -1,9 +1,12 @@
 // Residual add and its reference. See residual.hpp.
 #include "kernels/residual.hpp"
 
+#include "kernels/multiversion.hpp"
+
 namespace greenbench::kernels {
 
 namespace {
+GREENBENCH_MULTIVERSION
 void pass_grad(float* dinp, const float* dout, std::int64_t N, Grad mode) {
   if (dinp == nullptr) return;
   if (mode == Grad::overwrite) {
@@ -14,10 +17,12 @@ void pass_grad(float* dinp, const float* dout, std::int64_t N, Grad mode) {
 }
 }  // namespace
 
+GREENBENCH_MULTIVERSION
 void residual_forward(float* out, const float* inp1, const float* inp2, std::int64_t N) {
   for (std::int64_t i = 0; i < N; i++) out[i] = inp1[i] + inp2[i];
 }
 
+GREENBENCH_MULTIVERSION
 void residual_backward(float* dinp1, float* dinp2, const float* dout, std::int64_t N, Grad mode) {
   pass_grad(dinp1, dout, N, mode);
   pass_grad(dinp2, dout, N, mode);

@@ -4,8 +4,11 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/multiversion.hpp"
+
 namespace greenbench::kernels {
 
+GREENBENCH_MULTIVERSION
 CrossEntropyResult softmax_cross_entropy_forward(float* probs, const float* logits,
                                                  const int* targets, int B, int OC) {
   double loss = 0.0;
@@ -35,6 +38,7 @@ CrossEntropyResult softmax_cross_entropy_forward(float* probs, const float* logi
   return {(float)(loss / B), correct};
 }
 
+GREENBENCH_MULTIVERSION
 void softmax_cross_entropy_backward(float* dlogits, const float* probs, const int* targets, int B,
                                     int OC, float dloss, Grad mode) {
   const float scale = dloss / B;
