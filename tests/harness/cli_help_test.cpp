@@ -80,8 +80,9 @@ TEST(CliHelp, EveryCommandsHelpEndsWithExamplesThatParse) {
       // Grid files the examples name exist in the repository.
       std::istringstream ws(e);
       for (std::string w; ws >> w;) {
-        if (w.rfind("configs/", 0) == 0)
+        if (w.rfind("configs/", 0) == 0) {
           EXPECT_TRUE(std::filesystem::exists(std::string(GREENBENCH_SOURCE_DIR) + "/" + w)) << w;
+        }
       }
     }
   }
@@ -175,8 +176,9 @@ TEST(CliMan, RendersWithManWithoutWarnings) {
   EXPECT_EQ(status, 0);
   EXPECT_EQ(testing::slurp(dir.dir + "/err"), "");  // groff warnings: bad roff
   for (const auto& s : specs_now()) {
-    if (!s.hidden && !s.path.empty())
+    if (!s.hidden && !s.path.empty()) {
       EXPECT_NE(text.find(command_title(s.path)), std::string::npos) << s.path;
+    }
   }
   for (const char* words : {"EXIT STATUS", "greenbench run configs/quick.yaml", "--dry-run"})
     EXPECT_NE(text.find(words), std::string::npos) << words << "\n" << text.substr(0, 2000);
