@@ -329,6 +329,9 @@ double idle_baseline_measure(Meter& meter, const RunnerOptions& opt, size_t runs
   return idle_power_w;
 }
 
+// Exit 2 before any work (docs/knobs.md): knobs left changed by a killed run (the journal),
+// target_accuracy without the infer phase, a blas_core that is not the one in force or whose
+// sgemm is wrong, a knob value this machine cannot take.
 void plans_check(const std::vector<RunPlan>& plans) {
   knobs_journal_require_clean();
   std::vector<nlohmann::json> knobs;
