@@ -208,13 +208,14 @@ experiments:
 TEST_F(SlurmE2E, CancelledTaskRequeuedRunsEveryRunExactlyOnce) {
   testing::TempFolder f("gb_slurm_requeue");
   // 9 runs of equal cost (learning rate and batch size do not change FLOPs): 3 per shard, each
-  // long enough (about a second) to cancel a task between its first and last run.
+  // long enough (a few seconds even on a quiet machine) to cancel a task between its first and
+  // last run.
   const std::string grid = f.write("g.yaml", R"(
 name: rq
 meter: estimate
 idle_baseline_s: 0
 pause_s: 0
-defaults: {dataset: synthetic, train_samples: 3000, test_samples: 500, epochs: 1}
+defaults: {dataset: synthetic, train_samples: 20000, test_samples: 500, epochs: 1}
 experiments:
   - workload: mlp
     set: {hidden: [256, 256]}
