@@ -215,12 +215,12 @@ name: rq
 meter: estimate
 idle_baseline_s: 0
 pause_s: 0
-defaults: {dataset: synthetic, train_samples: 20000, test_samples: 500, epochs: 1}
+defaults: {dataset: synthetic, train_samples: 60000, test_samples: 500, epochs: 2}
 experiments:
   - workload: mlp
     set: {hidden: [256, 256]}
     grid:
-      learning_rate: [0.01, 0.02, 0.05]
+      learning_rate: [0.002, 0.005, 0.01]
       batch_size: [16, 32, 64]
 )");
   const std::string out = f.dir + "/merged", shards = out + ".shards";
