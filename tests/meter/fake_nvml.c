@@ -215,20 +215,22 @@ static nvmlReturn_t string_copy(const char* text, char* out, unsigned int length
   return NVML_SUCCESS;
 }
 
-FAKE_EXPORT nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char* name, unsigned int length) {
+/* A text naming one GPU (its name or UUID), `format` with the GPU's index as its one %u. */
+static nvmlReturn_t device_text(nvmlDevice_t device, const char* format, char* out,
+                                unsigned int length) {
   if (g.init_count == 0) return NVML_ERROR_UNINITIALIZED;
-  if (!device || !name) return NVML_ERROR_INVALID_ARGUMENT;
+  if (!device || !out) return NVML_ERROR_INVALID_ARGUMENT;
   char text[64];
-  snprintf(text, sizeof text, "Fake NVML GPU %u", device->index);
-  return string_copy(text, name, length);
+  snprintf(text, sizeof text, format, device->index);
+  return string_copy(text, out, length);
+}
+
+FAKE_EXPORT nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char* name, unsigned int length) {
+  return device_text(device, "Fake NVML GPU %u", name, length);
 }
 
 FAKE_EXPORT nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t device, char* uuid, unsigned int length) {
-  if (g.init_count == 0) return NVML_ERROR_UNINITIALIZED;
-  if (!device || !uuid) return NVML_ERROR_INVALID_ARGUMENT;
-  char text[64];
-  snprintf(text, sizeof text, "GPU-00000000-0000-0000-0000-%012u", device->index);
-  return string_copy(text, uuid, length);
+  return device_text(device, "GPU-00000000-0000-0000-0000-%012u", uuid, length);
 }
 
 FAKE_EXPORT nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t device, unsigned int* power_mw) {

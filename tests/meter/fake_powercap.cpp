@@ -64,31 +64,48 @@ std::string zone_rel(const std::string& id) {
   return rel.append("/").append(id);
 }
 
+// A preset's proc/cpuinfo: `cpus` processors of `vendor_id`; zones are added after.
+FakePowercapSpec spec_for(const std::string& vendor_id, int cpus) {
+  FakePowercapSpec s;
+  s.vendor_id = vendor_id;
+  s.cpus = cpus;
+  return s;
+}
+
+// A zone's constant power and its counter's value at t = 0.
+struct Draw {
+  double power_w;
+  uint64_t initial_uj;
+};
+
+// An Intel socket as the kernel lists it: intel-rapl:N "package-N" with the sub-zones "core"
+// (intel-rapl:N:0), "uncore" (:N:1) and "dram" (:N:2), the DRAM counter with its own range.
+void intel_socket_add(FakePowercapSpec& s, int socket, uint64_t max_uj, uint64_t dram_max_uj,
+                      Draw package, Draw core, Draw uncore, Draw dram) {
+  const std::string id = "intel-rapl:" + std::to_string(socket);
+  s.zones.push_back({id, "package-" + std::to_string(socket), package.power_w, max_uj,
+                     package.initial_uj, 1, ""});
+  const std::pair<const char*, Draw> subs[] = {{"core", core}, {"uncore", uncore}, {"dram", dram}};
+  for (size_t k = 0; k < 3; ++k)
+    s.zones.push_back({id + ":" + std::to_string(k), subs[k].first, subs[k].second.power_w,
+                       k == 2 ? dram_max_uj : max_uj, subs[k].second.initial_uj, 1, ""});
+}
+
 }  // namespace
 
 FakePowercapSpec fake_powercap_intel_2s() {
-  FakePowercapSpec s;
-  s.vendor_id = "GenuineIntel";
-  s.cpus = 4;
+  FakePowercapSpec s = spec_for("GenuineIntel", 4);
   const uint64_t pkg_max = 262143328850, dram_max = 65712999613;
-  s.zones = {
-      {"intel-rapl:0", "package-0", 40.0, pkg_max, 123456789, 1, ""},
-      {"intel-rapl:0:0", "core", 25.0, pkg_max, 2000000, 1, ""},
-      {"intel-rapl:0:1", "uncore", 3.0, pkg_max, 300, 1, ""},
-      {"intel-rapl:0:2", "dram", 8.0, dram_max, 4000000000, 1, ""},
-      {"intel-rapl:1", "package-1", 35.0, pkg_max, 987654321, 1, ""},
-      {"intel-rapl:1:0", "core", 20.0, pkg_max, 1000, 1, ""},
-      {"intel-rapl:1:1", "uncore", 2.0, pkg_max, 0, 1, ""},
-      {"intel-rapl:1:2", "dram", 7.0, dram_max, 65712000000, 1, ""},
-      {"intel-rapl:2", "psys", 120.0, pkg_max, 555555555, 1, ""},
-  };
+  intel_socket_add(s, 0, pkg_max, dram_max, {40.0, 123456789}, {25.0, 2000000}, {3.0, 300},
+                   {8.0, 4000000000});
+  intel_socket_add(s, 1, pkg_max, dram_max, {35.0, 987654321}, {20.0, 1000}, {2.0, 0},
+                   {7.0, 65712000000});
+  s.zones.push_back({"intel-rapl:2", "psys", 120.0, pkg_max, 555555555, 1, ""});
   return s;
 }
 
 FakePowercapSpec fake_powercap_amd_dies() {
-  FakePowercapSpec s;
-  s.vendor_id = "AuthenticAMD";
-  s.cpus = 4;
+  FakePowercapSpec s = spec_for("AuthenticAMD", 4);
   const uint64_t amd_max = 65532610987;
   s.zones = {
       {"intel-rapl:0", "package-0-die-0", 60.0, amd_max, 5000000, 1, ""},
@@ -100,18 +117,11 @@ FakePowercapSpec fake_powercap_amd_dies() {
 }
 
 FakePowercapSpec fake_powercap_intel_mmio() {
-  FakePowercapSpec s;
-  s.vendor_id = "GenuineIntel";
-  s.cpus = 2;
+  FakePowercapSpec s = spec_for("GenuineIntel", 2);
   const uint64_t max = 262143328850;
-  s.zones = {
-      {"intel-rapl:0", "package-0", 15.0, max, 11111111, 1, ""},
-      {"intel-rapl:0:0", "core", 8.0, max, 2222222, 1, ""},
-      {"intel-rapl:0:1", "uncore", 1.0, max, 333333, 1, ""},
-      {"intel-rapl:0:2", "dram", 2.0, max, 444444, 1, ""},
-      {"intel-rapl:1", "psys", 20.0, max, 5555555, 0, ""},
-      {"intel-rapl-mmio:0", "package-0", 0.0, 0, 0, 1, "intel-rapl:0"},
-  };
+  intel_socket_add(s, 0, max, max, {15.0, 11111111}, {8.0, 2222222}, {1.0, 333333}, {2.0, 444444});
+  s.zones.push_back({"intel-rapl:1", "psys", 20.0, max, 5555555, 0, ""});  // enabled = 0
+  s.zones.push_back({"intel-rapl-mmio:0", "package-0", 0.0, 0, 0, 1, "intel-rapl:0"});
   return s;
 }
 
