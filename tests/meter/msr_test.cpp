@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 
 #include "fake_cpu_tree.hpp"
@@ -48,10 +49,20 @@ std::vector<std::string> domain_names(const EnergySource& source) {
   return names;
 }
 
-std::map<std::string, double> units_j(const EnergySource& source) {
-  std::map<std::string, double> out;
+using Units = std::map<std::string, double>;  // domain -> joules per unit
+
+Units units_j(const EnergySource& source) {
+  Units out;
   for (const auto& c : source.counters()) out[c.domain] = c.joules_per_unit;
   return out;
+}
+
+const double kEsu14J = std::ldexp(1.0, -14), kEsu16J = std::ldexp(1.0, -16);
+
+// The units of intel_two_socket's domains without psys: each core counts in its package's unit.
+Units intel_two_socket_units(double package0_j, double dram0_j, double package1_j, double dram1_j) {
+  return {{"package-0", package0_j}, {"dram-0", dram0_j}, {"core-0", package0_j},
+          {"package-1", package1_j}, {"dram-1", dram1_j}, {"core-1", package1_j}};
 }
 
 // Two Intel sockets of four CPUs (two cores x two threads): CPUs 0 and 4 lead the packages.
@@ -110,42 +121,36 @@ TEST(MsrSource, IntelClientPp1IsUncore) {
   EXPECT_EQ(domain_names(*source),
             (std::vector<std::string>{"package-0", "core-0", "uncore-0", "psys"}));
   EXPECT_EQ(source->counters()[2].kind, DomainKind::uncore);
-  for (const auto& c : source->counters())
-    EXPECT_EQ(c.joules_per_unit, std::ldexp(1.0, -14)) << c.domain;
+  for (const auto& c : source->counters()) EXPECT_EQ(c.joules_per_unit, kEsu14J) << c.domain;
 }
 
 TEST(MsrSource, IntelUnitsComeFromPowerUnitRegisterPerPackage) {
   FakeCpuTree tree;
   intel_two_socket(tree, 0x2D, kUnitEsu16, false);
   tree.msr_write(4, 0x606, 0x000A0E03);  // package 1 says ESU 14
-  auto units = units_j(*msr_source_open(tree.paths()));
-  EXPECT_EQ(units["package-0"], std::ldexp(1.0, -16));
-  EXPECT_EQ(units["dram-0"], std::ldexp(1.0, -16));
-  EXPECT_EQ(units["core-0"], std::ldexp(1.0, -16));
-  EXPECT_EQ(units["package-1"], std::ldexp(1.0, -14));
-  EXPECT_EQ(units["core-1"], std::ldexp(1.0, -14));
+  EXPECT_EQ(units_j(*msr_source_open(tree.paths())),
+            intel_two_socket_units(kEsu16J, kEsu16J, kEsu14J, kEsu14J));
+}
+
+// Two sockets of each model whose power unit registers say ESU 14: DRAM counts in dram_j, every
+// other domain in the register's 2^-14 J.
+void dram_unit_check(std::initializer_list<int> models, double dram_j) {
+  for (int model : models) {
+    FakeCpuTree tree;
+    intel_two_socket(tree, model, kUnitEsu14, false);
+    EXPECT_EQ(units_j(*msr_source_open(tree.paths())),
+              intel_two_socket_units(kEsu14J, dram_j, kEsu14J, dram_j))
+        << "model 0x" << std::hex << model;
+  }
 }
 
 TEST(MsrSource, ServerModelsUseFixedDramUnit) {
   // Linux's list (rapl.c RAPL_UNIT_QUIRK_INTEL_HSW, intel_rapl_common.c hsw_server, turbostat).
-  for (int model : {0x3F, 0x4F, 0x56, 0x55, 0x6A, 0x6C, 0x57, 0x85}) {
-    FakeCpuTree tree;
-    intel_two_socket(tree, model, kUnitEsu14, false);
-    auto units = units_j(*msr_source_open(tree.paths()));
-    EXPECT_EQ(units["dram-0"], std::ldexp(1.0, -16)) << "model 0x" << std::hex << model;
-    EXPECT_EQ(units["dram-1"], std::ldexp(1.0, -16)) << "model 0x" << std::hex << model;
-    EXPECT_EQ(units["package-0"], std::ldexp(1.0, -14)) << "model 0x" << std::hex << model;
-    EXPECT_EQ(units["core-1"], std::ldexp(1.0, -14)) << "model 0x" << std::hex << model;
-  }
+  dram_unit_check({0x3F, 0x4F, 0x56, 0x55, 0x6A, 0x6C, 0x57, 0x85}, kEsu16J);
 }
 
 TEST(MsrSource, OtherModelsUseThePowerUnitForDram) {
-  for (int model : {0x2D, 0x3E, 0x8F, 0xCF, 0x9E}) {  // SNB-EP, IVB-EP, SPR, EMR, client
-    FakeCpuTree tree;
-    intel_two_socket(tree, model, kUnitEsu14, false);
-    auto units = units_j(*msr_source_open(tree.paths()));
-    EXPECT_EQ(units["dram-0"], std::ldexp(1.0, -14)) << "model 0x" << std::hex << model;
-  }
+  dram_unit_check({0x2D, 0x3E, 0x8F, 0xCF, 0x9E}, kEsu14J);  // SNB-EP, IVB-EP, SPR, EMR, client
 }
 
 TEST(MsrSource, SapphireRapidsPsysUnitIsOneJoule) {
@@ -154,7 +159,7 @@ TEST(MsrSource, SapphireRapidsPsysUnitIsOneJoule) {
   auto source = msr_source_open(tree.paths());
   auto units = units_j(*source);
   EXPECT_EQ(units["psys"], 1.0);
-  EXPECT_EQ(units["package-0"], std::ldexp(1.0, -14));
+  EXPECT_EQ(units["package-0"], kEsu14J);
   EXPECT_EQ(source->describe()["quirks"].size(), 1u);
 }
 
@@ -228,7 +233,7 @@ TEST(MsrSource, AmdPackagesAndPerCoreCounters) {
   auto counters = counters_of(*source);
   EXPECT_EQ(counters[0].kind, DomainKind::package);
   for (size_t i = 2; i < counters.size(); ++i) EXPECT_EQ(counters[i].kind, DomainKind::core);
-  for (const auto& c : counters) EXPECT_EQ(c.joules_per_unit, std::ldexp(1.0, -16)) << c.domain;
+  for (const auto& c : counters) EXPECT_EQ(c.joules_per_unit, kEsu16J) << c.domain;
 
   // Packages read on CPUs 0 and 4; each core on its first thread: core-1-1 on CPU 5, not 7.
   std::vector<std::optional<uint64_t>> units;
@@ -244,11 +249,12 @@ TEST(MsrSource, AmdUnitComesFromC0010299PerPackage) {
   FakeCpuTree tree;
   amd_two_socket(tree, "AuthenticAMD", 0x17);
   tree.amd_rapl_write(0, 14, 900);  // package 0 says ESU 14
-  auto units = units_j(*msr_source_open(tree.paths()));
-  EXPECT_EQ(units["package-0"], std::ldexp(1.0, -14));
-  EXPECT_EQ(units["core-0-1"], std::ldexp(1.0, -14));
-  EXPECT_EQ(units["package-1"], std::ldexp(1.0, -16));
-  EXPECT_EQ(units["core-1-0"], std::ldexp(1.0, -16));
+  EXPECT_EQ(units_j(*msr_source_open(tree.paths())), (Units{{"package-0", kEsu14J},
+                                                            {"core-0-0", kEsu14J},
+                                                            {"core-0-1", kEsu14J},
+                                                            {"package-1", kEsu16J},
+                                                            {"core-1-0", kEsu16J},
+                                                            {"core-1-1", kEsu16J}}));
 }
 
 TEST(MsrSource, HygonIsReadLikeAmd) {
@@ -257,77 +263,97 @@ TEST(MsrSource, HygonIsReadLikeAmd) {
   EXPECT_EQ(msr_source_open(tree.paths())->counters().size(), 6u);
 }
 
-SourceUnavailable open_error(const FakeCpuTree& tree) {
-  return testing::unavailable_of([&] { msr_source_open(tree.paths()); });
+// One CPU (package 0, core 0) of `vendor` in /proc/cpuinfo.
+void one_cpu(FakeCpuTree& tree, const std::string& vendor, int family, int model) {
+  tree.cpu_add(0, 0, 0);
+  tree.cpuinfo_write(vendor, family, model);
 }
 
-TEST(MsrSource, NoMsrDriverIsUnavailableWithModprobeFix) {
+// A tree the opener must refuse, and what its SourceUnavailable must say besides some fix:
+// `reason` and `fix` within the text ("" = not checked), `file` under the tree's root (nullptr =
+// not checked).
+struct UnavailableCase {
+  const char* name;
+  std::function<void(FakeCpuTree&)> arrange;
+  const char* reason;
+  const char* file;
+  const char* fix;
+};
+
+// A failing case is reported by its name, not its bytes.
+void PrintTo(const UnavailableCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class MsrUnavailable : public ::testing::TestWithParam<UnavailableCase> {};
+
+TEST_P(MsrUnavailable, SaysWhy) {
+  const UnavailableCase& c = GetParam();
   FakeCpuTree tree;
-  tree.cpu_add(0, 0, 0);
-  tree.cpuinfo_write("GenuineIntel", 6, 0x55);
-  tree.file_write("dev/cpu/0/cpuid", "");  // like this VM: cpuid but no msr
-  auto e = open_error(tree);
+  c.arrange(tree);
+  const SourceUnavailable e = testing::unavailable_of([&] { msr_source_open(tree.paths()); });
   EXPECT_EQ(e.source, "msr");
-  EXPECT_NE(e.reason.find("msr driver is not loaded"), std::string::npos) << e.reason;
-  EXPECT_EQ(e.file, tree.root() + "/dev/cpu/0/msr");
-  EXPECT_NE(e.fix.find("modprobe msr"), std::string::npos) << e.fix;
-}
-
-TEST(MsrSource, UnknownVendorIsUnavailableNamingCpuinfo) {
-  FakeCpuTree tree;
-  tree.cpu_add(0, 0, 0);
-  tree.cpuinfo_write("CentaurHauls", 6, 15);
-  tree.msr_write(0, 0x606, kUnitEsu16);
-  auto e = open_error(tree);
-  EXPECT_NE(e.reason.find("unknown CPU vendor `CentaurHauls`"), std::string::npos) << e.reason;
-  EXPECT_EQ(e.file, tree.root() + "/proc/cpuinfo");
-}
-
-TEST(MsrSource, PreZenAmdIsUnavailable) {
-  FakeCpuTree tree;
-  tree.cpu_add(0, 0, 0);
-  tree.cpuinfo_write("AuthenticAMD", 0x15, 2);
-  tree.msr_create(0);
-  auto e = open_error(tree);
-  EXPECT_NE(e.reason.find("family 21"), std::string::npos) << e.reason;
-  EXPECT_EQ(e.file, tree.root() + "/proc/cpuinfo");
-}
-
-TEST(MsrSource, MissingCpuinfoOrTopologyIsUnavailable) {
-  {
-    FakeCpuTree tree;
-    tree.cpu_add(0, 0, 0);
-    tree.msr_create(0);
-    EXPECT_EQ(open_error(tree).file, tree.root() + "/proc/cpuinfo");
+  EXPECT_FALSE(e.fix.empty()) << "every refusal says what to do";
+  if (*c.reason) {
+    EXPECT_NE(e.reason.find(c.reason), std::string::npos) << e.reason;
   }
-  {
-    FakeCpuTree tree;
-    tree.file_write("proc/cpuinfo", "vendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n");
-    tree.msr_create(0);
-    EXPECT_EQ(open_error(tree).file,
-              tree.root() + "/sys/devices/system/cpu/cpu0/topology/physical_package_id");
+  if (c.file) {
+    EXPECT_EQ(e.file, tree.root() + c.file);
+  }
+  if (*c.fix) {
+    EXPECT_NE(e.fix.find(c.fix), std::string::npos) << e.fix;
   }
 }
 
-TEST(MsrSource, UnreadablePowerUnitIsUnavailable) {
-  FakeCpuTree tree;
-  tree.cpu_add(0, 0, 0);
-  tree.cpuinfo_write("GenuineIntel", 6, 0x55);
-  tree.msr_create(0);  // every register reads short, like EIO from a VM's msr driver
-  auto e = open_error(tree);
-  EXPECT_NE(e.reason.find("MSR_RAPL_POWER_UNIT (0x606)"), std::string::npos) << e.reason;
-  EXPECT_EQ(e.file, tree.root() + "/dev/cpu/0/msr");
-}
+const UnavailableCase kUnavailableCases[] = {
+    {"NoMsrDriverHasTheModprobeFix",
+     [](FakeCpuTree& tree) {
+       one_cpu(tree, "GenuineIntel", 6, 0x55);
+       tree.file_write("dev/cpu/0/cpuid", "");  // like this VM: cpuid but no msr
+     },
+     "msr driver is not loaded", "/dev/cpu/0/msr", "modprobe msr"},
+    {"UnknownVendorNamesCpuinfo",
+     [](FakeCpuTree& tree) {
+       one_cpu(tree, "CentaurHauls", 6, 15);
+       tree.msr_write(0, 0x606, kUnitEsu16);
+     },
+     "unknown CPU vendor `CentaurHauls`", "/proc/cpuinfo", ""},
+    {"PreZenAmd",
+     [](FakeCpuTree& tree) {
+       one_cpu(tree, "AuthenticAMD", 0x15, 2);
+       tree.msr_create(0);
+     },
+     "family 21", "/proc/cpuinfo", ""},
+    {"MissingCpuinfo",
+     [](FakeCpuTree& tree) {
+       tree.cpu_add(0, 0, 0);
+       tree.msr_create(0);
+     },
+     "", "/proc/cpuinfo", ""},
+    {"MissingTopology",
+     [](FakeCpuTree& tree) {
+       tree.file_write("proc/cpuinfo",
+                       "vendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n");
+       tree.msr_create(0);
+     },
+     "", "/sys/devices/system/cpu/cpu0/topology/physical_package_id", ""},
+    {"UnreadablePowerUnit",
+     [](FakeCpuTree& tree) {
+       one_cpu(tree, "GenuineIntel", 6, 0x55);
+       tree.msr_create(0);  // every register reads short, like EIO from a VM's msr driver
+     },
+     "MSR_RAPL_POWER_UNIT (0x606)", "/dev/cpu/0/msr", ""},
+    {"NoNonZeroEnergyRegister",
+     [](FakeCpuTree& tree) {
+       one_cpu(tree, "GenuineIntel", 6, 0x55);
+       tree.msr_write(0, 0x606, kUnitEsu14);
+       tree.msr_write(0, 0x611, 0);  // reads, but has never counted
+     },
+     "no RAPL energy-status register", nullptr, ""},
+};
 
-TEST(MsrSource, NoNonZeroEnergyRegisterIsUnavailable) {
-  FakeCpuTree tree;
-  tree.cpu_add(0, 0, 0);
-  tree.cpuinfo_write("GenuineIntel", 6, 0x55);
-  tree.msr_write(0, 0x606, kUnitEsu14);
-  tree.msr_write(0, 0x611, 0);  // reads, but has never counted
-  auto e = open_error(tree);
-  EXPECT_NE(e.reason.find("no RAPL energy-status register"), std::string::npos) << e.reason;
-}
+INSTANTIATE_TEST_SUITE_P(MsrSource, MsrUnavailable, ::testing::ValuesIn(kUnavailableCases),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 // Runs msr_source_open as `nobody` in a child against a root-owned 0600 msr file; returns
 // what the child saw as "reason\nfile\nfix", or "opened" / "other: ...".
@@ -384,24 +410,14 @@ TEST(MsrSource, PermissionDeniedNeedsRootAndNamesTheFile) {
 TEST(MsrSource, RealMachineOpensOrSaysWhy) {
   const SourcePaths real{"/sys", "/proc", "/dev", ""};
   const bool has_msr = std::filesystem::exists("/dev/cpu/0/msr");
-  try {
-    auto source = msr_source_open(real);
-    ASSERT_TRUE(has_msr);
-    ASSERT_FALSE(source->counters().empty());
-    std::vector<std::optional<uint64_t>> units;
-    source->read(units);
-    EXPECT_TRUE(units[0].has_value());
-  } catch (const SourceUnavailable& e) {
-    EXPECT_EQ(e.source, "msr");
-    EXPECT_FALSE(e.reason.empty());
-    EXPECT_FALSE(e.file.empty());
-    EXPECT_FALSE(e.fix.empty());
-    if (!has_msr) {
-      EXPECT_EQ(e.file, "/dev/cpu/0/msr");
-      EXPECT_NE(e.fix.find("modprobe msr"), std::string::npos);
-    }
-    std::cout << "msr on this machine: " << e.what() << "\n";
-  }
+  testing::real_opens_or_says_why(
+      "msr", has_msr, [&] { return msr_source_open(real); },
+      [&](const SourceUnavailable& e) {
+        if (!has_msr) {
+          EXPECT_EQ(e.file, "/dev/cpu/0/msr");
+          EXPECT_NE(e.fix.find("modprobe msr"), std::string::npos);
+        }
+      });
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <tuple>
@@ -191,148 +192,152 @@ TEST(PerfSource, DestructionClosesEveryFd) {
   EXPECT_TRUE(backend->open_fds.empty());
 }
 
-SourceUnavailable open_error(const FakeCpuTree& tree, std::shared_ptr<FakePerfBackend> backend) {
-  return testing::unavailable_of([&] { perf_source_open_with(tree.paths(), backend); });
+const std::string kPmu = "/sys/bus/event_source/devices/power";
+
+// A tree and backend the opener must refuse, and what its SourceUnavailable must say: every
+// `reason` and `fix` part within its text, and `file` under the tree's root.
+struct UnavailableCase {
+  const char* name;
+  std::function<void(FakeCpuTree&, FakePerfBackend&)> arrange;
+  std::vector<std::string> reason;
+  std::string file;  // "" = not checked
+  std::vector<std::string> fix;
+};
+
+// A failing case is reported by its name, not its bytes.
+void PrintTo(const UnavailableCase& c, std::ostream* os) {
+  *os << c.name;
 }
 
-TEST(PerfSource, NoPowerPmuIsUnavailableNamingTheDir) {
+class PerfUnavailable : public ::testing::TestWithParam<UnavailableCase> {};
+
+// Every refusal says why, with a fix, and leaves no perf fd open (the opens before the failing
+// one closed).
+TEST_P(PerfUnavailable, SaysWhyAndClosesEveryFd) {
+  const UnavailableCase& c = GetParam();
   FakeCpuTree tree;
-  tree.cpu_add(0, 0, 0);
-  auto e = open_error(tree, std::make_shared<FakePerfBackend>());
+  auto backend = std::make_shared<FakePerfBackend>();
+  c.arrange(tree, *backend);
+  const SourceUnavailable e =
+      testing::unavailable_of([&] { perf_source_open_with(tree.paths(), backend); });
   EXPECT_EQ(e.source, "perf");
-  EXPECT_NE(e.reason.find("no `power` perf PMU"), std::string::npos) << e.reason;
-  EXPECT_EQ(e.file, tree.root() + "/sys/bus/event_source/devices/power");
+  for (const std::string& part : c.reason)
+    EXPECT_NE(e.reason.find(part), std::string::npos) << e.reason;
+  if (!c.file.empty()) {
+    EXPECT_EQ(e.file, tree.root() + c.file);
+  }
   EXPECT_FALSE(e.fix.empty());
+  for (const std::string& part : c.fix) EXPECT_NE(e.fix.find(part), std::string::npos) << e.fix;
+  EXPECT_TRUE(backend->open_fds.empty()) << "fds opened before the failure leak";
 }
 
-TEST(PerfSource, PermissionDeniedNamesParanoidLevelAndFix) {
-  for (int err : {EACCES, EPERM}) {
-    FakeCpuTree tree;
+// two_socket_tree whose open of (config, cpu) fails with `err`.
+auto open_fails(uint64_t config, int cpu, int err) {
+  return [=](FakeCpuTree& tree, FakePerfBackend& backend) {
     two_socket_tree(tree);
-    auto backend = std::make_shared<FakePerfBackend>();
-    backend->open_errno[{2, 4}] = err;  // the second open fails; the first must be closed
-    auto e = open_error(tree, backend);
-    EXPECT_NE(e.reason.find("kernel.perf_event_paranoid is 2"), std::string::npos) << e.reason;
-    EXPECT_NE(e.reason.find("<= 0"), std::string::npos) << e.reason;
-    EXPECT_NE(e.reason.find("events/energy-pkg on cpu 4"), std::string::npos) << e.reason;
-    EXPECT_EQ(e.file, tree.root() + "/proc/sys/kernel/perf_event_paranoid");
-    EXPECT_NE(e.fix.find("setcap cap_perfmon+ep greenbench"), std::string::npos) << e.fix;
-    EXPECT_NE(e.fix.find("sysctl kernel.perf_event_paranoid=0"), std::string::npos) << e.fix;
-    EXPECT_TRUE(backend->open_fds.empty()) << "fds opened before the failure leak";
-  }
+    backend.open_errno[{config, cpu}] = err;
+  };
 }
 
-TEST(PerfSource, PermissionDeniedWithUnreadableParanoidSaysSo) {
-  FakeCpuTree tree;
-  two_socket_tree(tree);
-  std::filesystem::remove(tree.root() + "/proc/sys/kernel/perf_event_paranoid");
-  auto backend = std::make_shared<FakePerfBackend>();
-  backend->open_errno[{2, 0}] = EACCES;
-  auto e = open_error(tree, backend);
-  EXPECT_NE(e.reason.find("perf_event_paranoid is unreadable"), std::string::npos) << e.reason;
+// two_socket_tree with one of the PMU's files (relative to its directory) rewritten or, for
+// nullopt, removed.
+auto pmu_file_broken(const std::string& rel, std::optional<std::string> text) {
+  return [=](FakeCpuTree& tree, FakePerfBackend&) {
+    two_socket_tree(tree);
+    if (text)
+      tree.file_write(kPmu.substr(1) + "/" + rel, *text);
+    else
+      std::filesystem::remove(tree.root() + kPmu + "/" + rel);
+  };
 }
 
-TEST(PerfSource, UnsupportedEventNamesTheEventFile) {
-  for (int err : {ENOENT, EINVAL}) {
-    FakeCpuTree tree;
-    two_socket_tree(tree);
-    auto backend = std::make_shared<FakePerfBackend>();
-    backend->open_errno[{3, 0}] = err;
-    auto e = open_error(tree, backend);
-    EXPECT_NE(e.reason.find("not supported on this CPU"), std::string::npos) << e.reason;
-    EXPECT_EQ(e.file, tree.root() + "/sys/bus/event_source/devices/power/events/energy-ram");
-    EXPECT_TRUE(backend->open_fds.empty());
-  }
-}
+const std::vector<std::string> kParanoidReason = {"kernel.perf_event_paranoid is 2", "<= 0",
+                                                  "events/energy-pkg on cpu 4"};
+const std::vector<std::string> kParanoidFix = {"setcap cap_perfmon+ep greenbench",
+                                               "sysctl kernel.perf_event_paranoid=0"};
+const std::string kParanoidFile = "/proc/sys/kernel/perf_event_paranoid";
 
-TEST(PerfSource, OtherOpenErrorsNameTheEventAndCpu) {
-  FakeCpuTree tree;
-  two_socket_tree(tree);
-  auto backend = std::make_shared<FakePerfBackend>();
-  backend->open_errno[{1, 4}] = ENODEV;
-  auto e = open_error(tree, backend);
-  EXPECT_NE(e.reason.find("energy-cores on cpu 4"), std::string::npos) << e.reason;
-  EXPECT_NE(e.fix.find("cpu 4"), std::string::npos) << e.fix;
-}
+const UnavailableCase kUnavailableCases[] = {
+    {"NoPowerPmuNamesTheDir",
+     [](FakeCpuTree& tree, FakePerfBackend&) { tree.cpu_add(0, 0, 0); },
+     {"no `power` perf PMU"},
+     kPmu,
+     {}},
+    // The second open fails: the first must be closed.
+    {"PermissionDeniedEaccesNamesParanoidLevelAndFix", open_fails(2, 4, EACCES), kParanoidReason,
+     kParanoidFile, kParanoidFix},
+    {"PermissionDeniedEpermNamesParanoidLevelAndFix", open_fails(2, 4, EPERM), kParanoidReason,
+     kParanoidFile, kParanoidFix},
+    {"PermissionDeniedWithUnreadableParanoidSaysSo",
+     [](FakeCpuTree& tree, FakePerfBackend& backend) {
+       open_fails(2, 0, EACCES)(tree, backend);
+       std::filesystem::remove(tree.root() + kParanoidFile);
+     },
+     {"perf_event_paranoid is unreadable"},
+     "",
+     {}},
+    {"UnsupportedEventEnoentNamesTheEventFile",
+     open_fails(3, 0, ENOENT),
+     {"not supported on this CPU"},
+     kPmu + "/events/energy-ram",
+     {}},
+    {"UnsupportedEventEinvalNamesTheEventFile",
+     open_fails(3, 0, EINVAL),
+     {"not supported on this CPU"},
+     kPmu + "/events/energy-ram",
+     {}},
+    {"OtherOpenErrorsNameTheEventAndCpu",
+     open_fails(1, 4, ENODEV),
+     {"energy-cores on cpu 4"},
+     "",
+     {"cpu 4"}},
+    {"PmuTypeMissing", pmu_file_broken("type", std::nullopt), {}, kPmu + "/type", {}},
+    {"PmuCpumaskUnparsable", pmu_file_broken("cpumask", "0-\n"), {}, kPmu + "/cpumask", {}},
+    {"PmuCpumaskCpuWithoutTopology",
+     pmu_file_broken("cpumask", "0,8\n"),
+     {},
+     "/sys/devices/system/cpu/cpu8/topology/physical_package_id",
+     {}},
+    {"PmuEventUnparsable",
+     pmu_file_broken("events/energy-ram", "umask=0x3\n"),
+     {"umask=0x3"},
+     kPmu + "/events/energy-ram",
+     {}},
+    {"PmuScaleNotANumber",
+     pmu_file_broken("events/energy-pkg.scale", "nan\n"),
+     {},
+     kPmu + "/events/energy-pkg.scale",
+     {}},
+    {"PmuUnitNotJoules",
+     pmu_file_broken("events/energy-pkg.unit", "Watts\n"),
+     {},
+     kPmu + "/events/energy-pkg.unit",
+     {}},
+    {"PmuWithoutEnergyEvents",
+     [](FakeCpuTree& tree, FakePerfBackend&) {
+       tree.cpu_add(0, 0, 0);
+       tree.power_pmu_write(kPowerType, "0");
+     },
+     {"no energy events"},
+     kPmu + "/events",
+     {}},
+};
 
-TEST(PerfSource, BrokenPmuFilesAreUnavailableNamingTheFile) {
-  const std::string pmu = "/sys/bus/event_source/devices/power";
-  {
-    FakeCpuTree tree;
-    two_socket_tree(tree);
-    std::filesystem::remove(tree.root() + pmu + "/type");
-    EXPECT_EQ(open_error(tree, std::make_shared<FakePerfBackend>()).file,
-              tree.root() + pmu + "/type");
-  }
-  {
-    FakeCpuTree tree;
-    two_socket_tree(tree);
-    tree.file_write("sys/bus/event_source/devices/power/cpumask", "0-\n");
-    EXPECT_EQ(open_error(tree, std::make_shared<FakePerfBackend>()).file,
-              tree.root() + pmu + "/cpumask");
-  }
-  {
-    FakeCpuTree tree;
-    two_socket_tree(tree);
-    tree.file_write("sys/bus/event_source/devices/power/cpumask", "0,8\n");  // no cpu8 topology
-    EXPECT_EQ(open_error(tree, std::make_shared<FakePerfBackend>()).file,
-              tree.root() + "/sys/devices/system/cpu/cpu8/topology/physical_package_id");
-  }
-  {
-    FakeCpuTree tree;
-    two_socket_tree(tree);
-    tree.file_write("sys/bus/event_source/devices/power/events/energy-ram", "umask=0x3\n");
-    auto e = open_error(tree, std::make_shared<FakePerfBackend>());
-    EXPECT_EQ(e.file, tree.root() + pmu + "/events/energy-ram");
-    EXPECT_NE(e.reason.find("umask=0x3"), std::string::npos) << e.reason;
-  }
-  {
-    FakeCpuTree tree;
-    two_socket_tree(tree);
-    tree.file_write("sys/bus/event_source/devices/power/events/energy-pkg.scale", "nan\n");
-    EXPECT_EQ(open_error(tree, std::make_shared<FakePerfBackend>()).file,
-              tree.root() + pmu + "/events/energy-pkg.scale");
-  }
-  {
-    FakeCpuTree tree;
-    two_socket_tree(tree);
-    tree.file_write("sys/bus/event_source/devices/power/events/energy-pkg.unit", "Watts\n");
-    EXPECT_EQ(open_error(tree, std::make_shared<FakePerfBackend>()).file,
-              tree.root() + pmu + "/events/energy-pkg.unit");
-  }
-}
-
-TEST(PerfSource, PmuWithoutEnergyEventsIsUnavailable) {
-  FakeCpuTree tree;
-  tree.cpu_add(0, 0, 0);
-  tree.power_pmu_write(kPowerType, "0");
-  auto e = open_error(tree, std::make_shared<FakePerfBackend>());
-  EXPECT_NE(e.reason.find("no energy events"), std::string::npos) << e.reason;
-  EXPECT_EQ(e.file, tree.root() + "/sys/bus/event_source/devices/power/events");
-}
+INSTANTIATE_TEST_SUITE_P(PerfSource, PerfUnavailable, ::testing::ValuesIn(kUnavailableCases),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 // This machine, for real: where the kernel has no power PMU (a VM) the opener must say so
 // cleanly; where it has one, it either opens real counters or says why not.
 TEST(PerfSource, RealMachineOpensOrSaysWhy) {
   const SourcePaths real{"/sys", "/proc", "/dev", ""};
-  const bool has_pmu = std::filesystem::is_directory("/sys/bus/event_source/devices/power");
-  try {
-    auto source = perf_source_open(real);
-    ASSERT_TRUE(has_pmu) << "opened without a power PMU";
-    ASSERT_FALSE(source->counters().empty());
-    std::vector<std::optional<uint64_t>> units;
-    source->read(units);
-    EXPECT_TRUE(units[0].has_value()) << "a freshly opened perf event failed to read";
-  } catch (const SourceUnavailable& e) {
-    EXPECT_EQ(e.source, "perf");
-    EXPECT_FALSE(e.reason.empty());
-    EXPECT_FALSE(e.file.empty());
-    EXPECT_FALSE(e.fix.empty());
-    if (!has_pmu) {
-      EXPECT_EQ(e.file, "/sys/bus/event_source/devices/power");
-    }
-    std::cout << "perf on this machine: " << e.what() << "\n";
-  }
+  const bool has_pmu = std::filesystem::is_directory(kPmu);
+  testing::real_opens_or_says_why(
+      "perf", has_pmu, [&] { return perf_source_open(real); },
+      [&](const SourceUnavailable& e) {
+        if (!has_pmu) {
+          EXPECT_EQ(e.file, kPmu);
+        }
+      });
 }
 
 }  // namespace
