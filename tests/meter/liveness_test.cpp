@@ -17,11 +17,23 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Counters that advance at `power_w[i]` watts with wall time (0 W = frozen), in microjoules.
+// One counter of a TimedSource: its domain and kind, and the watts it advances at (0 = frozen).
+struct Timed {
+  std::string domain;
+  DomainKind kind;
+  double power_w;
+};
+
+// Counters that advance at their power with wall time, in microjoules, each at "/fake/DOMAIN".
 class TimedSource final : public EnergySource {
  public:
-  TimedSource(std::vector<CounterSpec> specs, std::vector<double> power_w, double update_period_s)
-      : specs_(std::move(specs)), power_w_(std::move(power_w)), period_s_(update_period_s) {}
+  explicit TimedSource(const std::vector<Timed>& counters, double update_period_s = 0.001)
+      : period_s_(update_period_s) {
+    for (const Timed& c : counters) {
+      specs_.push_back({c.domain, c.kind, 1e-6, 0, "/fake/" + c.domain});
+      power_w_.push_back(c.power_w);
+    }
+  }
   std::string name() const override { return "timed"; }
   const std::vector<CounterSpec>& counters() const override { return specs_; }
   double update_period_s() const override { return period_s_; }
@@ -41,19 +53,13 @@ class TimedSource final : public EnergySource {
   Clock::time_point t0_ = Clock::now();
 };
 
-CounterSpec spec(const std::string& domain, DomainKind kind) {
-  return {domain, kind, 1e-6, 0, "/fake/" + domain};
-}
-
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
 TEST(Liveness, FrozenDramIsDroppedAndNamedThePackageKept) {
-  auto src =
-      std::make_unique<TimedSource>(std::vector<CounterSpec>{spec("package-0", DomainKind::package),
-                                                             spec("dram-0", DomainKind::dram)},
-                                    std::vector<double>{40.0, 0.0}, 0.001);
+  auto src = std::make_unique<TimedSource>(std::vector<Timed>{
+      {"package-0", DomainKind::package, 40.0}, {"dram-0", DomainKind::dram, 0.0}});
   const auto t0 = Clock::now();
   auto dead = counters_liveness_check(*src, 0.3);
   const double took_s = seconds_since(t0);
@@ -79,22 +85,24 @@ TEST(Liveness, FrozenDramIsDroppedAndNamedThePackageKept) {
 }
 
 TEST(Liveness, StopsAsSoonAsEveryCounterMoved) {
-  TimedSource src({spec("package-0", DomainKind::package), spec("dram-0", DomainKind::dram)},
-                  {40.0, 5.0}, 0.001);
+  TimedSource src({{"package-0", DomainKind::package, 40.0}, {"dram-0", DomainKind::dram, 5.0}});
   const auto t0 = Clock::now();
   EXPECT_TRUE(counters_liveness_check(src, 5.0).empty());
   EXPECT_LT(seconds_since(t0), 0.1);  // far less than the 5 s window
 }
 
-TEST(Liveness, EveryCounterFrozenIsUnavailableNamingTheCounter) {
-  auto src =
-      std::make_unique<TimedSource>(std::vector<CounterSpec>{spec("package-0", DomainKind::package),
-                                                             spec("core-0", DomainKind::core)},
-                                    std::vector<double>{0.0, 0.0}, 0.001);
+// A package and a core counter at these watts after a 50 ms liveness check: `dead_count` of them
+// found dead, and what source_live_only then throws.
+SourceUnavailable package_and_core_unavailable(double package_w, double core_w, size_t dead_count) {
+  auto src = std::make_unique<TimedSource>(std::vector<Timed>{
+      {"package-0", DomainKind::package, package_w}, {"core-0", DomainKind::core, core_w}});
   auto dead = counters_liveness_check(*src, 0.05);
-  ASSERT_EQ(dead.size(), 2u);
-  const SourceUnavailable e =
-      testing::unavailable_of([&] { source_live_only(std::move(src), dead); });
+  EXPECT_EQ(dead.size(), dead_count);
+  return testing::unavailable_of([&] { source_live_only(std::move(src), dead); });
+}
+
+TEST(Liveness, EveryCounterFrozenIsUnavailableNamingTheCounter) {
+  const SourceUnavailable e = package_and_core_unavailable(0.0, 0.0, 2);
   EXPECT_TRUE(e.not_counting);
   EXPECT_NE(e.reason.find("package-0 (/fake/package-0) present but not counting"),
             std::string::npos)
@@ -104,17 +112,12 @@ TEST(Liveness, EveryCounterFrozenIsUnavailableNamingTheCounter) {
 }
 
 TEST(Liveness, OnlyACoreCountingIsNotEnough) {
-  auto src =
-      std::make_unique<TimedSource>(std::vector<CounterSpec>{spec("package-0", DomainKind::package),
-                                                             spec("core-0", DomainKind::core)},
-                                    std::vector<double>{0.0, 20.0}, 0.001);
-  auto dead = counters_liveness_check(*src, 0.05);
-  ASSERT_EQ(dead.size(), 1u);
-  EXPECT_THROW(source_live_only(std::move(src), dead), SourceUnavailable);
+  const SourceUnavailable e = package_and_core_unavailable(0.0, 20.0, 1);
+  EXPECT_EQ(e.file, "/fake/package-0");
 }
 
 TEST(Liveness, SourcesWithoutAnUpdatePeriodAreNotChecked) {
-  TimedSource src({spec("cpu", DomainKind::package)}, {0.0}, 0.0);
+  TimedSource src({{"cpu", DomainKind::package, 0.0}}, 0.0);
   const auto t0 = Clock::now();
   EXPECT_TRUE(counters_liveness_check(src, 1.0).empty());
   EXPECT_LT(seconds_since(t0), 0.05);
@@ -122,8 +125,8 @@ TEST(Liveness, SourcesWithoutAnUpdatePeriodAreNotChecked) {
 }
 
 TEST(Liveness, WindowIsAtLeastThreeUpdatePeriods) {
-  TimedSource rapl_like({spec("package-0", DomainKind::package)}, {1.0}, 0.001);
-  TimedSource nvml_like({spec("gpu-0", DomainKind::gpu)}, {1.0}, 0.2);
+  TimedSource rapl_like({{"package-0", DomainKind::package, 1.0}});
+  TimedSource nvml_like({{"gpu-0", DomainKind::gpu, 1.0}}, 0.2);
   unsetenv("GREENBENCH_LIVENESS_MS");
   EXPECT_DOUBLE_EQ(liveness_window_s(rapl_like), 0.3);
   EXPECT_DOUBLE_EQ(liveness_window_s(nvml_like), 0.6);

@@ -54,15 +54,46 @@ void sleep_s(double s) {
   std::this_thread::sleep_for(std::chrono::duration<double>(s));
 }
 
-TEST(SamplerFaults, CounterFrozenMidWindowIsAGapWithNaNTraceAndAWarning) {
+constexpr double kNever_s = 1e9;  // a freeze_s or resume_s no test reaches
+
+// A package-0 counter at `power_w`, frozen over [freeze_s, resume_s).
+std::unique_ptr<EnergySource> package_at(double power_w, double freeze_s = kNever_s,
+                                         double resume_s = kNever_s) {
+  return std::make_unique<FreezingSource>("package-0", DomainKind::package, power_w, freeze_s,
+                                          resume_s);
+}
+
+// The estimate's "cpu" model at `power_w` (update period 0), frozen from freeze_s on.
+std::unique_ptr<EnergySource> estimate_at(double power_w, double freeze_s = kNever_s) {
+  return std::make_unique<FreezingSource>("cpu", DomainKind::package, power_w, freeze_s, kNever_s,
+                                          true, 0.0);
+}
+
+// The sources of a Meter: `first`, and `second` where given.
+std::vector<std::unique_ptr<EnergySource>> sources_of(std::unique_ptr<EnergySource> first,
+                                                      std::unique_ptr<EnergySource> second = {}) {
   std::vector<std::unique_ptr<EnergySource>> v;
-  v.push_back(std::make_unique<FreezingSource>("package-0", DomainKind::package, 50.0, 0.4, 1e9));
-  Meter meter(std::move(v), MeterOptions{0.02, true});
-  meter.start();
+  v.push_back(std::move(first));
+  if (second) v.push_back(std::move(second));
+  return v;
+}
+
+const MeterOptions kEvery20ms{0.02, true};  // the sampler's period; the trace kept
+
+// One window "w" of `seconds` on `meter`. With `sampled`, the sampler thread runs from before
+// it begins until after it ends; without, the window has only its own begin and end reads.
+EnergyWindow window_take(Meter& meter, double seconds, bool sampled = true) {
+  if (sampled) meter.start();
   meter.begin("w");
-  sleep_s(1.2);
-  const EnergyWindow w = meter.end("w");
-  meter.stop();
+  sleep_s(seconds);
+  EnergyWindow w = meter.end("w");
+  if (sampled) meter.stop();
+  return w;
+}
+
+TEST(SamplerFaults, CounterFrozenMidWindowIsAGapWithNaNTraceAndAWarning) {
+  Meter meter(sources_of(package_at(50.0, 0.4)), kEvery20ms);
+  const EnergyWindow w = window_take(meter, 1.2);
   // Frozen from ~0.4 s to the end (~1.2 s): the gap covers that, the energy is the 0.4 s before.
   EXPECT_NEAR(w.gap_s, w.duration_s - 0.4, 0.06) << w.to_json().dump();
   EXPECT_NEAR(w.energy_j.at("package-0"), 50.0 * 0.4, 50.0 * 0.05);
@@ -80,14 +111,8 @@ TEST(SamplerFaults, CounterFrozenMidWindowIsAGapWithNaNTraceAndAWarning) {
 }
 
 TEST(SamplerFaults, ResumedCounterEndsTheGap) {
-  std::vector<std::unique_ptr<EnergySource>> v;
-  v.push_back(std::make_unique<FreezingSource>("package-0", DomainKind::package, 50.0, 0.3, 0.9));
-  Meter meter(std::move(v), MeterOptions{0.02, true});
-  meter.start();
-  meter.begin("w");
-  sleep_s(1.5);
-  const EnergyWindow w = meter.end("w");
-  meter.stop();
+  Meter meter(sources_of(package_at(50.0, 0.3, 0.9)), kEvery20ms);
+  const EnergyWindow w = window_take(meter, 1.5);
   EXPECT_NEAR(w.gap_s, 0.6, 0.06) << w.to_json().dump();
   // The counter resumed with the truth, so the energy is whole; the window is still flagged.
   EXPECT_NEAR(w.energy_j.at("package-0"), 50.0 * w.duration_s, 50.0 * 0.05);
@@ -95,19 +120,12 @@ TEST(SamplerFaults, ResumedCounterEndsTheGap) {
 }
 
 TEST(SamplerFaults, SlowCountersAndModelsAreNeverJudgedStuck) {
-  // The estimate (update period 0) frozen for 1 s: never a gap, never a warning.
-  std::vector<std::unique_ptr<EnergySource>> v;
-  v.push_back(
-      std::make_unique<FreezingSource>("cpu", DomainKind::package, 10.0, 0.1, 1e9, true, 0.0));
-  // An NVML-like counter (update period 0.1 s: stale after 2 s) frozen for 1 s: not stuck yet.
-  v.push_back(
-      std::make_unique<FreezingSource>("gpu-0", DomainKind::gpu, 10.0, 0.1, 1.1, false, 0.1));
-  Meter meter(std::move(v), MeterOptions{0.02, true});
-  meter.start();
-  meter.begin("w");
-  sleep_s(1.3);
-  const EnergyWindow w = meter.end("w");
-  meter.stop();
+  // The estimate (update period 0) frozen for 1 s: never a gap, never a warning. And an
+  // NVML-like counter (update period 0.1 s: stale after 2 s) frozen for 1 s: not stuck yet.
+  auto nvml_like =
+      std::make_unique<FreezingSource>("gpu-0", DomainKind::gpu, 10.0, 0.1, 1.1, false, 0.1);
+  Meter meter(sources_of(estimate_at(10.0, 0.1), std::move(nvml_like)), kEvery20ms);
+  const EnergyWindow w = window_take(meter, 1.3);
   EXPECT_EQ(w.gap_s, 0.0) << w.to_json().dump();
   EXPECT_TRUE(w.warnings.empty()) << w.to_json().dump();
   // The resumed counter's catch-up is kept: the whole 10 W x duration.
@@ -116,41 +134,27 @@ TEST(SamplerFaults, SlowCountersAndModelsAreNeverJudgedStuck) {
 
 TEST(SamplerFaults, ModelBesideTheCounterAndTheEstimateAsItsOwnModel) {
   OpenedSources opened;
-  opened.sources.push_back(
-      std::make_unique<FreezingSource>("package-0", DomainKind::package, 50.0, 1e9, 1e9));
-  opened.model =
-      std::make_unique<FreezingSource>("cpu", DomainKind::package, 30.0, 1e9, 1e9, true, 0.0);
-  Meter meter(std::move(opened), MeterOptions{0.02, true});
-  meter.start();
-  meter.begin("w");
-  sleep_s(0.5);
-  const EnergyWindow w = meter.end("w");
-  meter.stop();
+  opened.sources = sources_of(package_at(50.0));
+  opened.model = estimate_at(30.0);
+  Meter meter(std::move(opened), kEvery20ms);
+  const EnergyWindow w = window_take(meter, 0.5);
   EXPECT_NEAR(w.total_j, 50.0 * w.duration_s, 0.5);
   EXPECT_NEAR(w.model_j, 30.0 * w.duration_s, 0.5);
   EXPECT_FALSE(w.energy_j.count("cpu"));  // the model is never part of energy_j
   EXPECT_EQ(meter.domains().size(), 1u);
   EXPECT_TRUE(meter.describe().contains("energy_model"));
 
-  std::vector<std::unique_ptr<EnergySource>> est;
-  est.push_back(
-      std::make_unique<FreezingSource>("cpu", DomainKind::package, 30.0, 1e9, 1e9, true, 0.0));
-  Meter estimate_meter(std::move(est), MeterOptions{0.02, true});
-  estimate_meter.begin("w");
-  sleep_s(0.2);
-  const EnergyWindow we = estimate_meter.end("w");
+  Meter estimate_meter(sources_of(estimate_at(30.0)), kEvery20ms);
+  const EnergyWindow we = window_take(estimate_meter, 0.2, /*sampled=*/false);
   EXPECT_EQ(we.model_j, we.total_j);
 }
 
 TEST(SamplerFaults, ImpliedPowerAboveTheCeilingIsFlagged) {
   OpenedSources opened;
-  opened.sources.push_back(
-      std::make_unique<FreezingSource>("package-0", DomainKind::package, 900.0, 1e9, 1e9));
+  opened.sources = sources_of(package_at(900.0));
   opened.bounds.package_max_w = 2.5 * 280;  // a 280 W TDP part
-  Meter meter(std::move(opened), MeterOptions{0.02, true});
-  meter.begin("w");
-  sleep_s(0.3);
-  const EnergyWindow w = meter.end("w");
+  Meter meter(std::move(opened), kEvery20ms);
+  const EnergyWindow w = window_take(meter, 0.3, /*sampled=*/false);
   ASSERT_EQ(w.warnings.size(), 1u) << w.to_json().dump();
   EXPECT_NE(w.warnings[0].find("above the plausible ceiling 700 W"), std::string::npos)
       << w.warnings[0];
@@ -165,11 +169,10 @@ TEST(SamplerFaults, PackageNearZeroWhileCpusAreBusyIsFlagged) {
   };
   stat_write(100);
   OpenedSources opened;
-  opened.sources.push_back(
-      std::make_unique<FreezingSource>("package-0", DomainKind::package, 0.05, 1e9, 1e9));
+  opened.sources = sources_of(package_at(0.05));
   opened.bounds.busy_floor_w = 1.0;
   opened.bounds.proc_stat_path = stat;
-  Meter meter(std::move(opened), MeterOptions{0.02, true});
+  Meter meter(std::move(opened), kEvery20ms);
   meter.begin("busy");
   sleep_s(0.3);
   stat_write(100 + 300 * sysconf(_SC_CLK_TCK) / 100);  // ~3 CPU-seconds in 0.3 s: 10 busy CPUs
