@@ -18,6 +18,7 @@
 #include "fake_cpu_tree.hpp"
 #include "fake_powercap.hpp"
 #include "files.hpp"
+#include "meter_cli.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench {
@@ -35,13 +36,6 @@ void proc_links_add(const std::string& proc_root) {
   }
 }
 
-// Nothing of this machine: no msr files, no NVML, no real perf syscalls.
-std::map<std::string, std::string> env_base(const std::string& root) {
-  return {{"GREENBENCH_DEV_ROOT", root + "/dev-none"},
-          {"GREENBENCH_NVML_LIBRARY", root + "/no-libnvidia-ml.so.1"},
-          {"GREENBENCH_PERF_EVENTS_ROOT", root + "/perf-events"}};
-}
-
 // The machine: Intel family 6 model 207, a `power` PMU listing only energy-psys, whose
 // count (a file the fake kernel reads) never changes.
 struct PerfPsysFrozen {
@@ -56,7 +50,7 @@ struct PerfPsysFrozen {
     tree.power_event_write("energy-psys", 0x05);
     tree.file_write("perf-events/23-5-0", "123456789\n");
     proc_links_add(tree.root() + "/proc");
-    env = env_base(tree.root());
+    env = testing::env_isolated(tree.root());
     env["GREENBENCH_SYSFS_ROOT"] = tree.root() + "/sys";
     env["GREENBENCH_PROC_ROOT"] = tree.root() + "/proc";
   }
@@ -112,87 +106,83 @@ TEST(LivenessEndToEnd, PerfPsysNotCountingNamedIsExit2AndAutoMetersTheEstimate) 
               out["energy_j"]["total"].get<double>(), out["duration_s"].get<double>());
 }
 
-std::map<std::string, std::string> env_for(const test::FakePowercap& fake) {
-  auto env = env_base(fake.root());
-  env["GREENBENCH_SYSFS_ROOT"] = fake.sysfs_root();
-  env["GREENBENCH_PROC_ROOT"] = fake.proc_root();
-  return env;
-}
-
 void zone_freeze(test::FakePowercap& fake, const std::string& id) {
   fake.energy_write_raw(id, fmt::format("{:020}\n", fake.energy_uj_written(id)));
 }
 
+// The two-socket Intel preset with a live /proc/stat and /proc/meminfo: the zones `frozen` never
+// move; the others count (the writer running every 1 ms) where `counting`, else nothing moves.
+struct IntelTree {
+  test::FakePowercap fake{test::fake_powercap_intel_2s()};
+  explicit IntelTree(bool counting, const std::vector<std::string>& frozen = {}) {
+    proc_links_add(fake.proc_root());
+    for (const std::string& id : frozen) zone_freeze(fake, id);
+    if (counting) fake.writer_start(0.001);
+  }
+  testing::Env env() const { return testing::env_for(fake); }
+  // Every zone stops counting `delay_ms` from now, on the thread returned.
+  std::thread freeze_after(int delay_ms) {
+    return std::thread([this, delay_ms] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      for (const auto& z : fake.spec().zones) zone_freeze(fake, z.id);
+    });
+  }
+};
+
+const std::vector<std::string> kDramZones = {"intel-rapl:0:2", "intel-rapl:1:2"};
+
 TEST(LivenessEndToEnd, FrozenDramZonesAreDroppedAndPackagesWithinOnePercent) {
-  test::FakePowercap fake(test::fake_powercap_intel_2s());
-  proc_links_add(fake.proc_root());
-  zone_freeze(fake, "intel-rapl:0:2");
-  zone_freeze(fake, "intel-rapl:1:2");
-  fake.writer_start(0.001);
-  auto probe = testing::cli_run({"meter", "probe"}, env_for(fake));
+  IntelTree t(/*counting=*/true, kDramZones);
+  auto probe = testing::cli_run({"meter", "probe"}, t.env());
   std::printf("--- meter probe, frozen DRAM zones ---\n%s---\n", probe.out.c_str());
   EXPECT_NE(probe.out.find("dropped: dram-0 ("), std::string::npos) << probe.out;
   EXPECT_NE(probe.out.find("dropped: dram-1 ("), std::string::npos) << probe.out;
   EXPECT_NE(probe.out.find("auto      -> rapl"), std::string::npos) << probe.out;
 
-  auto r =
-      testing::cli_run({"meter", "--source", "rapl", "--json", "--", "sleep", "2"}, env_for(fake));
-  fake.writer_stop();
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto j = nlohmann::json::parse(r.out);
-  const double d = j["duration_s"].get<double>();
-  const double truth_j = (40 + 35) * d;
-  const double total_j = j["energy_j"]["total"].get<double>();
-  std::printf("frozen DRAM, packages only: total %.4f J, truth %.4f J, error %+.4f%%\n", total_j,
-              truth_j, 100 * (total_j / truth_j - 1));
-  EXPECT_NEAR(total_j, truth_j, 0.01 * truth_j) << r.out;
+  auto m = testing::meter_sleep("rapl", "2", t.env());
+  t.fake.writer_stop();
+  ASSERT_TRUE(m.j.is_object());
+  auto& j = m.j;
+  testing::energy_near(m, "total", 40 + 35);  // packages only
   EXPECT_FALSE(j["energy_j"].contains("dram-0"));
   EXPECT_FALSE(j["energy_j"].contains("dram-1"));
   ASSERT_EQ(j["dropped"]["rapl"].size(), 2u) << j["dropped"].dump();
   EXPECT_EQ(j["dropped"]["rapl"][0]["domain"], "dram-0");
   EXPECT_NE(j["meter"]["rapl"]["dropped"][1]["reason"].get<std::string>().find("not counting"),
             std::string::npos);
-  EXPECT_NE(r.err.find("rapl: dropped dram-0"), std::string::npos) << r.err;  // said on stderr
+  EXPECT_NE(m.run.err.find("rapl: dropped dram-0"), std::string::npos) << m.run.err;  // stderr
   EXPECT_EQ(j["gap_s"].get<double>(), 0.0);
 }
 
 TEST(LivenessEndToEnd, EveryCounterFrozenNamedIsExit2AndAutoFallsBackToTheEstimate) {
-  test::FakePowercap fake(test::fake_powercap_intel_2s());  // no writer: nothing ever moves
-  proc_links_add(fake.proc_root());
-  const std::string marker = fake.root() + "/ran";
-  auto named =
-      testing::cli_run({"meter", "--source", "rapl", "--", "touch", marker}, env_for(fake));
+  IntelTree t(/*counting=*/false);
+  const std::string marker = t.fake.root() + "/ran";
+  auto named = testing::cli_run({"meter", "--source", "rapl", "--", "touch", marker}, t.env());
   EXPECT_EQ(named.exit_code, 2) << named.err;
   EXPECT_NE(named.err.find("present but not counting"), std::string::npos) << named.err;
   EXPECT_NE(named.err.find("package-0"), std::string::npos) << named.err;
   EXPECT_NE(named.err.find("fix:"), std::string::npos) << named.err;
   EXPECT_FALSE(fs::exists(marker));
 
-  auto r = testing::cli_run({"meter", "--json", "--", "sleep", "0.3"}, env_for(fake));
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["source"], "estimate");
-  EXPECT_TRUE(j["estimated"].get<bool>());
-  EXPECT_GT(j["energy_j"]["total"].get<double>(), 0.0);
-  EXPECT_NE(r.err.find("auto skipped rapl"), std::string::npos) << r.err;
+  auto m = testing::meter_sleep("", "0.3", t.env());
+  ASSERT_TRUE(m.j.is_object());
+  EXPECT_EQ(m.j["source"], "estimate");
+  EXPECT_TRUE(m.j["estimated"].get<bool>());
+  EXPECT_GT(m.j["energy_j"]["total"].get<double>(), 0.0);
+  EXPECT_NE(m.run.err.find("auto skipped rapl"), std::string::npos) << m.run.err;
 }
 
 TEST(LivenessEndToEnd, CountersFreezingMidWindowBecomeAGap) {
-  test::FakePowercap fake(test::fake_powercap_intel_2s());
-  proc_links_add(fake.proc_root());
-  fake.writer_start(0.001);
-  const std::string trace = fake.root() + "/trace.csv";
-  std::thread freezer([&fake] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-    for (const auto& z : fake.spec().zones) zone_freeze(fake, z.id);
-  });
+  IntelTree t(/*counting=*/true);
+  const std::string trace = t.fake.root() + "/trace.csv";
+  std::thread freezer = t.freeze_after(1500);
   const auto t0 = std::chrono::steady_clock::now();
   auto r = testing::cli_run(
-      {"meter", "--source", "rapl", "--json", "--trace", trace, "--", "sleep", "4"}, env_for(fake));
+      {"meter", "--source", "rapl", "--json", "--trace", trace, "--", "sleep", "4"}, t.env());
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   freezer.join();
-  fake.writer_stop();
+  t.fake.writer_stop();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   const double d = j["duration_s"].get<double>();
@@ -237,10 +227,9 @@ std::vector<std::string> small_run(const std::string& out, const std::string& me
 }
 
 TEST(LivenessEndToEnd, RunWithANamedSourceThatDoesNotCountIsExit2BeforeAnyWork) {
-  test::FakePowercap fake(test::fake_powercap_intel_2s());  // frozen: no writer
-  proc_links_add(fake.proc_root());
-  const std::string out = fake.root() + "/res";
-  auto r = testing::cli_run(small_run(out, "rapl", "1"), env_for(fake));
+  IntelTree t(/*counting=*/false);
+  const std::string out = t.fake.root() + "/res";
+  auto r = testing::cli_run(small_run(out, "rapl", "1"), t.env());
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("not counting"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("idle power"), std::string::npos) << r.err;  // no work started
@@ -250,17 +239,12 @@ TEST(LivenessEndToEnd, RunWithANamedSourceThatDoesNotCountIsExit2BeforeAnyWork) 
 // Counters that count during the liveness check and stop before the run: every window is a
 // gap, the energy is zero, and the row says so instead of `ok`; analyze then says it plainly.
 TEST(LivenessEndToEnd, RunWhoseCountersStopIsNoEnergyAndAnalyzeSaysSo) {
-  test::FakePowercap fake(test::fake_powercap_intel_2s());
-  proc_links_add(fake.proc_root());
-  fake.writer_start(0.001);
-  std::thread freezer([&fake] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(700));
-    for (const auto& z : fake.spec().zones) zone_freeze(fake, z.id);
-  });
-  const std::string out = fake.root() + "/res";
-  auto r = testing::cli_run(small_run(out, "rapl", "2"), env_for(fake));
+  IntelTree t(/*counting=*/true);
+  std::thread freezer = t.freeze_after(700);
+  const std::string out = t.fake.root() + "/res";
+  auto r = testing::cli_run(small_run(out, "rapl", "2"), t.env());
   freezer.join();
-  fake.writer_stop();
+  t.fake.writer_stop();
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const auto runs = testing::jsonl_of(out + "/runs.jsonl");
   ASSERT_EQ(runs.size(), 1u) << r.err;
@@ -282,12 +266,12 @@ TEST(LivenessEndToEnd, RunWhoseCountersStopIsNoEnergyAndAnalyzeSaysSo) {
   j["error"] = "";
   j["warnings"] = "";
   std::ofstream(out + "/runs.jsonl", std::ios::trunc) << j.dump() << "\n";
-  auto a = testing::cli_run({"analyze", out}, env_for(fake));
+  auto a = testing::cli_run({"analyze", out}, t.env());
   EXPECT_NE(
       a.out.find("WARNING: " + out + ": 1 of 1 finished runs have metered time but zero energy"),
       std::string::npos)
       << a.out << a.err;
-  auto aj = testing::cli_run({"analyze", out, "--json"}, env_for(fake));
+  auto aj = testing::cli_run({"analyze", out, "--json"}, t.env());
   if (aj.exit_code == 0) {
     const auto analysis = nlohmann::json::parse(aj.out);
     EXPECT_EQ(analysis["runs"]["used"], 0);
@@ -297,14 +281,10 @@ TEST(LivenessEndToEnd, RunWhoseCountersStopIsNoEnergyAndAnalyzeSaysSo) {
 }
 
 TEST(LivenessEndToEnd, DroppedDomainsAreNamedInMetaJson) {
-  test::FakePowercap fake(test::fake_powercap_intel_2s());
-  proc_links_add(fake.proc_root());
-  zone_freeze(fake, "intel-rapl:0:2");
-  zone_freeze(fake, "intel-rapl:1:2");
-  fake.writer_start(0.001);
-  const std::string out = fake.root() + "/res";
-  auto r = testing::cli_run(small_run(out, "auto", "0.2"), env_for(fake));
-  fake.writer_stop();
+  IntelTree t(/*counting=*/true, kDramZones);
+  const std::string out = t.fake.root() + "/res";
+  auto r = testing::cli_run(small_run(out, "auto", "0.2"), t.env());
+  t.fake.writer_stop();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("rapl: dropped dram-0"), std::string::npos) << r.err;
   std::ifstream meta_in(out + "/meta.json");

@@ -5,30 +5,35 @@
 
 #include <nlohmann/json.hpp>
 
-#include "run_cli.hpp"
+#include "meter_cli.hpp"
 
 namespace greenbench {
 namespace {
 
+using testing::energy_near;
+using testing::meter_sleep;
+
+// The fake NVML `library` with `gpus` GPUs at `power_w` ("W0,W1,..."), every one visible.
+testing::Env fake_nvml_env(const char* library, const std::string& gpus,
+                           const std::string& power_w) {
+  return {{"GREENBENCH_NVML_LIBRARY", library},
+          {"FAKE_NVML_GPUS", gpus},
+          {"FAKE_NVML_POWER_W", power_w},
+          {"CUDA_VISIBLE_DEVICES", ""}};
+}
+
 // Two GPUs at 150 W and 50 W: truth = 200 W x the window's duration.
 void expect_within_one_percent(const char* library, const std::string& expect_method) {
-  auto r = testing::cli_run({"meter", "--source", "nvml", "--json", "--", "sleep", "3"},
-                            {{"GREENBENCH_NVML_LIBRARY", library},
-                             {"FAKE_NVML_GPUS", "2"},
-                             {"FAKE_NVML_POWER_W", "150,50"},
-                             {"CUDA_VISIBLE_DEVICES", ""}});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["source"], "nvml");
-  EXPECT_FALSE(j["estimated"].get<bool>());
-  const double duration_s = j["duration_s"].get<double>();
-  EXPECT_NEAR(duration_s, 3.0, 0.3);
-  const double truth_j = 200.0 * duration_s;
-  EXPECT_NEAR(j["energy_j"]["total"].get<double>(), truth_j, 0.01 * truth_j) << r.out;
-  EXPECT_NEAR(j["energy_j"]["gpu-0"].get<double>(), 150.0 * duration_s, 0.01 * 150.0 * duration_s);
-  EXPECT_NEAR(j["energy_j"]["gpu-1"].get<double>(), 50.0 * duration_s, 0.01 * 50.0 * duration_s);
-  EXPECT_EQ(j["meter"]["nvml"].dump().find(expect_method) != std::string::npos, true)
-      << j["meter"].dump();
+  auto m = meter_sleep("nvml", "3", fake_nvml_env(library, "2", "150,50"));
+  ASSERT_TRUE(m.j.is_object());
+  EXPECT_EQ(m.j["source"], "nvml");
+  EXPECT_FALSE(m.j["estimated"].get<bool>());
+  EXPECT_NEAR(m.duration_s(), 3.0, 0.3);
+  energy_near(m, "total", 200.0);
+  energy_near(m, "gpu-0", 150.0);
+  energy_near(m, "gpu-1", 50.0);
+  EXPECT_NE(m.j["meter"]["nvml"].dump().find(expect_method), std::string::npos)
+      << m.j["meter"].dump();
 }
 
 TEST(NvmlEndToEnd, EnergyCounterWithinOnePercent) {
@@ -40,18 +45,15 @@ TEST(NvmlEndToEnd, PowerIntegrationWithinOnePercent) {
 }
 
 TEST(NvmlEndToEnd, AutoAddsGpusToTheCpuSource) {
-  auto r = testing::cli_run({"meter", "--json", "--", "sleep", "0.2"},
-                            {{"GREENBENCH_NVML_LIBRARY", FAKE_NVML_LIB},
-                             {"GREENBENCH_SYSFS_ROOT", "/nonexistent"},
-                             {"GREENBENCH_DEV_ROOT", "/nonexistent"},
-                             {"FAKE_NVML_GPUS", "1"},
-                             {"CUDA_VISIBLE_DEVICES", ""}});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["source"], "estimate+nvml");
-  EXPECT_TRUE(j["estimated"].get<bool>());  // the CPU part is modelled
-  EXPECT_TRUE(j["energy_j"].contains("gpu-0"));
-  EXPECT_TRUE(j["energy_j"].contains("cpu"));
+  auto env = fake_nvml_env(FAKE_NVML_LIB, "1", "100");
+  env["GREENBENCH_SYSFS_ROOT"] = "/nonexistent";
+  env["GREENBENCH_DEV_ROOT"] = "/nonexistent";
+  auto m = meter_sleep("", "0.2", env);
+  ASSERT_TRUE(m.j.is_object());
+  EXPECT_EQ(m.j["source"], "estimate+nvml");
+  EXPECT_TRUE(m.j["estimated"].get<bool>());  // the CPU part is modelled
+  EXPECT_TRUE(m.j["energy_j"].contains("gpu-0"));
+  EXPECT_TRUE(m.j["energy_j"].contains("cpu"));
 }
 
 }  // namespace
