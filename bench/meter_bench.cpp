@@ -93,30 +93,24 @@ void BM_SamplerOverhead10ms(benchmark::State& state, const std::string& name) {
   }
 }
 
+// BM_SamplerOverhead10ms's settings: one 2 s run per repetition, timed by its own wall clock.
+void sampler_overhead_settings(benchmark::internal::Benchmark* b) {
+  b->UseManualTime()->Iterations(1)->Repetitions(3)->Unit(benchmark::kMillisecond);
+}
+
 }  // namespace
 
 BENCHMARK_CAPTURE(BM_SourceRead, rapl_fake_9_zones, std::string("rapl"));
 BENCHMARK_CAPTURE(BM_SourceRead, estimate, std::string("estimate"));
 BENCHMARK_CAPTURE(BM_SourceRead, nvml_fake, std::string("nvml"));
+
 BENCHMARK_CAPTURE(BM_SamplerOverhead10ms, null, std::string("null"))
-    ->UseManualTime()
-    ->Iterations(1)
-    ->Repetitions(3)
-    ->Unit(benchmark::kMillisecond);
+    ->Apply(sampler_overhead_settings);
 BENCHMARK_CAPTURE(BM_SamplerOverhead10ms, rapl_fake_9_zones, std::string("rapl"))
-    ->UseManualTime()
-    ->Iterations(1)
-    ->Repetitions(3)
-    ->Unit(benchmark::kMillisecond);
+    ->Apply(sampler_overhead_settings);
 BENCHMARK_CAPTURE(BM_SamplerOverhead10ms, estimate, std::string("estimate"))
-    ->UseManualTime()
-    ->Iterations(1)
-    ->Repetitions(3)
-    ->Unit(benchmark::kMillisecond);
+    ->Apply(sampler_overhead_settings);
 BENCHMARK_CAPTURE(BM_SamplerOverhead10ms, nvml_fake, std::string("nvml"))
-    ->UseManualTime()
-    ->Iterations(1)
-    ->Repetitions(3)
-    ->Unit(benchmark::kMillisecond);
+    ->Apply(sampler_overhead_settings);
 
 BENCHMARK_MAIN();
