@@ -29,18 +29,17 @@ void tanh_forward(float* out, const float* inp, std::int64_t N);
 // dinp (N) = dout * (1 - out^2), from the forward's output.
 void tanh_backward(float* dinp, const float* dout, const float* out, std::int64_t N, Grad mode);
 
-void relu_forward_naive(float* out, const float* inp, std::int64_t N);
-void relu_backward_naive(float* dinp, const float* dout, const float* inp, std::int64_t N,
-                         Grad mode);
-void gelu_forward_naive(float* out, const float* inp, std::int64_t N);
-void gelu_backward_naive(float* dinp, const float* dout, const float* inp, std::int64_t N,
-                         Grad mode);
-void gelu_tanh_forward_naive(float* out, const float* inp, std::int64_t N);
-void gelu_tanh_backward_naive(float* dinp, const float* dout, const float* inp, std::int64_t N,
-                              Grad mode);
-void tanh_forward_naive(float* out, const float* inp, std::int64_t N);
-void tanh_backward_naive(float* dinp, const float* dout, const float* out, std::int64_t N,
-                         Grad mode);
+// The two signatures every activation above has: forward out (N) = f(inp); backward
+// dinp (N) = dout * f'(inp), from the forward's input x (tanh: from its output).
+using ActivationForwardFn = void(float* out, const float* inp, std::int64_t N);
+using ActivationBackwardFn = void(float* dinp, const float* dout, const float* x, std::int64_t N,
+                                  Grad mode);
+
+// References: double precision, formulas written out independently of the fast versions.
+ActivationForwardFn relu_forward_naive, gelu_forward_naive, gelu_tanh_forward_naive,
+    tanh_forward_naive;
+ActivationBackwardFn relu_backward_naive, gelu_backward_naive, gelu_tanh_backward_naive,
+    tanh_backward_naive;
 
 // FLOPs of one forward call (rough: 1 for ReLU, ~10 for GELU and tanh per element).
 inline double relu_flops(std::int64_t N) {

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/exp_poly.hpp"
@@ -214,19 +215,27 @@ void head_backward_blas(float* dq, float* dk, float* dv, float* ds, const float*
   cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, HS, T, scale, ds, T, q, ld, beta, dk, ld);
 }
 
+// The kernel for one head of T tokens of HS: the loop path where T and HS fit it, as
+// loops(std::integral_constant<int, kHS>) gives it, unrolled (kHS = HS) for the head sizes of
+// common models, else generic (kHS = 0); the BLAS path otherwise.
+template <typename Fn, typename Loops>
+Fn head_kernel(int T, int HS, Fn blas, Loops loops) {
+  if (T > kLoopMaxT || HS > kLoopMaxHS) return blas;
+  return HS == 8    ? loops(std::integral_constant<int, 8>())
+         : HS == 16 ? loops(std::integral_constant<int, 16>())
+         : HS == 32 ? loops(std::integral_constant<int, 32>())
+         : HS == 64 ? loops(std::integral_constant<int, 64>())
+                    : loops(std::integral_constant<int, 0>());
+}
+
 }  // namespace
 
 void attention_forward(float* out, float* att, const float* qkv, int B, int T, int C, int NH,
                        bool causal) {
   const int HS = C / NH, C3 = 3 * C;
   const float scale = 1.0f / std::sqrt(float(HS));
-  auto head = head_forward_blas;
-  if (T <= kLoopMaxT && HS <= kLoopMaxHS)  // head sizes of common models unrolled
-    head = HS == 8    ? head_forward_loops<8>
-           : HS == 16 ? head_forward_loops<16>
-           : HS == 32 ? head_forward_loops<32>
-           : HS == 64 ? head_forward_loops<64>
-                      : head_forward_loops<0>;
+  const auto head = head_kernel(T, HS, head_forward_blas,
+                                [](auto hs) { return head_forward_loops<decltype(hs)::value>; });
   for (int b = 0; b < B; b++) {
     const float* base = qkv + std::int64_t(b) * T * C3;
     for (int h = 0; h < NH; h++)
@@ -240,13 +249,8 @@ void attention_backward(float* dqkv, float* scratch, const float* dout, const fl
   const int HS = C / NH, C3 = 3 * C;
   const float scale = 1.0f / std::sqrt(float(HS));
   const float beta = mode == Grad::accumulate ? 1.0f : 0.0f;
-  auto head = head_backward_blas;
-  if (T <= kLoopMaxT && HS <= kLoopMaxHS)
-    head = HS == 8    ? head_backward_loops<8>
-           : HS == 16 ? head_backward_loops<16>
-           : HS == 32 ? head_backward_loops<32>
-           : HS == 64 ? head_backward_loops<64>
-                      : head_backward_loops<0>;
+  const auto head = head_kernel(T, HS, head_backward_blas,
+                                [](auto hs) { return head_backward_loops<decltype(hs)::value>; });
   for (int b = 0; b < B; b++) {
     const float* base = qkv + std::int64_t(b) * T * C3;
     float* dbase = dqkv + std::int64_t(b) * T * C3;

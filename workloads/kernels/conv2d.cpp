@@ -265,54 +265,74 @@ void conv2d_backward(float* dinp, float* dweight, float* dbias, float* scratch_a
                     workers);
 }
 
-void conv2d_forward_naive(float* out, const float* inp, const float* weight, const float* bias,
-                          const Shape2d& s, int OC) {
+namespace detail {
+
+namespace {
+// Calls cell(yi, o, taps) for every output cell yi of (B, OC, OH, OW) in order, o its channel;
+// taps(term) calls term(xi, wi) for each product inp[xi] * weight[wi] that the cell sums, in
+// order (cg, kh, kw), skipping taps over the padding. Output channel o reads the input
+// channels [g Cg, (g + 1) Cg), g = o / OCg.
+template <typename Cell>
+void grouped_conv2d_cells(const Shape2d& s, int OC, int groups, Cell cell) {
   const int C = s.C, H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW();
+  const int Cg = C / groups, OCg = OC / groups;
+  std::int64_t yi = 0;
   for (int b = 0; b < s.B; b++)
     for (int o = 0; o < OC; o++)
       for (int oh = 0; oh < OH; oh++)
-        for (int ow = 0; ow < OW; ow++) {
-          double acc = bias != nullptr ? bias[o] : 0.0;
-          for (int c = 0; c < C; c++)
-            for (int kh = 0; kh < K; kh++)
-              for (int kw = 0; kw < K; kw++) {
-                int ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
-                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                acc += (double)inp[((b * C + c) * H + ih) * W + iw] *
-                       weight[((o * C + c) * K + kh) * K + kw];
-              }
-          out[((b * OC + o) * OH + oh) * OW + ow] = (float)acc;
-        }
+        for (int ow = 0; ow < OW; ow++, yi++)
+          cell(yi, o, [&](auto term) {
+            for (int cg = 0; cg < Cg; cg++)
+              for (int kh = 0; kh < K; kh++)
+                for (int kw = 0; kw < K; kw++) {
+                  int ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
+                  if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                  const int c = o / OCg * Cg + cg;
+                  term(((b * C + c) * H + ih) * W + iw, ((o * Cg + cg) * K + kh) * K + kw);
+                }
+          });
+}
+}  // namespace
+
+void grouped_conv2d_forward_naive(float* out, const float* inp, const float* weight,
+                                  const float* bias, const Shape2d& s, int OC, int groups) {
+  grouped_conv2d_cells(s, OC, groups, [&](std::int64_t yi, int o, auto taps) {
+    double acc = bias != nullptr ? bias[o] : 0.0;
+    taps([&](int xi, int wi) { acc += (double)inp[xi] * weight[wi]; });
+    out[yi] = (float)acc;
+  });
+}
+
+void grouped_conv2d_backward_naive(float* dinp, float* dweight, float* dbias, const float* dout,
+                                   const float* inp, const float* weight, const Shape2d& s, int OC,
+                                   int groups, Grad mode) {
+  if (mode == Grad::overwrite) {
+    if (dinp != nullptr) std::fill_n(dinp, (std::int64_t)s.B * s.C * s.H * s.W, 0.0f);
+    if (dweight != nullptr) std::fill_n(dweight, (std::int64_t)OC * s.C / groups * s.K * s.K, 0.0f);
+    if (dbias != nullptr) std::fill_n(dbias, OC, 0.0f);
+  }
+  // Scatter form: every term adds to one dinp and one dweight cell.
+  grouped_conv2d_cells(s, OC, groups, [&](std::int64_t yi, int o, auto taps) {
+    const float g = dout[yi];
+    if (dbias != nullptr) dbias[o] += g;
+    taps([&](int xi, int wi) {
+      if (dinp != nullptr) dinp[xi] += g * weight[wi];
+      if (dweight != nullptr) dweight[wi] += g * inp[xi];
+    });
+  });
+}
+
+}  // namespace detail
+
+void conv2d_forward_naive(float* out, const float* inp, const float* weight, const float* bias,
+                          const Shape2d& s, int OC) {
+  detail::grouped_conv2d_forward_naive(out, inp, weight, bias, s, OC, 1);
 }
 
 void conv2d_backward_naive(float* dinp, float* dweight, float* dbias, const float* dout,
                            const float* inp, const float* weight, const Shape2d& s, int OC,
                            Grad mode) {
-  const int C = s.C, H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW();
-  const bool acc = mode == Grad::accumulate;
-  // Scatter form: every (b, o, oh, ow, c, kh, kw) term adds to one dinp and one dweight cell.
-  if (dinp != nullptr && !acc)
-    for (std::int64_t i = 0; i < (std::int64_t)s.B * C * H * W; i++) dinp[i] = 0.0f;
-  if (dweight != nullptr && !acc)
-    for (std::int64_t i = 0; i < (std::int64_t)OC * C * K * K; i++) dweight[i] = 0.0f;
-  if (dbias != nullptr && !acc)
-    for (int o = 0; o < OC; o++) dbias[o] = 0.0f;
-  for (int b = 0; b < s.B; b++)
-    for (int o = 0; o < OC; o++)
-      for (int oh = 0; oh < OH; oh++)
-        for (int ow = 0; ow < OW; ow++) {
-          float g = dout[((b * OC + o) * OH + oh) * OW + ow];
-          if (dbias != nullptr) dbias[o] += g;
-          for (int c = 0; c < C; c++)
-            for (int kh = 0; kh < K; kh++)
-              for (int kw = 0; kw < K; kw++) {
-                int ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
-                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                int xi = ((b * C + c) * H + ih) * W + iw, wi = ((o * C + c) * K + kh) * K + kw;
-                if (dinp != nullptr) dinp[xi] += g * weight[wi];
-                if (dweight != nullptr) dweight[wi] += g * inp[xi];
-              }
-        }
+  detail::grouped_conv2d_backward_naive(dinp, dweight, dbias, dout, inp, weight, s, OC, 1, mode);
 }
 
 }  // namespace greenbench::kernels

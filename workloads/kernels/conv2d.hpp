@@ -56,6 +56,14 @@ void im2col(float* col, const float* image, const Shape2d& s, std::int64_t ld = 
 // image (C, H, W) += col (C*K*K, ld), the adjoint of im2col (mode overwrite: image = the sum,
 // its old contents never read, so the caller need not zero it). May overwrite col (scratch).
 void col2im(float* image, float* col, const Shape2d& s, Grad mode, std::int64_t ld = 0);
+// The references behind conv2d_*_naive (groups 1) and depthwise_conv2d_*_naive (groups C):
+// the C input and OC output channels in `groups` equal groups, output channel o convolving
+// only its group's C / groups inputs, weight (OC, C / groups, K, K).
+void grouped_conv2d_forward_naive(float* out, const float* inp, const float* weight,
+                                  const float* bias, const Shape2d& s, int OC, int groups);
+void grouped_conv2d_backward_naive(float* dinp, float* dweight, float* dbias, const float* dout,
+                                   const float* inp, const float* weight, const Shape2d& s, int OC,
+                                   int groups, Grad mode);
 }  // namespace detail
 
 }  // namespace greenbench::kernels

@@ -72,38 +72,34 @@ void dense_backward(float* dinp, float* dweight, float* dbias, const float* dout
   });
 }
 
-void dense_forward_naive(float* out, const float* inp, const float* weight, const float* bias,
-                         int B, int C, int OC) {
-  for (int b = 0; b < B; b++) {
-    for (int o = 0; o < OC; o++) {
-      double acc = bias != nullptr ? bias[o] : 0.0;
-      for (int c = 0; c < C; c++) acc += (double)inp[b * C + c] * weight[o * C + c];
-      out[b * OC + o] = (float)acc;
+namespace {
+// c (M, N) = init (N, per column; nullptr: 0) + sum over k < K of a(i, k) b(k, j) in double,
+// added to c's old values with acc; a(i, k) = a[i * ai + k * ak], b(k, j) = b[k * bk + j * bj].
+void matmul_naive(float* c, const float* a, int ai, int ak, const float* b, int bk, int bj, int M,
+                  int N, int K, const float* init, bool acc) {
+  for (int i = 0; i < M; i++) {
+    for (int j = 0; j < N; j++) {
+      double g = init != nullptr ? init[j] : 0.0;
+      for (int k = 0; k < K; k++) g += (double)a[i * ai + k * ak] * b[k * bk + j * bj];
+      c[i * N + j] = (float)(acc ? c[i * N + j] + g : g);
     }
   }
+}
+}  // namespace
+
+void dense_forward_naive(float* out, const float* inp, const float* weight, const float* bias,
+                         int B, int C, int OC) {
+  // out (B, OC) = bias + inp (B, C) weight^T
+  matmul_naive(out, inp, C, 1, weight, 1, C, B, OC, C, bias, false);
 }
 
 void dense_backward_naive(float* dinp, float* dweight, float* dbias, const float* dout,
                           const float* inp, const float* weight, int B, int C, int OC, Grad mode) {
   bool acc = mode == Grad::accumulate;
-  if (dinp != nullptr) {
-    for (int b = 0; b < B; b++) {
-      for (int c = 0; c < C; c++) {
-        double g = 0.0;
-        for (int o = 0; o < OC; o++) g += (double)dout[b * OC + o] * weight[o * C + c];
-        dinp[b * C + c] = (float)(acc ? dinp[b * C + c] + g : g);
-      }
-    }
-  }
-  if (dweight != nullptr) {
-    for (int o = 0; o < OC; o++) {
-      for (int c = 0; c < C; c++) {
-        double g = 0.0;
-        for (int b = 0; b < B; b++) g += (double)dout[b * OC + o] * inp[b * C + c];
-        dweight[o * C + c] = (float)(acc ? dweight[o * C + c] + g : g);
-      }
-    }
-  }
+  // dinp (B, C) = dout (B, OC) weight (OC, C)
+  if (dinp != nullptr) matmul_naive(dinp, dout, OC, 1, weight, C, 1, B, C, OC, nullptr, acc);
+  // dweight (OC, C) = dout^T (OC, B) inp (B, C)
+  if (dweight != nullptr) matmul_naive(dweight, dout, 1, OC, inp, C, 1, OC, C, B, nullptr, acc);
   if (dbias != nullptr) {
     for (int o = 0; o < OC; o++) {
       double g = 0.0;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/conv2d.hpp"
 #include "kernels/parallel.hpp"
 
 namespace greenbench::kernels {
@@ -119,50 +120,16 @@ void depthwise_conv2d_backward(float* dinp, float* dweight, float* dbias, const 
   if (dbias != nullptr) worker_sums_add(dbias, scratch, slot, s.C * KK, s.C, workers);
 }
 
+// A depthwise conv is a grouped conv with one input channel per group.
 void depthwise_conv2d_forward_naive(float* out, const float* inp, const float* weight,
                                     const float* bias, const Shape2d& s) {
-  const int C = s.C, H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW();
-  for (int b = 0; b < s.B; b++)
-    for (int c = 0; c < C; c++)
-      for (int oh = 0; oh < OH; oh++)
-        for (int ow = 0; ow < OW; ow++) {
-          double acc = bias != nullptr ? bias[c] : 0.0;
-          for (int kh = 0; kh < K; kh++)
-            for (int kw = 0; kw < K; kw++) {
-              int ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
-              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-              acc += (double)inp[((b * C + c) * H + ih) * W + iw] * weight[(c * K + kh) * K + kw];
-            }
-          out[((b * C + c) * OH + oh) * OW + ow] = (float)acc;
-        }
+  detail::grouped_conv2d_forward_naive(out, inp, weight, bias, s, s.C, s.C);
 }
 
 void depthwise_conv2d_backward_naive(float* dinp, float* dweight, float* dbias, const float* dout,
                                      const float* inp, const float* weight, const Shape2d& s,
                                      Grad mode) {
-  const int C = s.C, H = s.H, W = s.W, K = s.K, OH = s.OH(), OW = s.OW();
-  const bool acc = mode == Grad::accumulate;
-  if (dinp != nullptr && !acc)
-    for (int i = 0; i < s.B * C * H * W; i++) dinp[i] = 0.0f;
-  if (dweight != nullptr && !acc)
-    for (int i = 0; i < C * K * K; i++) dweight[i] = 0.0f;
-  if (dbias != nullptr && !acc)
-    for (int c = 0; c < C; c++) dbias[c] = 0.0f;
-  for (int b = 0; b < s.B; b++)
-    for (int c = 0; c < C; c++)
-      for (int oh = 0; oh < OH; oh++)
-        for (int ow = 0; ow < OW; ow++) {
-          float g = dout[((b * C + c) * OH + oh) * OW + ow];
-          if (dbias != nullptr) dbias[c] += g;
-          for (int kh = 0; kh < K; kh++)
-            for (int kw = 0; kw < K; kw++) {
-              int ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
-              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-              int xi = ((b * C + c) * H + ih) * W + iw, wi = (c * K + kh) * K + kw;
-              if (dinp != nullptr) dinp[xi] += g * weight[wi];
-              if (dweight != nullptr) dweight[wi] += g * inp[xi];
-            }
-        }
+  detail::grouped_conv2d_backward_naive(dinp, dweight, dbias, dout, inp, weight, s, s.C, s.C, mode);
 }
 
 }  // namespace greenbench::kernels

@@ -13,3 +13,13 @@
 #else
 #define GREENBENCH_MULTIVERSION
 #endif
+
+// Marks a helper of a GREENBENCH_MULTIVERSION kernel (a row loop, a vector shuffle) that must be
+// inlined into each clone, so that it runs on the clone's instructions: a helper GCC chooses not
+// to inline is compiled once, for baseline x86-64, and every clone calls that one (the cnn's
+// pooling pass ran on SSE2 in the portable build so).
+#if defined(__GNUC__)
+#define GREENBENCH_INLINE inline __attribute__((always_inline))
+#else
+#define GREENBENCH_INLINE inline
+#endif

@@ -23,13 +23,15 @@ bool is_2x2(const Shape2d& s) {
 // data-dependent branch to mispredict on random data), and __restrict spares GCC a run-time
 // alias check that fails for adjacent rows (d1 = d0 + W) and sent everything down the scalar
 // path (BM_maxpool2x2/mode:1 at (128, 32, 28, 28): 6.6 ms before, 1.9 ms after).
-inline std::uint32_t mask_of(bool b) {
+GREENBENCH_INLINE std::uint32_t mask_of(bool b) {
   return 0u - (std::uint32_t)b;
 }
 
 template <bool kAccumulate>
-void maxpool2x2_backward_row(float* __restrict d0, float* __restrict d1, const float* __restrict r0,
-                             const float* __restrict r1, const float* __restrict dy, int OW) {
+GREENBENCH_INLINE void maxpool2x2_backward_row(float* __restrict d0, float* __restrict d1,
+                                               const float* __restrict r0,
+                                               const float* __restrict r1,
+                                               const float* __restrict dy, int OW) {
   for (int ow = 0; ow < OW; ow++) {
     const int c = 2 * ow;
     const float a = r0[c], b = r0[c + 1], e = r1[c], f = r1[c + 1];

@@ -49,28 +49,21 @@ void classifier_input_shape(const WorkloadConfig& config, int& C, int& H, int& W
 namespace {
 
 // A Net as a ClassifierModel.
-class NetModel final : public ClassifierModel {
+class NetModel final : public ClassifierModelOver<Net> {
  public:
   NetModel(std::vector<Node> nodes, int Bmax, kernels::Optimizer kind, std::uint64_t seed,
            int threads)
-      : net_(std::move(nodes), Bmax, kind, seed, /*fuse=*/true, /*allocate=*/true, threads) {}
-  void threads_set(int threads) override { net_.threads_set(threads); }
-  std::int64_t params() const override { return net_.params(); }
-  std::int64_t macs_per_sample() const override { return net_.macs_per_sample(); }
-  std::int64_t memory_bytes() const override { return net_.memory_bytes(); }
-  float* input() override { return net_.input(); }
-  int* targets() override { return net_.targets(); }
-  kernels::CrossEntropyResult forward(int B, bool train) override { return net_.forward(B, train); }
-  void backward(int B) override { net_.backward(B); }
-  void update(const kernels::OptimConfig& c, int step) override { net_.update(c, step); }
-  double train_flops(int B) const override { return net_.train_flops(B); }
-  double infer_flops(int B) const override { return net_.infer_flops(B); }
-  CostBreakdown cost_breakdown(kernels::Optimizer optimizer) const override {
-    return net_cost(net_.nodes(), optimizer);
+      : ClassifierModelOver(std::move(nodes), Bmax, kind, seed, /*fuse=*/true, /*allocate=*/true,
+                            threads) {}
+  void threads_set(int threads) override { model_.threads_set(threads); }
+  float* input() override { return model_.input(); }
+  kernels::CrossEntropyResult forward(int B, bool train) override {
+    return model_.forward(B, train);
   }
-
- private:
-  Net net_;
+  void backward(int B) override { model_.backward(B); }
+  CostBreakdown cost_breakdown(kernels::Optimizer optimizer) const override {
+    return net_cost(model_.nodes(), optimizer);
+  }
 };
 
 class Classifier final : public Workload {

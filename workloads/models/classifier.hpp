@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "greenbench/dataset.hpp"
@@ -42,6 +43,26 @@ class ClassifierModel {
     (void)optimizer;
     return {};
   }
+};
+
+// A ClassifierModel over a model object M (Net, Transformer) whose sizes, targets, update and
+// FLOPs have the interface's names; a subclass says how to feed and run it (input, forward,
+// backward) and what it costs.
+template <class M>
+class ClassifierModelOver : public ClassifierModel {
+ public:
+  std::int64_t params() const override { return model_.params(); }
+  std::int64_t macs_per_sample() const override { return model_.macs_per_sample(); }
+  std::int64_t memory_bytes() const override { return model_.memory_bytes(); }
+  int* targets() override { return model_.targets(); }
+  void update(const kernels::OptimConfig& c, int step) override { model_.update(c, step); }
+  double train_flops(int B) const override { return model_.train_flops(B); }
+  double infer_flops(int B) const override { return model_.infer_flops(B); }
+
+ protected:
+  template <class... Args>
+  explicit ClassifierModelOver(Args&&... args) : model_(std::forward<Args>(args)...) {}
+  M model_;
 };
 
 // Builds the workload over loaded data; `nodes` come from mlp_build / cnn_build.

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "kernels/conv2d.hpp"
 #include "kernels/multiversion.hpp"
@@ -47,47 +48,51 @@ template <int L>
 struct Vec {
   typedef typename VecOf<L>::f f;
   typedef typename VecOf<L>::i i;
-  static f load(const float* p) {
+  GREENBENCH_INLINE static f load(const float* p) {
     f v;
     std::memcpy(&v, p, sizeof v);
     return v;
   }
-  static void store(float* p, f v) { std::memcpy(p, &v, sizeof v); }
-  static i load_bytes(const std::uint8_t* p) {  // (compiles to one zero-extending load)
+  GREENBENCH_INLINE static void store(float* p, f v) { std::memcpy(p, &v, sizeof v); }
+  GREENBENCH_INLINE static i load_bytes(
+      const std::uint8_t* p) {  // (compiles to one zero-extending load)
     i v;
     for (int j = 0; j < L; j++) v[j] = p[j];
     return v;
   }
-  static void store_bytes(std::uint8_t* p, i v) {
+  GREENBENCH_INLINE static void store_bytes(std::uint8_t* p, i v) {
     for (int j = 0; j < L; j++) p[j] = static_cast<std::uint8_t>(v[j]);
   }
   // The even and the odd elements of (a, b): (a0 a2 ... b0 b2 ...), (a1 a3 ... b1 b3 ...).
   template <typename T>
-  static void deinterleave(T a, T b, T& even, T& odd) {
-    if constexpr (L == 8) {
-      even = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
-      odd = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
-    } else {
-      even = __builtin_shufflevector(a, b, 0, 2, 4, 6);
-      odd = __builtin_shufflevector(a, b, 1, 3, 5, 7);
-    }
+  GREENBENCH_INLINE static void deinterleave(T a, T b, T& even, T& odd) {
+    deinterleave(a, b, even, odd, std::make_index_sequence<L>());
   }
   // (a0 b0 a1 b1 ...) of the low and the high halves of a and b.
-  static void interleave(f a, f b, f& lo, f& hi) {
-    if constexpr (L == 8) {
-      lo = __builtin_shufflevector(a, b, 0, 8, 1, 9, 2, 10, 3, 11);
-      hi = __builtin_shufflevector(a, b, 4, 12, 5, 13, 6, 14, 7, 15);
-    } else {
-      lo = __builtin_shufflevector(a, b, 0, 4, 1, 5);
-      hi = __builtin_shufflevector(a, b, 2, 6, 3, 7);
-    }
+  GREENBENCH_INLINE static void interleave(f a, f b, f& lo, f& hi) {
+    interleave(a, b, lo, hi, std::make_index_sequence<L>());
+  }
+
+ private:
+  // Lane j of each result is the lane of the concatenation (a, b) that the pack expression of
+  // J gives.
+  template <typename T, std::size_t... J>
+  GREENBENCH_INLINE static void deinterleave(T a, T b, T& even, T& odd, std::index_sequence<J...>) {
+    even = __builtin_shufflevector(a, b, (2 * J)...);
+    odd = __builtin_shufflevector(a, b, (2 * J + 1)...);
+  }
+  template <std::size_t... J>
+  GREENBENCH_INLINE static void interleave(f a, f b, f& lo, f& hi, std::index_sequence<J...>) {
+    lo = __builtin_shufflevector(a, b, (J / 2 + J % 2 * L)...);
+    hi = __builtin_shufflevector(a, b, (L / 2 + J / 2 + J % 2 * L)...);
   }
 };
 
 // v[x] = max(r0[x], r1[x]), k[x] = 2 where r1[x] wins (strictly greater: ties keep the top
 // cell), for x < n, n >= L.
 template <int L>
-inline void column_pairs(float* v, std::uint8_t* k, const float* r0, const float* r1, int n) {
+GREENBENCH_INLINE void column_pairs(float* v, std::uint8_t* k, const float* r0, const float* r1,
+                                    int n) {
   using V = Vec<L>;
   for (int x0 = 0;; x0 += L) {
     const int x = std::min(x0, n - L);
@@ -99,8 +104,8 @@ inline void column_pairs(float* v, std::uint8_t* k, const float* r0, const float
   }
 }
 
-inline void column_pairs_scalar(float* v, std::uint8_t* k, const float* r0, const float* r1,
-                                int n) {
+GREENBENCH_INLINE void column_pairs_scalar(float* v, std::uint8_t* k, const float* r0,
+                                           const float* r1, int n) {
   for (int x = 0; x < n; x++) {
     const int lower = r1[x] > r0[x];
     v[x] = lower ? r1[x] : r0[x];
@@ -113,8 +118,8 @@ inline void column_pairs_scalar(float* v, std::uint8_t* k, const float* r0, cons
 // left column's bottom cell (2); then bias, and the ReLU (NaN passes through, as in PyTorch).
 // Bitwise, not short-circuit, logic; the same formulas in vectors and in scalars.
 template <int L>
-inline void pair_cells(float* y, std::uint8_t* a, const float* vm, const std::uint8_t* vk,
-                       std::int64_t P, float bias) {
+GREENBENCH_INLINE void pair_cells(float* y, std::uint8_t* a, const float* vm,
+                                  const std::uint8_t* vk, std::int64_t P, float bias) {
   using V = Vec<L>;
   typedef typename V::f F;
   typedef typename V::i I;
@@ -135,8 +140,8 @@ inline void pair_cells(float* y, std::uint8_t* a, const float* vm, const std::ui
   }
 }
 
-inline void pair_cells_scalar(float* y, std::uint8_t* a, const float* vm, const std::uint8_t* vk,
-                              std::int64_t P, float bias) {
+GREENBENCH_INLINE void pair_cells_scalar(float* y, std::uint8_t* a, const float* vm,
+                                         const std::uint8_t* vk, std::int64_t P, float bias) {
   for (std::int64_t i = 0; i < P; i++) {
     const float l = vm[2 * i], r = vm[2 * i + 1];
     const int kl = vk[2 * i], kr = vk[2 * i + 1];
@@ -154,9 +159,9 @@ inline void pair_cells_scalar(float* y, std::uint8_t* a, const float* vm, const 
 // PyTorch). Vertical pairs first into vm/vk (PH, 2*PW), row by row, then horizontal pairs over
 // the whole plane in one flat loop (pair_cells); no data-dependent branches (they would
 // mispredict about half the time on activations).
-inline void pool_plane(float* __restrict y, std::uint8_t* __restrict a, const float* __restrict z,
-                       int OW, int PH, int PW, float bias, float* __restrict vm,
-                       std::uint8_t* __restrict vk) {
+GREENBENCH_INLINE void pool_plane(float* __restrict y, std::uint8_t* __restrict a,
+                                  const float* __restrict z, int OW, int PH, int PW, float bias,
+                                  float* __restrict vm, std::uint8_t* __restrict vk) {
   const int n = 2 * PW;
   for (int py = 0; py < PH; py++) {
     const float* r0 = z + std::int64_t(2 * py) * OW;
@@ -274,7 +279,8 @@ void chunk_backward(float* dinp, float* dweight, float* col, const float* dconv,
 // winning cell k (0..3) and 0 at the other three (all four where k = 255, the ReLU's 0), for
 // windows px < PW, PW >= L.
 template <int L>
-inline void unpool_row(float* r0, float* r1, const float* d, const std::uint8_t* k, int PW) {
+GREENBENCH_INLINE void unpool_row(float* r0, float* r1, const float* d, const std::uint8_t* k,
+                                  int PW) {
   using V = Vec<L>;
   const typename V::f zero = {};
   for (int x0 = 0;; x0 += L) {
@@ -292,7 +298,8 @@ inline void unpool_row(float* r0, float* r1, const float* d, const std::uint8_t*
   }
 }
 
-inline void unpool_row_scalar(float* r0, float* r1, const float* d, const std::uint8_t* k, int PW) {
+GREENBENCH_INLINE void unpool_row_scalar(float* r0, float* r1, const float* d,
+                                         const std::uint8_t* k, int PW) {
   for (int px = 0; px < PW; px++) {
     const int kk = k[px];
     r0[2 * px] = kk == 0 ? d[px] : 0.0f;
@@ -305,8 +312,9 @@ inline void unpool_row_scalar(float* r0, float* r1, const float* d, const std::u
 // One conv-output plane's gradient dz (OH, OW) from the pooled gradient dy (PH, PW) and the
 // winners a (see unpool_row); the row and column that floor pooling left out get 0. Every cell
 // is written, so dz needs no zero-fill first.
-inline void unpool_plane(float* __restrict dz, const float* __restrict dy,
-                         const std::uint8_t* __restrict a, int OH, int OW, int PH, int PW) {
+GREENBENCH_INLINE void unpool_plane(float* __restrict dz, const float* __restrict dy,
+                                    const std::uint8_t* __restrict a, int OH, int OW, int PH,
+                                    int PW) {
   for (int py = 0; py < PH; py++) {
     float* r0 = dz + std::int64_t(2 * py) * OW;
     float* r1 = r0 + OW;

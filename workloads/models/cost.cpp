@@ -3,6 +3,8 @@
 // Not the MAC count of macs_per_sample (Net::macs_per_sample), which counts conv and dense only.
 #include "models/cost.hpp"
 
+#include <stdexcept>
+
 #include "kernels/conv2d.hpp"
 #include "kernels/dense.hpp"
 #include "kernels/depthwise_conv2d.hpp"
@@ -30,6 +32,28 @@ void conv_gemms_add(CostBreakdown& cost, const kernels::Shape2d& s, std::int64_t
   cost.gemms.push_back({true, false, true, OC, ckk, ohw, k_scaled, group});
   if (!first) cost.gemms.push_back({true, true, false, ckk, ohw, OC, n_scaled, group});
 }
+
+namespace {
+// The nodes whose FLOPs are a number per output element (docs/estimate.md): their op kind and
+// forward and backward FLOPs per element.
+struct PerElement {
+  NodeKind node;
+  const char* kind;
+  double fwd, bwd;
+};
+const PerElement kPerElement[] = {
+    {NodeKind::batchnorm, "norm", kNormFwd, kNormBwd},
+    {NodeKind::relu, "elementwise", kReluFwd, kReluBwd},
+    {NodeKind::gelu, "transcendental", kGeluFwd, kGeluBwd},
+    {NodeKind::tanh, "transcendental", kTanhFwd, kTanhBwd},
+    {NodeKind::add, "elementwise", kAddFwd, kAddBwd},
+};
+const PerElement& per_element(NodeKind node) {
+  for (const PerElement& e : kPerElement)
+    if (e.node == node) return e;
+  throw std::logic_error("per_element: not a per-element node");
+}
+}  // namespace
 
 CostBreakdown net_cost(const std::vector<Node>& nodes, kernels::Optimizer optimizer) {
   CostBreakdown cost;
@@ -76,21 +100,16 @@ CostBreakdown net_cost(const std::vector<Node>& nodes, kernels::Optimizer optimi
         break;
       }
       case NodeKind::batchnorm:
-        add("norm", kNormFwd * out, kNormBwd * out, out);
         weights = biases = n.C;
-        break;
+        [[fallthrough]];
       case NodeKind::relu:
-        add("elementwise", kReluFwd * out, kReluBwd * out, out);
-        break;
       case NodeKind::gelu:
-        add("transcendental", kGeluFwd * out, kGeluBwd * out, out);
-        break;
       case NodeKind::tanh:
-        add("transcendental", kTanhFwd * out, kTanhBwd * out, out);
+      case NodeKind::add: {
+        const PerElement& e = per_element(n.kind);
+        add(e.kind, e.fwd * out, e.bwd * out, out);
         break;
-      case NodeKind::add:
-        add("elementwise", kAddFwd * out, kAddBwd * out, out);
-        break;
+      }
       case NodeKind::maxpool: {
         const double in = double(n.s.C) * n.s.H * n.s.W;
         add("pooling", double(n.s.K) * n.s.K * out, in, out);

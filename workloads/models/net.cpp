@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <stdexcept>
 
 #include "kernels/activation.hpp"
 #include "kernels/batchnorm.hpp"
@@ -29,6 +30,24 @@ constexpr float kBnMomentum = 0.1f, kBnEps = 1e-5f;  // PyTorch's BatchNorm2d de
 bool has_params(NodeKind k) {
   return k == NodeKind::conv || k == NodeKind::conv_pool || k == NodeKind::dwconv ||
          k == NodeKind::dense || k == NodeKind::batchnorm;
+}
+
+// The activation nodes' kernels (kernels/activation.hpp); tanh's backward reads its output.
+struct ActivationOp {
+  NodeKind kind;
+  kernels::ActivationForwardFn* forward;
+  kernels::ActivationBackwardFn* backward;
+  bool backward_reads_output;
+};
+const ActivationOp kActivations[] = {
+    {NodeKind::relu, kernels::relu_forward, kernels::relu_backward, false},
+    {NodeKind::gelu, kernels::gelu_forward, kernels::gelu_backward, false},
+    {NodeKind::tanh, kernels::tanh_forward, kernels::tanh_backward, true},
+};
+const ActivationOp& activation_of(NodeKind kind) {
+  for (const ActivationOp& a : kActivations)
+    if (a.kind == kind) return a;
+  throw std::logic_error("activation_of: not an activation node");
 }
 }  // namespace
 
@@ -386,13 +405,9 @@ kernels::CrossEntropyResult Net::forward(int B, bool train) {
                                           n.W, kBnEps);
         break;
       case NodeKind::relu:
-        kernels::relu_forward(out, in, size);
-        break;
       case NodeKind::gelu:
-        kernels::gelu_forward(out, in, size);
-        break;
       case NodeKind::tanh:
-        kernels::tanh_forward(out, in, size);
+        activation_of(n.kind).forward(out, in, size);
         break;
       case NodeKind::maxpool:
         kernels::maxpool_forward(out, in, s);
@@ -454,14 +469,12 @@ void Net::backward(int B) {
                                     n.H, n.W, mode);
         break;
       case NodeKind::relu:
-        if (dinp) kernels::relu_backward(dinp, dout, in, size, mode);
-        break;
       case NodeKind::gelu:
-        if (dinp) kernels::gelu_backward(dinp, dout, in, size, mode);
+      case NodeKind::tanh: {
+        const ActivationOp& a = activation_of(n.kind);
+        if (dinp) a.backward(dinp, dout, a.backward_reads_output ? out_[i] : in, size, mode);
         break;
-      case NodeKind::tanh:
-        if (dinp) kernels::tanh_backward(dinp, dout, out_[i], size, mode);
-        break;
+      }
       case NodeKind::maxpool:
         if (dinp) kernels::maxpool_backward(dinp, dout, in, s, mode);
         break;

@@ -15,26 +15,18 @@ namespace greenbench::models {
 
 namespace {
 
-class VitModel final : public ClassifierModel {
+class VitModel final : public ClassifierModelOver<Transformer> {
  public:
   VitModel(const TransformerShape& shape, int Bmax, kernels::Optimizer kind, std::uint64_t seed)
-      : t_(shape, Bmax, 0, kind, seed), T_(shape.tokens()) {}
-  std::int64_t params() const override { return t_.params(); }
-  std::int64_t macs_per_sample() const override { return t_.macs_per_sample(); }
-  std::int64_t memory_bytes() const override { return t_.memory_bytes(); }
-  float* input() override { return t_.images(); }
-  int* targets() override { return t_.targets(); }
-  kernels::CrossEntropyResult forward(int B, bool) override { return t_.forward(B, T_); }
-  void backward(int B) override { t_.backward(B, T_); }
-  void update(const kernels::OptimConfig& c, int step) override { t_.update(c, step); }
-  double train_flops(int B) const override { return t_.train_flops(B); }
-  double infer_flops(int B) const override { return t_.infer_flops(B); }
+      : ClassifierModelOver(shape, Bmax, 0, kind, seed), T_(shape.tokens()) {}
+  float* input() override { return model_.images(); }
+  kernels::CrossEntropyResult forward(int B, bool) override { return model_.forward(B, T_); }
+  void backward(int B) override { model_.backward(B, T_); }
   CostBreakdown cost_breakdown(kernels::Optimizer optimizer) const override {
-    return transformer_cost(t_.shape(), optimizer);
+    return transformer_cost(model_.shape(), optimizer);
   }
 
  private:
-  Transformer t_;
   int T_;
 };
 
