@@ -9,15 +9,15 @@
 namespace greenbench::testing {
 
 struct QuickGrid {
-  std::string name;
+  std::string name{};
   std::string idle_s = "0", pause_s = "0";
-  std::string more;      // more top-level keys, a line each ("repeats: 1\n")
-  std::string defaults;  // entries of `defaults:` after `dataset: synthetic`
+  std::string more{};      // more top-level keys, a line each ("repeats: 1\n")
+  std::string defaults{};  // entries of `defaults:` after `dataset: synthetic`
   // The one experiment most tests need, `workload: mlp`: the entries of its `set:` (none when
   // empty) and of its `grid:`.
-  std::string mlp_set, mlp_grid;
+  std::string mlp_set{}, mlp_grid{};
   // Or the YAML list under `experiments:` (a first newline is dropped), used when not empty.
-  std::string experiments;
+  std::string experiments{};
 };
 
 // The "tiny" grid's settings that several end-to-end tests share: runs of about a second (600

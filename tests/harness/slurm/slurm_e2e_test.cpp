@@ -131,7 +131,7 @@ class SlurmE2E : public ::testing::Test {
 
   // The job ids `submit --json` printed; empty where it printed none.
   struct Jobs {
-    std::string array, merge, reply;
+    std::string array{}, merge{}, reply{};
   };
   Jobs submit(const std::string& grid, int shards, const std::string& out) {
     const auto r = testing::cli_run(
