@@ -37,6 +37,52 @@ void set_gflops(benchmark::State& state, double flops_per_iter) {
       benchmark::Counter(flops_per_iter / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// A memory-bound op: mode (range 0) 0 runs `forward`, 1 `backward`, each iteration; the counter
+// is GB/s of the floats that mode reads and writes.
+template <class Forward, class Backward>
+void forward_or_backward_run(benchmark::State& state, Forward forward, double forward_floats,
+                             Backward backward, double backward_floats) {
+  const bool is_forward = state.range(0) == 0;
+  for (auto _ : state) {
+    if (is_forward)
+      forward();
+    else
+      backward();
+    benchmark::ClobberMemory();
+  }
+  state.counters["GBps"] =
+      benchmark::Counter(4.0 * (is_forward ? forward_floats : backward_floats) / 1e9,
+                         benchmark::Counter::kIsIterationInvariantRate);
+}
+// Registers a forward_or_backward_run bench's two modes.
+void forward_and_backward_args(benchmark::internal::Benchmark* b) {
+  b->ArgName("mode")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+}
+
+// One dense or conv layer of a train-step bench: weights (scaled by `scale`) and biases at
+// random (seeds 2i and 2i + 1 for layer i), and their gradients.
+struct Layer {
+  std::vector<float> w, b, dw, db;
+};
+Layer layer_make(int i, std::size_t w_count, std::size_t b_count, float scale) {
+  Layer L{random_floats(w_count, 2 * i), random_floats(b_count, 2 * i + 1),
+          std::vector<float>(w_count), std::vector<float>(b_count)};
+  for (float& v : L.w) v *= scale;
+  return L;
+}
+void layers_sgd_update(std::initializer_list<Layer*> layers) {
+  for (Layer* L : layers) {
+    gk::sgd_update(L->w.data(), L->dw.data(), L->w.size(), 1e-3f, 0.0f);
+    gk::sgd_update(L->b.data(), L->db.data(), L->b.size(), 1e-3f, 0.0f);
+  }
+}
+// The class of sample b of a train-step bench's batch: b % NC.
+std::vector<int> targets_make(int B, int NC) {
+  std::vector<int> tgt(B);
+  for (int b = 0; b < B; b++) tgt[b] = b % NC;
+  return tgt;
+}
+
 // sgemm C (M, N) = A (M, K) * B (K, N), `calls` times per iteration (one per image).
 void BM_sgemm(benchmark::State& state) {
   const int M = state.range(0), N = state.range(1), K = state.range(2), calls = state.range(3);
@@ -109,33 +155,35 @@ void BM_maxpool2x2(benchmark::State& state) {
   const std::size_t n = (std::size_t)s.B * s.C * s.H * s.W, m = n / 4;
   auto x = random_floats(n, 1), dy = random_floats(m, 2);
   std::vector<float> y(m), dx(n);
-  for (auto _ : state) {
-    if (state.range(0) == 0)
-      gk::maxpool_forward(y.data(), x.data(), s);
-    else
-      gk::maxpool_backward(dx.data(), dy.data(), x.data(), s, gk::Grad::overwrite);
-    benchmark::DoNotOptimize(dx.data());
-  }
-  state.counters["GBps"] = benchmark::Counter(4.0 * (state.range(0) == 0 ? n + m : 2 * n + m) / 1e9,
-                                              benchmark::Counter::kIsIterationInvariantRate);
+  forward_or_backward_run(
+      state, [&] { gk::maxpool_forward(y.data(), x.data(), s); }, n + m,
+      [&] { gk::maxpool_backward(dx.data(), dy.data(), x.data(), s, gk::Grad::overwrite); },
+      2 * n + m);
 }
-BENCHMARK(BM_maxpool2x2)->ArgName("mode")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_maxpool2x2)->Apply(forward_and_backward_args);
 
 void BM_relu(benchmark::State& state) {
   const std::size_t n = (std::size_t)kBatch * 32 * 28 * 28;
   auto x = random_floats(n, 1), dy = random_floats(n, 2);
   std::vector<float> y(n), dx(n);
-  for (auto _ : state) {
-    if (state.range(0) == 0)
-      gk::relu_forward(y.data(), x.data(), n);
-    else
-      gk::relu_backward(dx.data(), dy.data(), x.data(), n, gk::Grad::overwrite);
-    benchmark::DoNotOptimize(dx.data());
-  }
-  state.counters["GBps"] = benchmark::Counter(4.0 * (state.range(0) == 0 ? 2 * n : 3 * n) / 1e9,
-                                              benchmark::Counter::kIsIterationInvariantRate);
+  forward_or_backward_run(
+      state, [&] { gk::relu_forward(y.data(), x.data(), n); }, 2 * n,
+      [&] { gk::relu_backward(dx.data(), dy.data(), x.data(), n, gk::Grad::overwrite); }, 3 * n);
 }
-BENCHMARK(BM_relu)->ArgName("mode")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_relu)->Apply(forward_and_backward_args);
+
+// The activations in the order of BM_activation's argument; tanh's backward reads the forward's
+// output, the others its input.
+struct Activation {
+  void (*forward)(float* out, const float* inp, std::int64_t N);
+  void (*backward)(float* dinp, const float* dout, const float* inp_or_out, std::int64_t N,
+                   gk::Grad mode);
+  bool backward_reads_output;
+};
+const Activation kActivations[] = {{gk::relu_forward, gk::relu_backward, false},
+                                   {gk::gelu_forward, gk::gelu_backward, false},
+                                   {gk::gelu_tanh_forward, gk::gelu_tanh_backward, false},
+                                   {gk::tanh_forward, gk::tanh_backward, true}};
 
 // Activations at the MLP hidden layer (128 x 512), forward + backward; counter: Gelem/s.
 void BM_activation(benchmark::State& state) {
@@ -143,26 +191,11 @@ void BM_activation(benchmark::State& state) {
   auto x = random_floats(n, 1), dy = random_floats(n, 2);
   for (float& v : x) v *= 4.0f;
   std::vector<float> y(n), dx(n);
-  const auto ow = gk::Grad::overwrite;
+  const Activation& act = kActivations[state.range(0)];
+  const float* backward_reads = act.backward_reads_output ? y.data() : x.data();
   for (auto _ : state) {
-    switch (state.range(0)) {
-      case 0:
-        gk::relu_forward(y.data(), x.data(), n);
-        gk::relu_backward(dx.data(), dy.data(), x.data(), n, ow);
-        break;
-      case 1:
-        gk::gelu_forward(y.data(), x.data(), n);
-        gk::gelu_backward(dx.data(), dy.data(), x.data(), n, ow);
-        break;
-      case 2:
-        gk::gelu_tanh_forward(y.data(), x.data(), n);
-        gk::gelu_tanh_backward(dx.data(), dy.data(), x.data(), n, ow);
-        break;
-      case 3:
-        gk::tanh_forward(y.data(), x.data(), n);
-        gk::tanh_backward(dx.data(), dy.data(), y.data(), n, ow);
-        break;
-    }
+    act.forward(y.data(), x.data(), n);
+    act.backward(dx.data(), dy.data(), backward_reads, n, gk::Grad::overwrite);
     benchmark::DoNotOptimize(dx.data());
   }
   state.counters["Gelem"] =
@@ -202,17 +235,9 @@ void BM_cnn_train_step(benchmark::State& state) {
   const gk::Shape2d s2{B, 32, 14, 14, 3, 1, 1}, p2{B, 64, 14, 14, 2, 2, 0};
   const int F = 64 * 7 * 7, H1 = 128, NC = 10;
   auto x = random_floats((std::size_t)B * 784, 1);
-  std::vector<int> tgt(B);
-  for (int b = 0; b < B; b++) tgt[b] = b % NC;
-  auto w1 = random_floats(32 * 9, 2), b1 = random_floats(32, 3);
-  auto w2 = random_floats(64 * 32 * 9, 4), b2 = random_floats(64, 5);
-  auto w3 = random_floats((std::size_t)H1 * F, 6), b3 = random_floats(H1, 7);
-  auto w4 = random_floats(NC * H1, 8), b4 = random_floats(NC, 9);
-  for (auto* w : {&w1, &w2, &w3, &w4})
-    for (float& v : *w) v *= 0.1f;
-  auto like = [](const std::vector<float>& v) { return std::vector<float>(v.size()); };
-  auto dw1 = like(w1), db1 = like(b1), dw2 = like(w2), db2 = like(b2), dw3 = like(w3),
-       db3 = like(b3), dw4 = like(w4), db4 = like(b4);
+  const std::vector<int> tgt = targets_make(B, NC);
+  Layer L1 = layer_make(1, 32 * 9, 32, 0.1f), L2 = layer_make(2, 64 * 32 * 9, 64, 0.1f),
+        L3 = layer_make(3, (std::size_t)H1 * F, H1, 0.1f), L4 = layer_make(4, NC * H1, NC, 0.1f);
   std::vector<float> scratch(
       std::max(gk::conv2d_scratch_floats(s1), gk::conv2d_scratch_floats(s2)));
   std::vector<float> c1((std::size_t)B * 32 * 784), a1(c1.size()), q1((std::size_t)B * 32 * 196);
@@ -222,41 +247,33 @@ void BM_cnn_train_step(benchmark::State& state) {
   std::vector<float> dlogits(logits.size()), dha(h.size()), dh(h.size()), dq2(q2.size()),
       da2(a2.size()), dc2(c2.size()), dq1(q1.size()), da1(a1.size()), dc1(c1.size());
   for (auto _ : state) {
-    gk::conv2d_forward(c1.data(), scratch.data(), x.data(), w1.data(), b1.data(), s1, 32);
+    gk::conv2d_forward(c1.data(), scratch.data(), x.data(), L1.w.data(), L1.b.data(), s1, 32);
     gk::relu_forward(a1.data(), c1.data(), c1.size());
     gk::maxpool_forward(q1.data(), a1.data(), p1);
-    gk::conv2d_forward(c2.data(), scratch.data(), q1.data(), w2.data(), b2.data(), s2, 64);
+    gk::conv2d_forward(c2.data(), scratch.data(), q1.data(), L2.w.data(), L2.b.data(), s2, 64);
     gk::relu_forward(a2.data(), c2.data(), c2.size());
     gk::maxpool_forward(q2.data(), a2.data(), p2);
-    gk::dense_forward(h.data(), q2.data(), w3.data(), b3.data(), B, F, H1);
+    gk::dense_forward(h.data(), q2.data(), L3.w.data(), L3.b.data(), B, F, H1);
     gk::relu_forward(ha.data(), h.data(), h.size());
-    gk::dense_forward(logits.data(), ha.data(), w4.data(), b4.data(), B, H1, NC);
+    gk::dense_forward(logits.data(), ha.data(), L4.w.data(), L4.b.data(), B, H1, NC);
     auto r = gk::softmax_cross_entropy_forward(probs.data(), logits.data(), tgt.data(), B, NC);
     benchmark::DoNotOptimize(r);
     const auto ow = gk::Grad::overwrite;
     gk::softmax_cross_entropy_backward(dlogits.data(), probs.data(), tgt.data(), B, NC, 1.0f, ow);
-    gk::dense_backward(dha.data(), dw4.data(), db4.data(), dlogits.data(), ha.data(), w4.data(), B,
-                       H1, NC, ow);
+    gk::dense_backward(dha.data(), L4.dw.data(), L4.db.data(), dlogits.data(), ha.data(),
+                       L4.w.data(), B, H1, NC, ow);
     gk::relu_backward(dh.data(), dha.data(), h.data(), h.size(), ow);
-    gk::dense_backward(dq2.data(), dw3.data(), db3.data(), dh.data(), q2.data(), w3.data(), B, F,
-                       H1, ow);
+    gk::dense_backward(dq2.data(), L3.dw.data(), L3.db.data(), dh.data(), q2.data(), L3.w.data(), B,
+                       F, H1, ow);
     gk::maxpool_backward(da2.data(), dq2.data(), a2.data(), p2, ow);
     gk::relu_backward(dc2.data(), da2.data(), c2.data(), c2.size(), ow);
-    gk::conv2d_backward(dq1.data(), dw2.data(), db2.data(), scratch.data(), dc2.data(), q1.data(),
-                        w2.data(), s2, 64, ow);
+    gk::conv2d_backward(dq1.data(), L2.dw.data(), L2.db.data(), scratch.data(), dc2.data(),
+                        q1.data(), L2.w.data(), s2, 64, ow);
     gk::maxpool_backward(da1.data(), dq1.data(), a1.data(), p1, ow);
     gk::relu_backward(dc1.data(), da1.data(), c1.data(), c1.size(), ow);
-    gk::conv2d_backward(nullptr, dw1.data(), db1.data(), scratch.data(), dc1.data(), x.data(),
-                        w1.data(), s1, 32, ow);
-    for (auto [p, g] : {std::pair{&w1, &dw1},
-                        {&b1, &db1},
-                        {&w2, &dw2},
-                        {&b2, &db2},
-                        {&w3, &dw3},
-                        {&b3, &db3},
-                        {&w4, &dw4},
-                        {&b4, &db4}})
-      gk::sgd_update(p->data(), g->data(), p->size(), 1e-3f, 0.0f);
+    gk::conv2d_backward(nullptr, L1.dw.data(), L1.db.data(), scratch.data(), dc1.data(), x.data(),
+                        L1.w.data(), s1, 32, ow);
+    layers_sgd_update({&L1, &L2, &L3, &L4});
   }
   // Forward MACs x2 FLOPs, x3 for forward + backward, minus conv1's skipped dX.
   double fwd = gk::conv2d_flops(s1, 32) + gk::conv2d_flops(s2, 64) + gk::dense_flops(B, F, H1) +
@@ -270,40 +287,32 @@ BENCHMARK(BM_cnn_train_step)->Unit(benchmark::kMillisecond);
 void BM_mlp_train_step(benchmark::State& state) {
   const int B = kBatch, C0 = 784, H = 512, NC = 10;
   auto x = random_floats((std::size_t)B * C0, 1);
-  std::vector<int> tgt(B);
-  for (int b = 0; b < B; b++) tgt[b] = b % NC;
-  auto w1 = random_floats((std::size_t)H * C0, 2), b1 = random_floats(H, 3);
-  auto w2 = random_floats((std::size_t)H * H, 4), b2 = random_floats(H, 5);
-  auto w3 = random_floats((std::size_t)NC * H, 6), b3 = random_floats(NC, 7);
-  for (auto* w : {&w1, &w2, &w3})
-    for (float& v : *w) v *= 0.05f;
-  auto like = [](const std::vector<float>& v) { return std::vector<float>(v.size()); };
-  auto dw1 = like(w1), db1 = like(b1), dw2 = like(w2), db2 = like(b2), dw3 = like(w3),
-       db3 = like(b3);
+  const std::vector<int> tgt = targets_make(B, NC);
+  Layer L1 = layer_make(1, (std::size_t)H * C0, H, 0.05f),
+        L2 = layer_make(2, (std::size_t)H * H, H, 0.05f),
+        L3 = layer_make(3, (std::size_t)NC * H, NC, 0.05f);
   std::vector<float> h1((std::size_t)B * H), a1(h1.size()), h2(h1.size()), a2(h1.size()),
       logits((std::size_t)B * NC), probs(logits.size()), dlogits(logits.size()), da2(h1.size()),
       dh2(h1.size()), da1(h1.size()), dh1(h1.size());
   const auto ow = gk::Grad::overwrite;
   for (auto _ : state) {
-    gk::dense_forward(h1.data(), x.data(), w1.data(), b1.data(), B, C0, H);
+    gk::dense_forward(h1.data(), x.data(), L1.w.data(), L1.b.data(), B, C0, H);
     gk::relu_forward(a1.data(), h1.data(), h1.size());
-    gk::dense_forward(h2.data(), a1.data(), w2.data(), b2.data(), B, H, H);
+    gk::dense_forward(h2.data(), a1.data(), L2.w.data(), L2.b.data(), B, H, H);
     gk::relu_forward(a2.data(), h2.data(), h2.size());
-    gk::dense_forward(logits.data(), a2.data(), w3.data(), b3.data(), B, H, NC);
+    gk::dense_forward(logits.data(), a2.data(), L3.w.data(), L3.b.data(), B, H, NC);
     auto r = gk::softmax_cross_entropy_forward(probs.data(), logits.data(), tgt.data(), B, NC);
     benchmark::DoNotOptimize(r);
     gk::softmax_cross_entropy_backward(dlogits.data(), probs.data(), tgt.data(), B, NC, 1.0f, ow);
-    gk::dense_backward(da2.data(), dw3.data(), db3.data(), dlogits.data(), a2.data(), w3.data(), B,
-                       H, NC, ow);
+    gk::dense_backward(da2.data(), L3.dw.data(), L3.db.data(), dlogits.data(), a2.data(),
+                       L3.w.data(), B, H, NC, ow);
     gk::relu_backward(dh2.data(), da2.data(), h2.data(), h2.size(), ow);
-    gk::dense_backward(da1.data(), dw2.data(), db2.data(), dh2.data(), a1.data(), w2.data(), B, H,
-                       H, ow);
+    gk::dense_backward(da1.data(), L2.dw.data(), L2.db.data(), dh2.data(), a1.data(), L2.w.data(),
+                       B, H, H, ow);
     gk::relu_backward(dh1.data(), da1.data(), h1.data(), h1.size(), ow);
-    gk::dense_backward(nullptr, dw1.data(), db1.data(), dh1.data(), x.data(), w1.data(), B, C0, H,
-                       ow);
-    for (auto [p, g] :
-         {std::pair{&w1, &dw1}, {&b1, &db1}, {&w2, &dw2}, {&b2, &db2}, {&w3, &dw3}, {&b3, &db3}})
-      gk::sgd_update(p->data(), g->data(), p->size(), 1e-3f, 0.0f);
+    gk::dense_backward(nullptr, L1.dw.data(), L1.db.data(), dh1.data(), x.data(), L1.w.data(), B,
+                       C0, H, ow);
+    layers_sgd_update({&L1, &L2, &L3});
   }
   double fwd = gk::dense_flops(B, C0, H) + gk::dense_flops(B, H, H) + gk::dense_flops(B, H, NC);
   set_gflops(state, 3.0 * fwd - gk::dense_flops(B, C0, H));

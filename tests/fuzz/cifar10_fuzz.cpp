@@ -12,20 +12,12 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
-  const uint8_t flags = data[0];
-  const auto parts = fuzz::parts_split(data + 2, size - 2, 6);
-  const std::string dir = fuzz::scratch_dir();
   bool raw_gzip = false;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const bool gz = (flags >> i) & 1;
-    const std::string name =
-        i < 5 ? "data_batch_" + std::to_string(i + 1) + ".bin" : "test_batch.bin";
-    fuzz::file_write(dir + "/" + name, parts[i], gz);
-    raw_gzip |= !gz && fuzz::gzip_magic(parts[i]);
-  }
-  greenbench::DatasetSpec spec;
-  spec.name = "cifar10";
-  spec.data_dir = dir;
+  greenbench::DatasetSpec spec =
+      fuzz::dataset_files_write("cifar10", data + 2, size - 2, data[0],
+                                {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
+                                 "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"},
+                                "", &raw_gzip);
   spec.train_samples = data[1] % 8;
 
   const std::string refused = fuzz::dataset_check_then_load(spec, 3, 32, 32);

@@ -39,16 +39,7 @@ void numeric_results_check(const CLI::App* app) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<std::string> args = {"greenbench"};
-  std::string cur;
-  for (size_t i = 0; i < size && args.size() < 17; ++i) {
-    if (data[i] == '\n') {
-      args.push_back(cur);
-      cur.clear();
-    } else {
-      cur += char(data[i]);
-    }
-  }
-  if (args.size() < 17) args.push_back(cur);
+  for (auto& word : fuzz::lines_split(data, size, 16)) args.push_back(std::move(word));
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   // The app as cli_main builds it (harness/cli/cli.cpp); the action is set, never run.

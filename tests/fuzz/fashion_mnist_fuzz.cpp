@@ -13,20 +13,12 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
   const uint8_t flags = data[0];
-  const auto parts = fuzz::parts_split(data + 2, size - 2, 4);
-  const std::string dir = fuzz::scratch_dir();
-  const char* names[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-                          "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
-  bool raw_gzip =
-      false;  // a plain part that is itself (possibly corrupt) gzip: check cannot see all of it
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const bool gz = (flags >> i) & 1;
-    fuzz::file_write(dir + "/" + names[i] + (gz ? ".gz" : ""), parts[i], gz);
-    raw_gzip |= !gz && fuzz::gzip_magic(parts[i]);
-  }
-  greenbench::DatasetSpec spec;
-  spec.name = "fashion-mnist";
-  spec.data_dir = dir;
+  bool raw_gzip = false;
+  greenbench::DatasetSpec spec =
+      fuzz::dataset_files_write("fashion-mnist", data + 2, size - 2, flags,
+                                {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                 "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"},
+                                ".gz", &raw_gzip);
   spec.train_samples = flags >> 4;
   spec.test_samples = data[1] % 16;
 

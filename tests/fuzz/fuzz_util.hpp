@@ -35,6 +35,23 @@ inline std::vector<std::string> parts_split(const uint8_t* data, size_t size, si
   return parts;
 }
 
+// Splits `data` into lines at '\n' (dropped), at most `max_lines`; bytes after the last counted
+// newline are ignored. The input format of the targets whose input is a list of arguments.
+inline std::vector<std::string> lines_split(const uint8_t* data, size_t size, size_t max_lines) {
+  std::vector<std::string> lines;
+  std::string cur;
+  for (size_t i = 0; i < size && lines.size() < max_lines; ++i) {
+    if (data[i] == '\n') {
+      lines.push_back(cur);
+      cur.clear();
+    } else {
+      cur += char(data[i]);
+    }
+  }
+  if (lines.size() < max_lines) lines.push_back(cur);
+  return lines;
+}
+
 // A scratch folder for this process (on /dev/shm when there is one), emptied on each call.
 inline std::string scratch_dir() {
   namespace fs = std::filesystem;
@@ -88,6 +105,28 @@ namespace fuzz {
 // dataset_load loads, with the same counts and shape. Returns dataset_load's message when it
 // refused what dataset_check had accepted (the caller decides whether its format excuses that), ""
 // otherwise.
+// The input format of the data-set targets: byte 0 is `gzip_bits` (bit i: part i gzip-compressed,
+// its file name then ending in `gz_suffix`), and the parts of `data` (parts_split, at most
+// names.size()) are written to a fresh scratch folder as names[i]. Returns the spec of `dataset`
+// reading that folder; `raw_gzip` says whether a plain part is itself (possibly corrupt) gzip,
+// which dataset_check's quick checks cannot see all of.
+inline greenbench::DatasetSpec dataset_files_write(const std::string& dataset, const uint8_t* data,
+                                                   size_t size, uint8_t gzip_bits,
+                                                   const std::vector<std::string>& names,
+                                                   const std::string& gz_suffix, bool* raw_gzip) {
+  const auto parts = parts_split(data, size, names.size());
+  greenbench::DatasetSpec spec;
+  spec.name = dataset;
+  spec.data_dir = scratch_dir();
+  *raw_gzip = false;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const bool gz = (gzip_bits >> i) & 1;
+    file_write(spec.data_dir + "/" + names[i] + (gz ? gz_suffix : ""), parts[i], gz);
+    *raw_gzip |= !gz && gzip_magic(parts[i]);
+  }
+  return spec;
+}
+
 inline std::string dataset_check_then_load(const greenbench::DatasetSpec& spec, int channels,
                                            int height = 0, int width = 0) {
   bool checked = false;

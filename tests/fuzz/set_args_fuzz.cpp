@@ -25,17 +25,7 @@ void json_count(const nlohmann::json& j, int depth, size_t& values, int& max_dep
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::vector<std::string> args;
-  std::string cur;
-  for (size_t i = 0; i < size && args.size() < 8; ++i) {
-    if (data[i] == '\n') {
-      args.push_back(cur);
-      cur.clear();
-    } else {
-      cur += char(data[i]);
-    }
-  }
-  if (args.size() < 8) args.push_back(cur);
+  const std::vector<std::string> args = fuzz::lines_split(data, size, 8);
   try {
     const nlohmann::json config = greenbench::sets_parse(args);
     for (const auto& a : args) {

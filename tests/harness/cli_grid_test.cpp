@@ -18,6 +18,7 @@
 
 #include "files.hpp"
 #include "greenbench/results.hpp"
+#include "grid_yaml.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench {
@@ -64,15 +65,10 @@ void csv_check(const std::string& path, size_t* rows = nullptr) {
 using Folder = testing::TempFolder;
 
 // 2 mlp widths x 2 batch sizes + 1 cnn = 5 runs on synthetic data, a second or so each.
-const char* kTinyGrid = R"(
-name: tiny
-meter: estimate
-repeats: 1
-idle_baseline_s: 0.2
-pause_s: 0.05
-carbon: {intensity_g_per_kwh: 100, pue: 1.5}
-defaults: {dataset: synthetic, train_samples: 600, test_samples: 200, epochs: 2, threads: 1}
-experiments:
+const std::string kTinyGrid = [] {
+  testing::QuickGrid g = testing::tiny_grid();
+  g.more = "repeats: 1\ncarbon: {intensity_g_per_kwh: 100, pue: 1.5}\n";
+  g.experiments = R"(
   - workload: mlp
     phases: [train, infer]
     set: {learning_rate: 0.05}
@@ -83,6 +79,8 @@ experiments:
     phases: [train, infer]
     set: {arch: custom, conv: [4], fc: [16], batch_size: 32}
 )";
+  return testing::quick_grid_yaml(g);
+}();
 
 std::vector<std::string> grid_args(const std::string& grid, const std::string& out,
                                    std::vector<std::string> extra = {}) {
@@ -241,17 +239,12 @@ TEST(CliGrid, ShardsTogetherRunTheWholeGridOnce) {
 
 std::string slow_grid(Folder& f) {
   // 3 runs; each a few seconds, so signals land inside a run.
-  return f.write("slow.yaml", R"(
-name: slow
-meter: estimate
-idle_baseline_s: 0.1
-pause_s: 0.3
-defaults: {dataset: synthetic, train_samples: 3000, test_samples: 500, epochs: 4}
-experiments:
-  - workload: mlp
-    grid:
-      hidden: [[32], [48], [64]]
-)");
+  return f.write("slow.yaml", testing::quick_grid_yaml(
+                                  {.name = "slow",
+                                   .idle_s = "0.1",
+                                   .pause_s = "0.3",
+                                   .defaults = "train_samples: 3000, test_samples: 500, epochs: 4",
+                                   .mlp_grid = "hidden: [[32], [48], [64]]"}));
 }
 
 // Starts the slow grid into `out` and returns its pid once its first run is written and
@@ -336,18 +329,12 @@ int run_with_file_limit(const std::vector<std::string>& args, rlim_t limit_bytes
 
 TEST(CliGrid, AFullDiskIsExitOneAndDamagesNothing) {
   Folder f;
-  const std::string grid = f.write("many.yaml", R"(
-name: many
-meter: estimate
-idle_baseline_s: 0
-pause_s: 0
-defaults: {dataset: synthetic, train_samples: 200, test_samples: 100, epochs: 1}
-experiments:
-  - workload: mlp
-    grid:
-      seed: [1, 2, 3, 4, 5, 6, 7, 8]
-)"),
-                    out = f.dir + "/res";
+  const std::string grid = f.write(
+      "many.yaml",
+      testing::quick_grid_yaml({.name = "many",
+                                .defaults = "train_samples: 200, test_samples: 100, epochs: 1",
+                                .mlp_grid = "seed: [1, 2, 3, 4, 5, 6, 7, 8]"}));
+  const std::string out = f.dir + "/res";
   // Each runs.jsonl row is about 1 KB; meta.json a few: a limit of 5 KB fills up mid-grid.
   const int code = run_with_file_limit(grid_args(grid, out), 5000, f.dir + "/err");
   const std::string err = slurp(f.dir + "/err");

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "files.hpp"
+#include "grid_yaml.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench {
@@ -33,30 +34,19 @@ using testing::slurp;
 using Folder = testing::TempFolder;
 
 // Two quick mlp runs on synthetic data.
-const char* kTinyGrid = R"(
-name: tiny
-meter: estimate
-idle_baseline_s: 0.2
-pause_s: 0.05
-defaults: {dataset: synthetic, train_samples: 600, test_samples: 200, epochs: 2, threads: 1}
-experiments:
-  - workload: mlp
-    grid:
-      hidden: [[16], [32]]
-)";
+const std::string kTinyGrid = [] {
+  testing::QuickGrid g = testing::tiny_grid();
+  g.mlp_grid = "hidden: [[16], [32]]";
+  return testing::quick_grid_yaml(g);
+}();
 
 // Two slower runs (a second or more each), so that a signal lands inside a run.
-const char* kSlowGrid = R"(
-name: slow
-meter: estimate
-idle_baseline_s: 0.1
-pause_s: 0.05
-defaults: {dataset: synthetic, train_samples: 20000, test_samples: 500, epochs: 10}
-experiments:
-  - workload: mlp
-    grid:
-      hidden: [[32], [48]]
-)";
+const std::string kSlowGrid =
+    testing::quick_grid_yaml({.name = "slow",
+                              .idle_s = "0.1",
+                              .pause_s = "0.05",
+                              .defaults = "train_samples: 20000, test_samples: 500, epochs: 10",
+                              .mlp_grid = "hidden: [[32], [48]]"});
 
 struct Outcome {
   int exit_code = -1;  // 128 + signal when killed; -2 when killed for running past the timeout

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "files.hpp"
+#include "grid_yaml.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench {
@@ -22,18 +23,10 @@ using testing::lines_of;
 using testing::TempFolder;
 
 // 6 mlp runs of different sizes on synthetic data.
-const char* kGrid = R"(
-name: six
-meter: estimate
-idle_baseline_s: 0
-pause_s: 0
-defaults: {dataset: synthetic, train_samples: 100, test_samples: 50, epochs: 1}
-experiments:
-  - workload: mlp
-    grid:
-      hidden: [[8], [64], [256, 128]]
-      batch_size: [16, 32]
-)";
+const std::string kGrid =
+    testing::quick_grid_yaml({.name = "six",
+                              .defaults = "train_samples: 100, test_samples: 50, epochs: 1",
+                              .mlp_grid = "hidden: [[8], [64], [256, 128]], batch_size: [16, 32]"});
 
 // The run ids `run GRID --dry-run [ARGS]` lists (the first column of its table).
 std::set<std::string> dry_run_ids(const std::string& grid, std::vector<std::string> args) {

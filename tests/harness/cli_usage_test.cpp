@@ -180,42 +180,53 @@ TEST_F(CliCompletion, DashOWritesTheScriptMakingItsFolder) {
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
 }
 
-TEST_F(CliCompletion, CommandsAndSubcommands) {
-  EXPECT_EQ(complete("greenbench r"), "report run");
-  EXPECT_EQ(complete("greenbench estimate ''"), "fit predict");
-  EXPECT_EQ(complete("greenbench meter pr"), "probe");
-  EXPECT_EQ(complete("greenbench -q ana"), "analyze");
+// What TAB completes after the words typed (the cursor on the last word; '' an empty word),
+// in the folder that CliCompletion::SetUp made.
+struct Completion {
+  const char* name;  // names the test
+  const char* words;
+  const char* want;  // COMPREPLY sorted and space-joined
+};
+
+const Completion kCompletions[] = {
+    // Commands and subcommands.
+    {"CommandPrefix", "greenbench r", "report run"},
+    {"EstimateSubcommands", "greenbench estimate ''", "fit predict"},
+    {"MeterSubcommand", "greenbench meter pr", "probe"},
+    {"CommandAfterAGlobalFlag", "greenbench -q ana", "analyze"},
+    // Flags of the command typed.
+    {"RunFlag", "greenbench run --dr", "--dry-run"},
+    {"RunFlagsAfterTheGrid", "greenbench run configs/quick.yaml --re", "--repeats --resume"},
+    {"BenchFlagNotRuns", "greenbench bench --st", "--steps"},
+    {"RunHasNoStepsFlag", "greenbench run --st", ""},
+    {"EstimateFitFlags", "greenbench estimate fit -",
+     "--features-csv --help --holdout --json --out --quiet --verbose -h -o -q -v"},
+    // Choices of a flag.
+    {"MeterChoices", "greenbench run --meter ''", "auto estimate msr nvml perf rapl"},
+    {"SourceChoices", "greenbench meter --source r", "rapl"},
+    {"WorkloadChoices", "greenbench bench --workload m", "mlp"},
+    // Paths where a value is a path. A grid file: .yaml/.yml files and folders, not other files.
+    {"GridFileOfRun", "greenbench run ''", "other.yml quick.yaml results"},
+    {"GridFileOfProfile", "greenbench profile q", "quick.yaml"},
+    // A folder: folders only.
+    {"OutFolderOfRun", "greenbench run configs/quick.yaml -o ''", "results"},
+    {"FolderOfAnalyze", "greenbench analyze ''", "results"},
+    // The second positional of predict is the grid; the first the model.
+    {"ModelOfPredict", "greenbench estimate predict ''", "model.json results"},
+    {"GridOfPredict", "greenbench estimate predict model.json ''", "other.yml quick.yaml results"},
+    // A value that is not a path completes nothing (the flag's value is skipped as a word).
+    {"FilterValueIsNotAPath", "greenbench run --filter ''", ""},
+    {"GridAfterTheFilterValue", "greenbench run --filter run ''", "other.yml quick.yaml results"},
+};
+
+class CliCompletes : public CliCompletion, public ::testing::WithParamInterface<Completion> {};
+
+TEST_P(CliCompletes, WhatBashShowsOnTab) {
+  EXPECT_EQ(complete(GetParam().words), GetParam().want) << GetParam().words;
 }
 
-TEST_F(CliCompletion, FlagsOfTheCommandTyped) {
-  EXPECT_EQ(complete("greenbench run --dr"), "--dry-run");
-  EXPECT_EQ(complete("greenbench run configs/quick.yaml --re"), "--repeats --resume");
-  EXPECT_EQ(complete("greenbench bench --st"), "--steps");  // not run's flags
-  EXPECT_EQ(complete("greenbench run --st"), "");
-  EXPECT_EQ(complete("greenbench estimate fit -"),
-            "--features-csv --help --holdout --json --out --quiet --verbose -h -o -q -v");
-}
-
-TEST_F(CliCompletion, ChoicesOfAFlag) {
-  EXPECT_EQ(complete("greenbench run --meter ''"), "auto estimate msr nvml perf rapl");
-  EXPECT_EQ(complete("greenbench meter --source r"), "rapl");
-  EXPECT_EQ(complete("greenbench bench --workload m"), "mlp");
-}
-
-TEST_F(CliCompletion, PathsWhereAValueIsAPath) {
-  // A grid file: .yaml/.yml files and folders, not other files.
-  EXPECT_EQ(complete("greenbench run ''"), "other.yml quick.yaml results");
-  EXPECT_EQ(complete("greenbench profile q"), "quick.yaml");
-  // A folder: folders only.
-  EXPECT_EQ(complete("greenbench run configs/quick.yaml -o ''"), "results");
-  EXPECT_EQ(complete("greenbench analyze ''"), "results");
-  // The second positional of predict is the grid; the first the model.
-  EXPECT_EQ(complete("greenbench estimate predict ''"), "model.json results");
-  EXPECT_EQ(complete("greenbench estimate predict model.json ''"), "other.yml quick.yaml results");
-  // A value that is not a path completes nothing (the flag's value is skipped as a word).
-  EXPECT_EQ(complete("greenbench run --filter ''"), "");
-  EXPECT_EQ(complete("greenbench run --filter run ''"), "other.yml quick.yaml results");
-}
+INSTANTIATE_TEST_SUITE_P(Completion, CliCompletes, ::testing::ValuesIn(kCompletions),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(CliCompletion, TheMeteredCommandAfterDashes) {
   EXPECT_NE(complete("greenbench meter -- bas").find("bash"), std::string::npos);

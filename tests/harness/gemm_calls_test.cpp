@@ -17,6 +17,7 @@
 #include "estimate_features.hpp"
 #include "gemm_times.hpp"
 #include "greenbench/kernel_timing.hpp"
+#include "workload_keys.hpp"
 
 namespace {
 
@@ -43,6 +44,8 @@ extern "C" void cblas_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE ta, CBLAS_TRANSPO
 
 namespace greenbench::analysis {
 namespace {
+
+using greenbench::testing::cnn_scaled;
 
 // What the list says a batch makes: shape key -> calls.
 std::map<std::string, int> listed(const std::vector<GemmCall>& calls, std::int64_t batch,
@@ -80,7 +83,7 @@ struct Case {
   std::int64_t attention_T;  // 0: no attention
 };
 
-class GemmCalls : public testing::TestWithParam<Case> {};
+class GemmCalls : public ::testing::TestWithParam<Case> {};
 
 TEST_P(GemmCalls, ListedCallsAreTheCallsMade) {
   const Case& k = GetParam();
@@ -107,7 +110,7 @@ TEST_P(GemmCalls, ListedCallsAreTheCallsMade) {
 
 INSTANTIATE_TEST_SUITE_P(
     Workloads, GemmCalls,
-    testing::Values(
+    ::testing::Values(
         Case{"mlp", "mlp", {{"hidden", {32, 16}}, {"batch_size", 12}}, 0},
         Case{"cnn_custom",
              "cnn",
@@ -123,18 +126,9 @@ INSTANTIATE_TEST_SUITE_P(
               {"infer_batch_size", 7}},
              0},
         Case{"cnn_lenet5", "cnn", {{"arch", "lenet5"}, {"batch_size", 6}}, 0},
-        Case{"cnn_vgg",
-             "cnn",
-             {{"arch", "vgg"}, {"width", 0.125}, {"depth", 1}, {"batch_size", 4}},
-             0},
-        Case{"cnn_resnet",
-             "cnn",
-             {{"arch", "resnet"}, {"width", 0.125}, {"depth", 1}, {"batch_size", 4}},
-             0},
-        Case{"cnn_mobilenet",
-             "cnn",
-             {{"arch", "mobilenet"}, {"width", 0.25}, {"depth", 1}, {"batch_size", 4}},
-             0},
+        Case{"cnn_vgg", "cnn", cnn_scaled("vgg", 0.125, 1, {{"batch_size", 4}}), 0},
+        Case{"cnn_resnet", "cnn", cnn_scaled("resnet", 0.125, 1, {{"batch_size", 4}}), 0},
+        Case{"cnn_mobilenet", "cnn", cnn_scaled("mobilenet", 0.25, 1, {{"batch_size", 4}}), 0},
         Case{"vit",
              "vit",
              {{"dim", 16}, {"heads", 2}, {"depth", 1}, {"patch", 7}, {"batch_size", 5}},
@@ -143,7 +137,7 @@ INSTANTIATE_TEST_SUITE_P(
              "lm",
              {{"dim", 16}, {"heads", 2}, {"depth", 1}, {"context", 24}, {"batch_size", 3}},
              24}),
-    [](const testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+    [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
 TEST(GemmTimes, MeasuresEachShapeOnceAndRoundTrips) {
   int measured = 0;

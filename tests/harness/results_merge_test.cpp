@@ -68,6 +68,17 @@ nlohmann::json row_of(const std::string& id, const std::string& status, double e
           {"energy_j", energy_j}, {"estimated", true}};
 }
 
+// Whether results_folder_read(dir) refuses with an InputError whose message holds `part`.
+::testing::AssertionResult read_fails_with(const std::string& dir, const std::string& part) {
+  try {
+    results_folder_read(dir);
+  } catch (const InputError& e) {
+    if (std::string(e.what()).find(part) != std::string::npos) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "the error lacks \"" << part << "\": " << e.what();
+  }
+  return ::testing::AssertionFailure() << dir << " was read without an error";
+}
+
 const std::vector<std::string> kHeader = {"run_id", "config_id", "repeat", "workload", "status",
                                           "error",  "hidden",    "params", "energy_j", "estimated"};
 
@@ -299,65 +310,30 @@ TEST(ResultsMerge, DamageBeforeTheLastLineIsAnErrorWithItsLine) {
   const auto a = folder_make(f.dir + "/a", meta_of("g", "", "", 1),
                              {row_of("x-r0", "ok", 1), row_of("y-r0", "ok", 2)}, kHeader);
   spit(a + "/runs.jsonl", row_of("x-r0", "ok", 1).dump() + "\n{\"run_id\": oops}\n");
-  try {
-    results_folder_read(a);
-    FAIL();
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find(a + "/runs.jsonl:2:12: not a JSON object"),
-              std::string::npos)
-        << e.what();
-  }
+  EXPECT_TRUE(read_fails_with(a, a + "/runs.jsonl:2:12: not a JSON object"));
   // Found by tests/fuzz/results_folder_fuzz.cpp: an empty field name became an empty runs.csv
   // column that merge could not read back; field names with control characters likewise.
   for (const char* row : {R"({"run_id":"x-r0","":1})", R"({"run_id":"x-r0","a\nb":1})"}) {
     spit(a + "/runs.jsonl", std::string(row) + "\n");
-    try {
-      results_folder_read(a);
-      ADD_FAILURE() << row;
-    } catch (const InputError& e) {
-      EXPECT_NE(std::string(e.what()).find("runs.jsonl:1:1: field name"), std::string::npos)
-          << e.what();
-    }
+    EXPECT_TRUE(read_fails_with(a, "runs.jsonl:1:1: field name")) << row;
   }
   spit(a + "/runs.jsonl", R"({"run_id":"../../etc/x"})"
                           "\n");
   EXPECT_THROW(results_folder_read(a), InputError);  // run ids name trace files: no paths
   spit(a + "/runs.jsonl", "");
   spit(a + "/runs.csv", "run_id,status\nx-r0,ok,extra\n");
-  try {
-    results_folder_read(a);
-    FAIL();
-  } catch (const InputError& e) {
-    EXPECT_NE(
-        std::string(e.what()).find(a + "/runs.csv:2:1: 3 cells, but the header has 2 columns"),
-        std::string::npos)
-        << e.what();
-  }
+  EXPECT_TRUE(read_fails_with(a, a + "/runs.csv:2:1: 3 cells, but the header has 2 columns"));
   // Found by tests/fuzz/results_folder_fuzz.cpp: a header name with a control character
   // became a runs.jsonl field name that merge could not read back.
   spit(a + "/runs.csv",
        "run_id,st\x16"
        "atus\nx-r0,ok\n");
-  try {
-    results_folder_read(a);
-    FAIL();
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find(
-                  "runs.csv:1: bad header: column name \"st\\u0016atus\" is holding control"),
-              std::string::npos)
-        << e.what();
-  }
+  EXPECT_TRUE(read_fails_with(
+      a, "runs.csv:1: bad header: column name \"st\\u0016atus\" is holding control"));
   // Found by tests/fuzz/results_folder_fuzz.cpp: bytes that are not UTF-8 in a CSV-only row
   // reached the merged runs.jsonl as U+FFFD but runs.csv as they were; now they are damage.
   spit(a + "/runs.csv", std::string("run_id,status\nx-r0,o\xffk\n"));
-  try {
-    results_folder_read(a);
-    FAIL();
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find(a + "/runs.csv:2:7: bytes that are not UTF-8 text"),
-              std::string::npos)
-        << e.what();
-  }
+  EXPECT_TRUE(read_fails_with(a, a + "/runs.csv:2:7: bytes that are not UTF-8 text"));
   fs::remove(a + "/meta.json");
   EXPECT_THROW(results_folder_read(a), InputError);
 }

@@ -4,6 +4,7 @@ whose counter a thread advances at a known power, so the true joules are known.
 Run by CTest (tests/python/CMakeLists.txt) with PYTHONPATH=build/python."""
 
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -11,6 +12,9 @@ import unittest
 from pathlib import Path
 
 import greenbench
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "support"))
+from busy_loop import busy  # noqa: E402
 
 
 class FakeRapl:
@@ -67,14 +71,6 @@ class EnvRoots:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-
-
-def busy(seconds):
-    end = time.perf_counter() + seconds
-    n = 0
-    while time.perf_counter() < end:
-        n += 1
-    return n
 
 
 class EstimateMeterTest(unittest.TestCase):

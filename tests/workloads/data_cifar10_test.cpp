@@ -13,6 +13,7 @@ namespace greenbench {
 namespace {
 
 using test::DataShape;
+using test::expect_both_refuse;
 using test::expect_input_error;
 using test::shape_of;
 
@@ -109,12 +110,8 @@ TEST_F(CifarFiles, PartialRecordIsTruncation) {
   write_all(dir.str());
   const std::string file = dir.file("data_batch_2.bin");
   std::filesystem::resize_file(file, kRecord - 100);
-  for (auto fn : {+[](const DatasetSpec& s) { dataset_load(s); },
-                  +[](const DatasetSpec& s) { dataset_check(s); }}) {
-    expect_input_error([&] { fn(spec()); },
-                       {file, "truncated", "not a whole number of 3073-byte records",
-                        "last record has 2973 bytes"});
-  }
+  expect_both_refuse(spec(), {file, "truncated", "not a whole number of 3073-byte records",
+                              "last record has 2973 bytes"});
 }
 
 TEST_F(CifarFiles, LabelOutOfRangeNamesRecordAndFile) {
@@ -130,11 +127,8 @@ TEST_F(CifarFiles, LabelOutOfRangeNamesRecordAndFile) {
 TEST_F(CifarFiles, MissingBatchNamesItAndTheFix) {
   write_all(dir.str());
   std::filesystem::remove(dir.file("data_batch_3.bin"));
-  for (auto fn : {+[](const DatasetSpec& s) { dataset_load(s); },
-                  +[](const DatasetSpec& s) { dataset_check(s); }}) {
-    expect_input_error([&] { fn(spec()); },
-                       {dir.file("data_batch_3.bin"), "file not found", "cifar-10-binary.tar.gz"});
-  }
+  expect_both_refuse(spec(),
+                     {dir.file("data_batch_3.bin"), "file not found", "cifar-10-binary.tar.gz"});
 }
 
 TEST_F(CifarFiles, EmptyBatchIsAnError) {

@@ -9,6 +9,7 @@
 namespace greenbench {
 namespace {
 
+using test::expect_both_refuse;
 using test::expect_input_error;
 using test::idx_images;
 using test::idx_labels;
@@ -118,8 +119,8 @@ TEST_F(IdxFiles, SubsetLargerThanTheSplitIsAnError) {
   write_all(false);
   DatasetSpec s = spec();
   s.train_samples = 6;
-  expect_input_error([&] { dataset_load(s); }, {"train_samples = 6", "has 5 samples", "at most 5"});
-  expect_input_error([&] { dataset_check(s); }, {"train_samples = 6", "has 5 samples"});
+  expect_both_refuse(s, {"train_samples = 6", "has 5 samples", "at most 5"},
+                     {"train_samples = 6", "has 5 samples"});
   s.train_samples = -1;
   expect_input_error([&] { dataset_check(s); }, {"train_samples = -1 is negative"});
 }
@@ -131,9 +132,8 @@ TEST_F(IdxFiles, BadMagicNamesTheFile) {
     bad[3] = 0x02;  // 0x00000802: two dims
     write("train-images-idx3-ubyte", bad, gz);
     const std::string file = dir.file(std::string("train-images-idx3-ubyte") + (gz ? ".gz" : ""));
-    expect_input_error([&] { dataset_load(spec()); },
-                       {file, "bad magic 0x00000802, expected 0x00000803"});
-    expect_input_error([&] { dataset_check(spec()); }, {file, "bad magic 0x00000802"});
+    expect_both_refuse(spec(), {file, "bad magic 0x00000802, expected 0x00000803"},
+                       {file, "bad magic 0x00000802"});
   }
 }
 
@@ -150,10 +150,7 @@ TEST_F(IdxFiles, TruncatedPlainFileSaysHowManyBytes) {
   cut.resize(cut.size() - 10);  // 60 pixel bytes expected, 50 present
   write("train-images-idx3-ubyte", cut, false);
   const std::string file = dir.file("train-images-idx3-ubyte");
-  expect_input_error([&] { dataset_load(spec()); },
-                     {file, "truncated: expected 60 bytes of pixel data, got 50"});
-  expect_input_error([&] { dataset_check(spec()); },
-                     {file, "truncated: expected 60 bytes of pixel data, got 50"});
+  expect_both_refuse(spec(), {file, "truncated: expected 60 bytes of pixel data, got 50"});
 }
 
 TEST_F(IdxFiles, TruncatedGzipContentSaysHowManyBytes) {
@@ -162,9 +159,7 @@ TEST_F(IdxFiles, TruncatedGzipContentSaysHowManyBytes) {
   cut.pop_back();  // a whole gzip stream of 2 label bytes where the header says 3
   write("t10k-labels-idx1-ubyte", cut, true);
   const std::string file = dir.file("t10k-labels-idx1-ubyte.gz");
-  expect_input_error([&] { dataset_load(spec()); },
-                     {file, "truncated: expected 3 bytes of label data, got 2"});
-  expect_input_error([&] { dataset_check(spec()); },
+  expect_both_refuse(spec(), {file, "truncated: expected 3 bytes of label data, got 2"},
                      {file, "size mismatch", "records 10 uncompressed bytes", "implies 11"});
 }
 
@@ -172,8 +167,7 @@ TEST_F(IdxFiles, CutGzipStreamIsAnError) {
   write_all(true);
   const std::string file = dir.file("train-images-idx3-ubyte.gz");
   std::filesystem::resize_file(file, std::filesystem::file_size(file) - 12);  // trailer and more
-  expect_input_error([&] { dataset_load(spec()); }, {file});
-  expect_input_error([&] { dataset_check(spec()); }, {file, "truncated or corrupt"});
+  expect_both_refuse(spec(), {file}, {file, "truncated or corrupt"});
 }
 
 TEST_F(IdxFiles, ExtraBytesAreAnError) {
@@ -182,40 +176,32 @@ TEST_F(IdxFiles, ExtraBytesAreAnError) {
   longer.push_back(1);
   write("train-labels-idx1-ubyte", longer, false);
   const std::string file = dir.file("train-labels-idx1-ubyte");
-  expect_input_error([&] { dataset_load(spec()); },
-                     {file, "1 unexpected bytes after the 5 bytes of label data"});
-  expect_input_error([&] { dataset_check(spec()); }, {file, "1 unexpected bytes"});
+  expect_both_refuse(spec(), {file, "1 unexpected bytes after the 5 bytes of label data"},
+                     {file, "1 unexpected bytes"});
 }
 
 TEST_F(IdxFiles, CountMismatchNamesBothFiles) {
   write_all(true);
   write("train-labels-idx1-ubyte", idx_labels(4, {3, 0, 9, 1}), true);
-  for (auto fn : {+[](const DatasetSpec& s) { dataset_load(s); },
-                  +[](const DatasetSpec& s) { dataset_check(s); }}) {
-    expect_input_error([&] { fn(spec()); }, {dir.file("train-images-idx3-ubyte.gz"),
-                                             "count mismatch: 5 images but 4 labels",
-                                             dir.file("train-labels-idx1-ubyte.gz")});
-  }
+  expect_both_refuse(
+      spec(), {dir.file("train-images-idx3-ubyte.gz"), "count mismatch: 5 images but 4 labels",
+               dir.file("train-labels-idx1-ubyte.gz")});
 }
 
 TEST_F(IdxFiles, LabelOutOfRangeNamesIndexAndFile) {
   write_all(false);
   write("t10k-labels-idx1-ubyte", idx_labels(kTest, {2, 8, 10}), false);
   const std::string file = dir.file("t10k-labels-idx1-ubyte");
-  expect_input_error([&] { dataset_load(spec()); },
-                     {file, "label 10 at index 2 is out of range [0, 10)"});
-  expect_input_error([&] { dataset_check(spec()); }, {file, "label 10 at index 2"});
+  expect_both_refuse(spec(), {file, "label 10 at index 2 is out of range [0, 10)"},
+                     {file, "label 10 at index 2"});
 }
 
 TEST_F(IdxFiles, MissingFileNamesItAndTheFix) {
   write_all(true);
   std::filesystem::remove(dir.file("t10k-labels-idx1-ubyte.gz"));
-  for (auto fn : {+[](const DatasetSpec& s) { dataset_load(s); },
-                  +[](const DatasetSpec& s) { dataset_check(s); }}) {
-    expect_input_error([&] { fn(spec()); }, {dir.file("t10k-labels-idx1-ubyte.gz"),
-                                             "file not found", "t10k-labels-idx1-ubyte)",
-                                             "apt-get install dataset-fashion-mnist", "data_dir"});
-  }
+  expect_both_refuse(
+      spec(), {dir.file("t10k-labels-idx1-ubyte.gz"), "file not found", "t10k-labels-idx1-ubyte)",
+               "apt-get install dataset-fashion-mnist", "data_dir"});
 }
 
 TEST_F(IdxFiles, MissingDirectoryIsAnError) {
@@ -231,12 +217,10 @@ TEST_F(IdxFiles, HeaderSizesWhoseProductOverflowsAreAnError) {
   write_all(false);
   write("train-images-idx3-ubyte", idx_images(1u << 30, 1u << 30, 1u << 30, {}), false);
   const std::string file = dir.file("train-images-idx3-ubyte");
-  for (auto fn : {+[](const DatasetSpec& s) { dataset_load(s); },
-                  +[](const DatasetSpec& s) { dataset_check(s); }})
-    expect_input_error(
-        [&] { fn(spec()); },
-        {file,
-         "bad IDX header: sizes 1073741824 x 1073741824 x 1073741824 make more than 2^40 bytes"});
+  expect_both_refuse(
+      spec(),
+      {file,
+       "bad IDX header: sizes 1073741824 x 1073741824 x 1073741824 make more than 2^40 bytes"});
 }
 
 // A header claiming 2^40 bytes in a file of 16: loading reads what is there and reports the

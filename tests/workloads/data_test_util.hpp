@@ -121,4 +121,22 @@ inline void expect_input_error(const std::function<void()>& fn,
   }
 }
 
+// Both readers refuse `spec`, each with an InputError (expect_input_error): dataset_load's
+// message holds every one of `load_parts`, dataset_check's (it reads headers and sizes only)
+// every one of `check_parts`.
+inline void expect_both_refuse(const DatasetSpec& spec,
+                               std::initializer_list<std::string> load_parts,
+                               std::initializer_list<std::string> check_parts) {
+  {
+    SCOPED_TRACE("dataset_load");
+    expect_input_error([&] { dataset_load(spec); }, load_parts);
+  }
+  SCOPED_TRACE("dataset_check");
+  expect_input_error([&] { dataset_check(spec); }, check_parts);
+}
+// Both refuse `spec`, each message holding every one of `parts`.
+inline void expect_both_refuse(const DatasetSpec& spec, std::initializer_list<std::string> parts) {
+  expect_both_refuse(spec, parts, parts);
+}
+
 }  // namespace greenbench::test

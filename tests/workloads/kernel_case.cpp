@@ -149,4 +149,17 @@ void check_kernel_case(KernelCase& k, unsigned seed) {
   }
 }
 
+void PrintTo(const KernelCaseFactory& f, std::ostream* os) {
+  *os << f()->name();
+}
+
+std::string kernel_case_test_name(const ::testing::TestParamInfo<KernelCaseFactory>& info) {
+  return info.param()->name();
+}
+
+TEST_P(KernelCaseTest, FastMatchesNaiveAndFiniteDifferences) {
+  std::unique_ptr<KernelCase> k = GetParam()();
+  check_kernel_case(*k);
+}
+
 }  // namespace greenbench::kernels::testing

@@ -3,7 +3,12 @@
 // same checks on every case. Not a benchmark (bench/kernels_bench.cpp).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstddef>
+#include <functional>
+#include <memory>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -45,6 +50,26 @@ class KernelCase {
 // Fast vs naive forward and backward, the accumulate mode, and a finite-difference gradient
 // check of every differentiable input. Reports failures through GoogleTest.
 void check_kernel_case(KernelCase& k, unsigned seed = 1234);
+
+// A case made when its test runs; named so GoogleTest prints the case, not the bytes of a
+// std::function.
+struct KernelCaseFactory {
+  std::function<std::unique_ptr<KernelCase>()> make;
+  std::unique_ptr<KernelCase> operator()() const { return make(); }
+};
+void PrintTo(const KernelCaseFactory& f, std::ostream* os);
+
+// make<DenseCase>(B, C, OC, ...): the factory of one case, for a list of cases.
+template <typename T, typename... Args>
+KernelCaseFactory make(Args... args) {
+  return {[=] { return std::make_unique<T>(args...); }};
+}
+
+// The one test of every case, check_kernel_case() (TEST_P in kernel_case.cpp). A list of cases is
+// one INSTANTIATE_TEST_SUITE_P(Prefix, KernelCaseTest, ValuesIn(list), kernel_case_test_name),
+// which names each test after its case.
+class KernelCaseTest : public ::testing::TestWithParam<KernelCaseFactory> {};
+std::string kernel_case_test_name(const ::testing::TestParamInfo<KernelCaseFactory>& info);
 
 // Largest |a - b| over max(max |b|, 1): the error measure of the fast-vs-naive checks.
 double max_rel_error(const std::vector<float>& a, const std::vector<float>& b);

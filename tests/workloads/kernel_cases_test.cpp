@@ -248,19 +248,38 @@ class ResidualCase : public KernelCase {
   int N_;
 };
 
-enum class Act { relu, gelu, gelu_tanh, tanh };
+// An activation's kernels (activation.hpp), each {fast, naive}; tanh's backward reads the
+// forward's output, the others its input.
+using ActivationForward = void (*)(float* out, const float* inp, std::int64_t N);
+using ActivationBackward = void (*)(float* dinp, const float* dout, const float* inp_or_out,
+                                    std::int64_t N, Grad mode);
+struct Activation {
+  ActivationForward forward[2];
+  ActivationBackward backward[2];
+  bool backward_reads_output;
+  double (*flops)(std::int64_t N);
+  const char* name;
+};
+// ACTIVATION(relu, ...): relu_forward and relu_forward_naive, relu_backward and its naive twin.
+#define ACTIVATION(op, reads_output, flops)                                                        \
+  Activation {                                                                                     \
+    {op##_forward, op##_forward_naive}, {op##_backward, op##_backward_naive}, reads_output, flops, \
+        #op                                                                                        \
+  }
+const Activation kRelu = ACTIVATION(relu, false, relu_flops);
+const Activation kGelu = ACTIVATION(gelu, false, gelu_flops);
+const Activation kGeluTanh = ACTIVATION(gelu_tanh, false, gelu_flops);
+const Activation kTanh = ACTIVATION(tanh, true, gelu_flops);
+#undef ACTIVATION
 
 class ActivationCase : public KernelCase {
  public:
-  ActivationCase(Act act, int N) : act_(act), N_(N), out_(N) {
+  ActivationCase(const Activation& act, int N) : act_(act), N_(N), out_(N) {
     in = {{"x", std::vector<float>(N)}};
     out_size = N;
   }
-  std::string name() const override {
-    const char* names[] = {"relu", "gelu", "gelu_tanh", "tanh"};
-    return std::string(names[(int)act_]) + "_N" + std::to_string(N_);
-  }
-  double flops() const override { return act_ == Act::relu ? relu_flops(N_) : gelu_flops(N_); }
+  std::string name() const override { return std::string(act_.name) + "_N" + std::to_string(N_); }
+  double flops() const override { return act_.flops(N_); }
   void init(std::mt19937& rng) override {
     // Spread over [-4, 4] to reach both tails; ReLU's inputs stay >= 0.05 away from its kink.
     std::uniform_real_distribution<float> u(0.05f, 4.0f);
@@ -268,43 +287,16 @@ class ActivationCase : public KernelCase {
     for (float& v : in[0].data) v = sign(rng) ? u(rng) : -u(rng);
   }
   void forward(bool naive, float* out) override {
-    const float* x = in[0].data.data();
-    switch (act_) {
-      case Act::relu:
-        (naive ? relu_forward_naive : relu_forward)(out, x, N_);
-        break;
-      case Act::gelu:
-        (naive ? gelu_forward_naive : gelu_forward)(out, x, N_);
-        break;
-      case Act::gelu_tanh:
-        (naive ? gelu_tanh_forward_naive : gelu_tanh_forward)(out, x, N_);
-        break;
-      case Act::tanh:
-        (naive ? tanh_forward_naive : tanh_forward)(out, x, N_);
-        break;
-    }
+    act_.forward[naive](out, in[0].data.data(), N_);
     std::copy(out, out + N_, out_.begin());  // tanh's backward reads the output
   }
   void backward(bool naive, const float* dout, const std::vector<float*>& din, Grad mode) override {
-    const float* x = in[0].data.data();
-    switch (act_) {
-      case Act::relu:
-        (naive ? relu_backward_naive : relu_backward)(din[0], dout, x, N_, mode);
-        break;
-      case Act::gelu:
-        (naive ? gelu_backward_naive : gelu_backward)(din[0], dout, x, N_, mode);
-        break;
-      case Act::gelu_tanh:
-        (naive ? gelu_tanh_backward_naive : gelu_tanh_backward)(din[0], dout, x, N_, mode);
-        break;
-      case Act::tanh:
-        (naive ? tanh_backward_naive : tanh_backward)(din[0], dout, out_.data(), N_, mode);
-        break;
-    }
+    const float* reads = act_.backward_reads_output ? out_.data() : in[0].data.data();
+    act_.backward[naive](din[0], dout, reads, N_, mode);
   }
 
  private:
-  Act act_;
+  Activation act_;
   int N_;
   std::vector<float> out_;
 };
@@ -340,25 +332,11 @@ class SoftmaxCrossEntropyCase : public KernelCase {
   std::vector<int> targets_;
 };
 
-// A case factory, named so GoogleTest prints the case, not the bytes of a std::function.
-struct Factory {
-  std::function<std::unique_ptr<KernelCase>()> make;
-  std::unique_ptr<KernelCase> operator()() const { return make(); }
-};
-void PrintTo(const Factory& f, std::ostream* os) {
-  *os << f()->name();
-}
-
-template <typename T, typename... Args>
-Factory make(Args... args) {
-  return {[=] { return std::make_unique<T>(args...); }};
-}
-
 Shape2d S(int B, int C, int H, int W, int K, int stride, int pad) {
   return Shape2d{B, C, H, W, K, stride, pad};
 }
 
-std::vector<Factory> all_cases() {
+std::vector<KernelCaseFactory> all_cases() {
   return {
       make<DenseCase>(1, 1, 1, true),
       make<DenseCase>(3, 7, 5, true),
@@ -399,27 +377,18 @@ std::vector<Factory> all_cases() {
       make<BatchnormCase>(7, 5, 1, 1),  // BatchNorm1d
       make<ResidualCase>(1),
       make<ResidualCase>(37),
-      make<ActivationCase>(Act::relu, 101),
-      make<ActivationCase>(Act::gelu, 101),
-      make<ActivationCase>(Act::gelu_tanh, 101),
-      make<ActivationCase>(Act::tanh, 101),
+      make<ActivationCase>(kRelu, 101),
+      make<ActivationCase>(kGelu, 101),
+      make<ActivationCase>(kGeluTanh, 101),
+      make<ActivationCase>(kTanh, 101),
       make<SoftmaxCrossEntropyCase>(1, 1),
       make<SoftmaxCrossEntropyCase>(1, 10),
       make<SoftmaxCrossEntropyCase>(7, 13),
   };
 }
 
-class KernelCaseTest : public ::testing::TestWithParam<Factory> {};
-
-TEST_P(KernelCaseTest, FastMatchesNaiveAndFiniteDifferences) {
-  std::unique_ptr<KernelCase> k = GetParam()();
-  check_kernel_case(*k);
-}
-
 INSTANTIATE_TEST_SUITE_P(Kernels, KernelCaseTest, ::testing::ValuesIn(all_cases()),
-                         [](const ::testing::TestParamInfo<Factory>& info) {
-                           return info.param()->name();
-                         });
+                         kernel_case_test_name);
 
 }  // namespace
 }  // namespace greenbench::kernels::testing

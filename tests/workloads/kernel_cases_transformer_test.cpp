@@ -163,14 +163,7 @@ class TokenMeanCase : public KernelCase {
   int B_, T_, C_;
 };
 
-using Factory = std::function<std::unique_ptr<KernelCase>()>;
-
-template <typename T, typename... Args>
-Factory make(Args... args) {
-  return [=] { return std::make_unique<T>(args...); };
-}
-
-std::vector<Factory> transformer_cases() {
+std::vector<KernelCaseFactory> transformer_cases() {
   return {
       make<LayerNormCase>(1, 1),  // one feature: output is the bias, gradients 0 through x
       make<LayerNormCase>(3, 7),
@@ -195,17 +188,8 @@ std::vector<Factory> transformer_cases() {
   };
 }
 
-class TransformerKernelCase : public ::testing::TestWithParam<Factory> {};
-
-TEST_P(TransformerKernelCase, FastMatchesNaiveAndFiniteDifferences) {
-  std::unique_ptr<KernelCase> k = GetParam()();
-  check_kernel_case(*k);
-}
-
-INSTANTIATE_TEST_SUITE_P(Kernels, TransformerKernelCase, ::testing::ValuesIn(transformer_cases()),
-                         [](const ::testing::TestParamInfo<Factory>& info) {
-                           return info.param()->name();
-                         });
+INSTANTIATE_TEST_SUITE_P(TransformerKernels, KernelCaseTest,
+                         ::testing::ValuesIn(transformer_cases()), kernel_case_test_name);
 
 TEST(Patchify, GathersEachPatchInConvWeightOrder) {
   const int B = 2, IC = 3, H = 7, W = 9, P = 3;  // 2 x 3 patches; the last row is dropped

@@ -11,6 +11,7 @@
 #include "greenbench/workload.hpp"
 #include "models/archs.hpp"
 #include "models/net.hpp"
+#include "workload_keys.hpp"
 
 namespace greenbench::testing {
 
@@ -34,16 +35,11 @@ inline std::vector<ModelCase> model_cases() {
        6,
        6},
       {"cnn_lenet5", "cnn", {{"arch", "lenet5"}, {"width", 0.5}}, 1, 12, 12},
-      {"cnn_vgg", "cnn", {{"arch", "vgg"}, {"width", 0.125}, {"depth", 1}}, 3, 8, 8},
-      {"cnn_vgg_nobn",
-       "cnn",
-       {{"arch", "vgg"}, {"width", 0.125}, {"depth", 2}, {"batch_norm", false}},
-       1,
-       8,
-       8},
-      {"cnn_resnet", "cnn", {{"arch", "resnet"}, {"width", 0.25}, {"depth", 1}}, 3, 8, 8},
-      {"cnn_resnet_d2", "cnn", {{"arch", "resnet"}, {"width", 0.25}, {"depth", 2}}, 1, 8, 8},
-      {"cnn_mobilenet", "cnn", {{"arch", "mobilenet"}, {"width", 0.125}, {"depth", 1}}, 3, 8, 8},
+      {"cnn_vgg", "cnn", cnn_scaled("vgg", 0.125, 1), 3, 8, 8},
+      {"cnn_vgg_nobn", "cnn", cnn_scaled("vgg", 0.125, 2, {{"batch_norm", false}}), 1, 8, 8},
+      {"cnn_resnet", "cnn", cnn_scaled("resnet", 0.25, 1), 3, 8, 8},
+      {"cnn_resnet_d2", "cnn", cnn_scaled("resnet", 0.25, 2), 1, 8, 8},
+      {"cnn_mobilenet", "cnn", cnn_scaled("mobilenet", 0.125, 1), 3, 8, 8},
   };
 }
 

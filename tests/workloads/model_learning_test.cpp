@@ -8,18 +8,15 @@
 
 #include "model_cases.hpp"
 #include "model_test_util.hpp"
+#include "workload_keys.hpp"
 
 namespace greenbench::testing {
 namespace {
 
-constexpr const char* kFashionDir = "/usr/share/datasets/fashion-mnist";
-
+// learning_config() on Fashion-MNIST, or on synthetic data.
 nlohmann::json small(nlohmann::json extra, bool fashion = true) {
-  nlohmann::json c = {{"epochs", 1},         {"batch_size", 32}, {"train_samples", 2000},
-                      {"test_samples", 500}, {"seed", 1},        {"learning_rate", 0.02}};
-  if (!fashion) c["dataset"] = "synthetic";
-  for (auto& [k, v] : extra.items()) c[k] = v;
-  return c;
+  if (!fashion) extra["dataset"] = "synthetic";
+  return learning_config(extra);
 }
 
 struct LearnCase {
@@ -33,8 +30,7 @@ class Learning : public ::testing::TestWithParam<LearnCase> {};
 
 TEST_P(Learning, FashionSubsetBeatsChance) {
   const LearnCase& c = GetParam();
-  if (!std::ifstream(std::string(kFashionDir) + "/train-labels-idx1-ubyte.gz"))
-    GTEST_SKIP() << "Fashion-MNIST not installed at " << kFashionDir;
+  if (!fashion_installed()) GTEST_SKIP() << "Fashion-MNIST not installed at " << kFashionDir;
   PhaseResult train;
   const PhaseResult r = train_and_infer(c.workload, small(c.extra), &train);
   EXPECT_EQ(train.samples, 2000);
@@ -61,16 +57,10 @@ INSTANTIATE_TEST_SUITE_P(
                   0.60},
         LearnCase{"custom", "cnn", {{"arch", "custom"}, {"conv", {8, 16}}, {"fc", {32}}}, 0.55},
         LearnCase{"lenet5", "cnn", {{"arch", "lenet5"}}, 0.45},
-        LearnCase{"vgg", "cnn", {{"arch", "vgg"}, {"width", 0.25}, {"depth", 1}}, 0.45},
+        LearnCase{"vgg", "cnn", cnn_scaled("vgg", 0.25, 1), 0.45},
         // Batch-norm nets: 2 epochs, so eval-mode running statistics have settled.
-        LearnCase{"resnet",
-                  "cnn",
-                  {{"arch", "resnet"}, {"width", 0.5}, {"depth", 1}, {"epochs", 2}},
-                  0.45},
-        LearnCase{"mobilenet",
-                  "cnn",
-                  {{"arch", "mobilenet"}, {"width", 0.5}, {"depth", 1}, {"epochs", 2}},
-                  0.40}),
+        LearnCase{"resnet", "cnn", cnn_scaled("resnet", 0.5, 1, {{"epochs", 2}}), 0.45},
+        LearnCase{"mobilenet", "cnn", cnn_scaled("mobilenet", 0.5, 1, {{"epochs", 2}}), 0.40}),
     [](const auto& info) { return std::string(info.param.label); });
 
 TEST(Learning, SyntheticDataIsLearnable) {

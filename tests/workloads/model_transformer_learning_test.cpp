@@ -15,66 +15,46 @@
 namespace greenbench::testing {
 namespace {
 
-constexpr const char* kFashionDir = "/usr/share/datasets/fashion-mnist";
 constexpr double kUnigramNats = 3.20;  // entropy of the default corpus' byte frequencies
 
-bool fashion_installed() {
-  return bool(std::ifstream(std::string(kFashionDir) + "/train-labels-idx1-ubyte.gz"));
+// A transformer's size (docs/workloads.md): width, blocks, attention heads.
+nlohmann::json transformer(int dim, int depth, int heads) {
+  return {{"dim", dim}, {"depth", depth}, {"heads", heads}};
 }
+
+// The long runs of the targets in docs/workloads.md: learning rate 0.001, seed 0, one thread.
+const nlohmann::json kTargetRun = {{"learning_rate", 0.001}, {"seed", 0}, {"threads", 1}};
 
 TEST(TransformerLearning, VitFashionSubsetBeatsChance) {
   if (!fashion_installed()) GTEST_SKIP() << "Fashion-MNIST not installed at " << kFashionDir;
   PhaseResult train;
-  const PhaseResult r = train_and_infer("vit",
-                                        {{"patch", 7},
-                                         {"dim", 32},
-                                         {"depth", 1},
-                                         {"heads", 2},
-                                         {"epochs", 1},
-                                         {"batch_size", 32},
-                                         {"train_samples", 2000},
-                                         {"test_samples", 500},
-                                         {"optimizer", "adam"},
-                                         {"learning_rate", 2e-3},
-                                         {"seed", 1}},
-                                        &train);
+  const PhaseResult r = train_and_infer(
+      "vit",
+      learning_config(config_merge(
+          {transformer(32, 1, 2), {{"patch", 7}, {"optimizer", "adam"}, {"learning_rate", 2e-3}}})),
+      &train);
   EXPECT_EQ(train.samples, 2000);
   EXPECT_EQ(train.steps, 63);
   EXPECT_EQ(r.samples, 500);
   EXPECT_GE(r.accuracy, 0.55) << "loss " << r.loss;
 }
 
-// Trains lm for its epochs, infers once; returns the "infer" (held-out loss) result.
-PhaseResult lm_train_and_test(const nlohmann::json& config, PhaseResult* train) {
-  const auto full = workload_config_complete("lm", config);
-  auto w = workload_make("lm", full);
-  RecordingObserver obs;
-  for (int e = 1; e <= full.at("epochs").get<int>(); e++) w->train_epoch(e, obs);
-  *train = obs.results.back();
-  w->infer(obs);
-  for (const auto& r : obs.results)
-    if (r.phase == "infer") return r;
-  ADD_FAILURE() << "no infer phase";
-  return {};
-}
-
 TEST(TransformerLearning, LmBeatsUnigramEntropyOnHeldOutBytes) {
   PhaseResult train;
-  const PhaseResult r = lm_train_and_test({{"context", 32},
-                                           {"dim", 32},
-                                           {"depth", 1},
-                                           {"heads", 2},
-                                           {"epochs", 1},
-                                           {"batch_size", 16},
-                                           {"train_samples", 4800},
-                                           {"test_samples", 200},
-                                           {"infer_batch_size", 4},
-                                           {"prompt_tokens", 8},
-                                           {"gen_tokens", 8},
-                                           {"optimizer", "adamw"},
-                                           {"learning_rate", 3e-3},
-                                           {"seed", 2}},
-                                          &train);
+  const PhaseResult r = train_and_infer("lm",
+                                        config_merge({transformer(32, 1, 2),
+                                                      {{"context", 32},
+                                                       {"epochs", 1},
+                                                       {"batch_size", 16},
+                                                       {"train_samples", 4800},
+                                                       {"test_samples", 200},
+                                                       {"infer_batch_size", 4},
+                                                       {"prompt_tokens", 8},
+                                                       {"gen_tokens", 8},
+                                                       {"optimizer", "adamw"},
+                                                       {"learning_rate", 3e-3},
+                                                       {"seed", 2}}}),
+                                        &train);
   EXPECT_EQ(train.steps, 300);
   EXPECT_EQ(r.samples, 200);
   std::printf("lm small: train loss %.4f, test loss %.4f, accuracy %.4f\n", train.loss, r.loss,
@@ -86,18 +66,14 @@ TEST(AccuracyLong, VitReaches82PercentIn2Epochs) {
   if (!long_tests_enabled()) GTEST_SKIP() << "set GREENBENCH_LONG_TESTS=1";
   PhaseResult train;
   const PhaseResult r = train_and_infer("vit",
-                                        {{"patch", 7},
-                                         {"dim", 64},
-                                         {"depth", 2},
-                                         {"heads", 4},
-                                         {"mlp_ratio", 2},
-                                         {"epochs", 2},
-                                         {"batch_size", 64},
-                                         {"optimizer", "adam"},
-                                         {"learning_rate", 0.001},
-                                         {"seed", 0},
-                                         {"dataset", "fashion-mnist"},
-                                         {"threads", 1}},
+                                        config_merge({transformer(64, 2, 4),
+                                                      kTargetRun,
+                                                      {{"patch", 7},
+                                                       {"mlp_ratio", 2},
+                                                       {"epochs", 2},
+                                                       {"batch_size", 64},
+                                                       {"optimizer", "adam"},
+                                                       {"dataset", "fashion-mnist"}}}),
                                         &train);
   std::printf("vit p7 d64 x2 h4 r2: train loss %.4f acc %.4f; test loss %.4f acc %.4f\n",
               train.loss, train.accuracy, r.loss, r.accuracy);
@@ -107,17 +83,12 @@ TEST(AccuracyLong, VitReaches82PercentIn2Epochs) {
 TEST(AccuracyLong, LmGoesWellUnderUnigramEntropyIn5Epochs) {
   if (!long_tests_enabled()) GTEST_SKIP() << "set GREENBENCH_LONG_TESTS=1";
   PhaseResult train;
-  const PhaseResult r = lm_train_and_test({{"context", 128},
-                                           {"dim", 128},
-                                           {"depth", 2},
-                                           {"heads", 4},
-                                           {"epochs", 5},
-                                           {"batch_size", 32},
-                                           {"optimizer", "adamw"},
-                                           {"learning_rate", 0.001},
-                                           {"seed", 0},
-                                           {"threads", 1}},
-                                          &train);
+  const PhaseResult r = train_and_infer(
+      "lm",
+      config_merge({transformer(128, 2, 4),
+                    kTargetRun,
+                    {{"context", 128}, {"epochs", 5}, {"batch_size", 32}, {"optimizer", "adamw"}}}),
+      &train);
   std::printf("lm c128 d128 x2 h4: train loss %.4f; test loss %.4f acc %.4f\n", train.loss, r.loss,
               r.accuracy);
   EXPECT_LT(r.loss, kUnigramNats - 0.4);

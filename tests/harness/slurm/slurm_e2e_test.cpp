@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "files.hpp"
+#include "grid_yaml.hpp"
 #include "run_cli.hpp"
 
 namespace greenbench {
@@ -128,12 +129,20 @@ class SlurmE2E : public ::testing::Test {
     return true;
   }
 
-  nlohmann::json submit(const std::string& grid, int shards, const std::string& out) {
+  // The job ids `submit --json` printed; empty where it printed none.
+  struct Jobs {
+    std::string array{}, merge{}, reply{};
+  };
+  Jobs submit(const std::string& grid, int shards, const std::string& out) {
     const auto r = testing::cli_run(
         {"submit", grid, "--shards", std::to_string(shards), "--out", out, "--json"},
         {{"SLURM_CONF", slurm.conf()}});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    return nlohmann::json::parse(r.out, nullptr, false);
+    const auto ids = nlohmann::json::parse(r.out, nullptr, false);
+    Jobs jobs{.reply = r.out};
+    if (ids.is_object() && ids.contains("array_job_id") && ids.contains("merge_job_id"))
+      jobs.array = ids["array_job_id"], jobs.merge = ids["merge_job_id"];
+    return jobs;
   }
 
   LocalSlurm slurm;
@@ -151,26 +160,19 @@ std::map<std::string, nlohmann::json> rows_by_id(const std::string& dir) {
 // the same run ids, parameters and accuracies as the grid run on one machine.
 TEST_F(SlurmE2E, ThreeShardsMergeToWhatOneMachineRuns) {
   testing::TempFolder f("gb_slurm_grid");
-  const std::string grid = f.write("g.yaml", R"(
-name: sl
-meter: estimate
-idle_baseline_s: 0
-pause_s: 0
-defaults: {dataset: synthetic, train_samples: 200, test_samples: 100, epochs: 1}
-experiments:
-  - workload: mlp
-    set: {learning_rate: 0.05}
-    grid:
-      hidden: [[8], [32], [64, 32]]
-      batch_size: [16, 32]
-)");
+  const std::string grid =
+      f.write("g.yaml", testing::quick_grid_yaml(
+                            {.name = "sl",
+                             .defaults = "train_samples: 200, test_samples: 100, epochs: 1",
+                             .mlp_set = "learning_rate: 0.05",
+                             .mlp_grid = "hidden: [[8], [32], [64, 32]], batch_size: [16, 32]"}));
   const auto single = testing::cli_run({"run", grid, "--out", f.dir + "/single"});
   ASSERT_EQ(single.exit_code, 0) << single.err;
 
   const std::string out = f.dir + "/merged";
-  const auto ids = submit(grid, 3, out);
-  ASSERT_TRUE(ids.contains("merge_job_id")) << ids;
-  const std::string array = ids["array_job_id"], merge = ids["merge_job_id"];
+  const Jobs jobs = submit(grid, 3, out);
+  ASSERT_FALSE(jobs.array.empty() || jobs.merge.empty()) << jobs.reply;
+  const std::string array = jobs.array, merge = jobs.merge;
   ASSERT_TRUE(
       wait_until([&] { return all_in(merge, "COMPLETED", 1) || all_in(merge, "FAILED", 1); }, 240))
       << "array " << ::testing::PrintToString(states(array)) << ", merge "
@@ -210,23 +212,16 @@ TEST_F(SlurmE2E, CancelledTaskRequeuedRunsEveryRunExactlyOnce) {
   // 9 runs of equal cost (learning rate and batch size do not change FLOPs): 3 per shard, each
   // long enough (a few seconds even on a quiet machine) to cancel a task between its first and
   // last run.
-  const std::string grid = f.write("g.yaml", R"(
-name: rq
-meter: estimate
-idle_baseline_s: 0
-pause_s: 0
-defaults: {dataset: synthetic, train_samples: 60000, test_samples: 500, epochs: 2}
-experiments:
-  - workload: mlp
-    set: {hidden: [256, 256]}
-    grid:
-      learning_rate: [0.002, 0.005, 0.01]
-      batch_size: [16, 32, 64]
-)");
+  const std::string grid = f.write(
+      "g.yaml", testing::quick_grid_yaml(
+                    {.name = "rq",
+                     .defaults = "train_samples: 60000, test_samples: 500, epochs: 2",
+                     .mlp_set = "hidden: [256, 256]",
+                     .mlp_grid = "learning_rate: [0.002, 0.005, 0.01], batch_size: [16, 32, 64]"}));
   const std::string out = f.dir + "/merged", shards = out + ".shards";
-  const auto ids = submit(grid, 3, out);
-  ASSERT_TRUE(ids.contains("merge_job_id")) << ids;
-  const std::string array = ids["array_job_id"], merge = ids["merge_job_id"];
+  const Jobs jobs = submit(grid, 3, out);
+  ASSERT_FALSE(jobs.array.empty() || jobs.merge.empty()) << jobs.reply;
+  const std::string array = jobs.array, merge = jobs.merge;
 
   // The running task, once its first run is written.
   std::string task, first_row;

@@ -3,18 +3,12 @@ through python/greenbench_windows.py, for the command-workload and meter tests. 
 in for work. Usage: two_epochs.py ACCURACY [SECONDS_PER_PHASE]"""
 import os
 import sys
-import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../python"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "../../../python"))
+sys.path.insert(0, os.path.join(HERE, "../../support"))
+from busy_loop import busy  # noqa: E402
 from greenbench_windows import window  # noqa: E402
-
-
-def busy(seconds):
-    end = time.monotonic() + seconds
-    x = 0
-    while time.monotonic() < end:
-        x += 1
-    return x
 
 
 accuracy = float(sys.argv[1])
