@@ -3,7 +3,10 @@
 // the array and the merge job, and holds the merged folder against the same grid run on one
 // machine (run ids, parameters, accuracies); a second test cancels a task mid-run, requeues it,
 // and finds every run exactly once (docs/cluster.md). Skips, saying why, without Slurm or root.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -29,12 +32,34 @@ using testing::slurp;
 
 const std::string kScript = std::string(GREENBENCH_SOURCE_DIR) + "/scripts/slurm-local";
 
-// Where the test's Slurm lives: a temporary state folder and a port of its own.
+// Whether TCP `port` on 127.0.0.1 is free to listen on now.
+bool port_free(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(fd);
+  return ok;
+}
+
+// A port p with p and p + 1 free (slurmctld and slurmd), so that two checkouts testing on one
+// machine at once do not collide (a fixed port did: "Address already in use").
+int ports_free_pair() {
+  for (int p = 16900 + 2 * (getpid() % 500); p < 26000; p += 2)
+    if (port_free(p) && port_free(p + 1)) return p;
+  return 16917;
+}
+
+// Where the test's Slurm lives: a temporary state folder and ports of its own.
 struct LocalSlurm {
   testing::TempFolder state{"gb_slurm_state"};
+  int port = ports_free_pair();
   std::string env() const {
-    return "GREENBENCH_SLURM_DIR='" + state.dir + "' GREENBENCH_SLURM_PORT=16917 SLURM_CONF='" +
-           conf() + "' ";
+    return "GREENBENCH_SLURM_DIR='" + state.dir +
+           "' GREENBENCH_SLURM_PORT=" + std::to_string(port) + " SLURM_CONF='" + conf() + "' ";
   }
   std::string conf() const { return state.dir + "/slurm.conf"; }
   // Runs `command` with /bin/sh in this Slurm's environment; stdout and stderr together.
