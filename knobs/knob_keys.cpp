@@ -74,6 +74,7 @@ const std::vector<std::string>& run_keys() {
   static const std::vector<std::string> keys = [] {
     std::vector<std::string> k = knob_keys();
     k.push_back("target_accuracy");
+    k.push_back("adapt");
     return k;
   }();
   return keys;
@@ -85,6 +86,13 @@ bool run_key_is(const std::string& key) {
 }
 
 void run_key_check(const std::string& key, const nlohmann::json& v) {
+  // adapt's fields are the harness's to check (harness/grid/adapt_key.cpp); here its shape.
+  if (key == "adapt") {
+    if (!v.is_object())
+      throw InputError(fmt::format(
+          "adapt: expected a mapping {{knob, values, steps, objective, eta}}, got {}", v.dump()));
+    return;
+  }
   if (key != "target_accuracy") return knob_value_check(key, v);
   if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() > 1)
     throw InputError(fmt::format(

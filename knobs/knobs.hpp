@@ -29,8 +29,8 @@ bool knob_key_is(const std::string& key);
 void knob_value_check(const std::string& key, const nlohmann::json& value);
 
 // The run keys: keys every workload accepts in a grid that the harness reads, not the workload:
-// the knobs and target_accuracy (docs/grids.md). A run that gives none has none in its config,
-// so configurations without them keep their config_id.
+// the knobs, target_accuracy and adapt (docs/grids.md). A run that gives none has none in its
+// config, so configurations without them keep their config_id.
 const std::vector<std::string>& run_keys();
 bool run_key_is(const std::string& key);
 // Checks a run key's value: InputError "KEY: what".

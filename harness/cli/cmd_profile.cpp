@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "adapt_run.hpp"
 #include "cli_checks.hpp"
 #include "command_config.hpp"
 #include "commands.hpp"
@@ -79,6 +80,7 @@ int profile_main(const ProfileArgs& a) {
   if (a.repeats < 1) throw InputError("--repeats: expected an integer >= 1");
   std::string meter_spec;
   const auto plans = plans_of(a, &meter_spec);
+  adapt_refuse(plans, "profile");
   std::vector<nlohmann::json> knobs;  // exit 2 before any work (docs/knobs.md)
   for (const auto& p : plans) knobs.push_back(knobs_of(p.config));
   knobs_journal_require_clean();

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "adapt_run.hpp"
 #include "blas_core_runs.hpp"
 #include "cli_checks.hpp"
 #include "commands.hpp"
@@ -47,6 +48,7 @@ std::vector<RunPlan> tune_plans(const TuneArgs& a, std::string* meter) {
                        "add infer to phases");
   }
   blas_core_values_check(plans);
+  adapt_refuse(plans, "tune");
   for (const auto& p : plans)
     if (p.config.contains("blas_core") && blas_core_plans_here({p}).empty())
       throw InputError("tune: blas_core other than the kernel set in force is not supported", "", 0,

@@ -14,6 +14,7 @@
 #include <memory>
 #include <set>
 
+#include "adapt_key.hpp"
 #include "command_config.hpp"
 #include "greenbench/errors.hpp"
 #include "grid_keys.hpp"
@@ -77,9 +78,15 @@ class Expander {
           run.plan.label = g_.repeats > 1 ? fmt::format("{} repeat={}", label, r) : label;
           run.experiment = e.index;
           auto it = sizes.find(run.plan.config_id);
-          if (it == sizes.end()) it = sizes.emplace(run.plan.config_id, size_of(e, config)).first;
+          if (it == sizes.end()) {
+            it = sizes.emplace(run.plan.config_id, size_of(e, config)).first;
+            adapt_check(e, config, it->second);
+          }
           run.size = it->second;
           for (const auto& [k, v] : config.items()) keys.insert(k);
+          // The adapted knob's column holds the value adapt chose (docs/grids.md, "adapt").
+          if (e.workload != kCommandWorkload)
+            if (const auto a = adapt_of(config)) keys.insert(a->knob);
           out.runs.push_back(std::move(run));
         }
       }
@@ -222,6 +229,30 @@ class Expander {
           fmt::format("the data set of {} cannot be read: {}", where_of(e), err.what()), g_.path,
           m.line, m.column, "or use dataset: synthetic");
     }
+  }
+
+  // `adapt` needs training steps to profile: the train phase, and at least steps x values of
+  // them over the run's epochs (docs/grids.md, "adapt").
+  void adapt_check(const GridExperiment& e, const WorkloadConfig& config,
+                   const WorkloadSize& size) const {
+    if (e.workload == kCommandWorkload) return;
+    const auto spec = adapt_of(config);
+    if (!spec) return;
+    const int64_t batch = config.value("batch_size", 1);
+    const int64_t epochs = config.value("epochs", 1);
+    const int64_t steps = epochs * ((size.train_samples + batch - 1) / std::max<int64_t>(batch, 1));
+    const int64_t need = int64_t(spec->steps) * int64_t(spec->values.size());
+    std::string what;
+    if (std::find(e.phases.begin(), e.phases.end(), "train") == e.phases.end())
+      what = "adapt: profiles training steps, but the run does not train (phases has no train)";
+    else if (steps < need)
+      what = fmt::format(
+          "adapt: the profile needs {} x {} = {} training steps, but the run trains {} "
+          "(epochs: {}, {} samples, batch_size: {})",
+          spec->values.size(), spec->steps, need, steps, epochs, size.train_samples, batch);
+    if (what.empty()) return;
+    std::map<std::string, Origin> origin = origins_of(e);
+    rethrow_at(e, InputError(what, "", 0, 0, "use fewer steps or values, or train longer"), origin);
   }
 
   // Where defaults and set put the data set keys of an experiment (first grid value otherwise).

@@ -274,6 +274,12 @@ void command_keys_check(Checker& c, const YAML::Node& n, const GridExperiment& e
   const std::vector<std::string> keys = experiment_keys(e);
   auto check = [&](const std::string& key, const GridMark& at) {
     if (std::find(keys.begin(), keys.end(), key) != keys.end()) return;
+    if (key == "adapt")
+      c.fail(at,
+             fmt::format("adapt: not for command runs (experiment {}): greenbench does not see "
+                         "a program's training steps, so it cannot change a knob between them",
+                         e.index),
+             "compare the values under grid: instead (knobs are set around the whole program)");
     const std::string dym = did_you_mean(key, keys);
     c.fail(at,
            fmt::format("{}: not used by the command of experiment {} (no {{{}}} in its "

@@ -1,6 +1,8 @@
-// The keys of a grid experiment: its workload's, then the run keys (docs/grids.md, "Knobs").
+// The keys of a grid experiment: its workload's, then the run keys (docs/grids.md, "Knobs",
+// "adapt").
 #include "grid_keys.hpp"
 
+#include "adapt_key.hpp"
 #include "knobs.hpp"
 
 namespace greenbench {
@@ -18,6 +20,7 @@ WorkloadConfig grid_config_complete(const std::string& workload, const WorkloadC
       run_key_check(k, config.at(k));
       out[k] = config.at(k);
     }
+  adapt_complete(config, out);  // adapt's fields; threads from its values (docs/grids.md)
   return out;
 }
 

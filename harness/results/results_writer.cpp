@@ -58,7 +58,8 @@ const std::vector<std::string>& runs_columns_after_keys() {
                                              "knobs",
                                              "target_reached",
                                              "time_to_accuracy_s",
-                                             "energy_to_accuracy_j"};
+                                             "energy_to_accuracy_j",
+                                             "adapt_profile"};
   return c;
 }
 
@@ -102,7 +103,8 @@ nlohmann::json RunRecord::to_json() const {
             {"knobs", knobs},
             {"target_reached", target_reached},
             {"time_to_accuracy_s", time_to_accuracy_s},
-            {"energy_to_accuracy_j", energy_to_accuracy_j}});
+            {"energy_to_accuracy_j", energy_to_accuracy_j},
+            {"adapt_profile", adapt_profile}});
   return j;
 }
 

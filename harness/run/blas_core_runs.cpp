@@ -16,6 +16,7 @@
 #include <map>
 #include <sstream>
 
+#include "adapt_run.hpp"
 #include "greenbench/blas_core.hpp"
 #include "greenbench/errors.hpp"
 #include "knobs.hpp"
@@ -131,7 +132,8 @@ int runner_run_by_blas_core(const std::vector<RunPlan>& plans, const RunnerOptio
   if (std::getenv(kBlasCoreChildVar)) return runner_run(blas_core_plans_here(plans), options);
   blas_core_values_check(plans);
   std::vector<nlohmann::json> knobs;  // every run's, children's too: exit 2 before any work
-  for (const auto& p : plans) knobs.push_back(knobs_of(p.config));
+  for (const auto& p : plans)
+    for (auto& k : knob_settings_of_plan(p)) knobs.push_back(std::move(k));  // adapt's too
   knobs_check(knobs, SourcePaths::from_env());
   std::vector<std::string> others;  // kernel sets for children, in run order
   for (const auto& p : plans) {

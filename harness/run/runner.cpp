@@ -16,8 +16,10 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
+#include "adapt_run.hpp"
 #include "command_config.hpp"
 #include "command_workload.hpp"
 #include "greenbench/blas_core.hpp"
@@ -255,15 +257,32 @@ void command_phases_run(const RunPlan& plan, Meter& meter, const RunnerOptions& 
   for (const auto& p : r.problems) rec.warnings.push_back("window protocol: " + p);
 }
 
+// With `adapt` (docs/grids.md): the profile's record, and the value in force after it (the
+// chosen one) in the knob's own column and, for a hardware knob, in `knobs`.
+void adapt_record(const AdaptObserver& adapt, const AdaptSpec& spec, RunRecord& rec) {
+  rec.adapt_profile = adapt.profile_json();
+  rec.config[spec.knob] = adapt.value_now();
+  if (spec.knob == "threads") return;
+  if (!rec.knobs.is_object()) rec.knobs = nlohmann::json::object();
+  rec.knobs[spec.knob] = adapt.in_force_now();
+}
+
 // A built-in workload's epochs, each training pass and the inference pass after it metered by
-// `obs`, until `epochs` or target_accuracy. Status: ok, diverged, interrupted.
-void workload_phases_run(const RunPlan& plan, const RunnerOptions& opt, MeteredObserver& obs,
-                         RunRecord& rec) {
+// `obs` (through the adapt profile when the run has one; `session` sets its hardware knob), until
+// `epochs` or target_accuracy. Status: ok, diverged, interrupted.
+void workload_phases_run(const RunPlan& plan, Meter& meter, const RunnerOptions& opt,
+                         MeteredObserver& obs, RunRecord& rec, KnobSession* session) {
   const bool train = plan.runs("train");
   const bool infer = plan.runs("infer");
   const double target = plan.config.value("target_accuracy", kNaN);
   if (std::isfinite(target)) rec.target_reached = false;
   auto workload = workload_make(plan.workload, workload_config_of(plan.config));
+  const auto spec = adapt_of_plan(plan);
+  std::optional<AdaptObserver> adapt;
+  if (spec)
+    adapt.emplace(obs, meter, plan.run_id + "/adapt", *spec, *workload,
+                  plan.config.value("batch_size", 1), session);
+  PhaseObserver& observer = adapt ? static_cast<PhaseObserver&>(*adapt) : obs;
   rec.params = workload->params();
   rec.macs_per_sample = workload->macs_per_sample();
   rec.train_samples = workload->train_samples();
@@ -276,18 +295,19 @@ void workload_phases_run(const RunPlan& plan, const RunnerOptions& opt, MeteredO
   };
   for (int e = 1; e <= epochs && !diverged() && g_stop_signal.load() == 0; ++e) {
     obs.epoch = e;
-    workload->train_epoch(e, obs);
+    workload->train_epoch(e, observer);
     pause_for(opt.pause_s);
     if (infer && !diverged() && g_stop_signal.load() == 0) {
-      workload->infer(obs);
+      workload->infer(observer);
       pause_for(opt.pause_s);
       if (target_reached_mark(rec, obs, target)) break;
     }
   }
   if (!train && infer) {
     obs.epoch = 0;
-    workload->infer(obs);
+    workload->infer(observer);
   }
+  if (adapt) adapt_record(*adapt, *spec, rec);
   if (g_stop_signal.load() != 0)
     rec.status = "interrupted";
   else if (diverged())
@@ -300,13 +320,16 @@ RunRecord run_one(const RunPlan& plan, Meter& meter, const RunnerOptions& opt, d
                   MeteredObserver& obs) {
   RunRecord rec = record_start(plan, meter);
   try {
-    // Knobs before the first metered phase, read back; restored when `knobs` goes.
-    const auto knobs = knobs_apply_for(plan.config, &rec.knobs);
+    // Knobs before the first metered phase, read back; restored when `knobs` goes. adapt's
+    // hardware knob goes through the same session (one journal, restored with the others).
+    auto knobs = knobs_apply_for(plan.config, &rec.knobs);
     if (plan.config.contains("blas_core")) rec.knobs["blas_core"] = blas_core_name();
+    if (const auto a = adapt_of_plan(plan); a && a->knob != "threads" && !knobs)
+      knobs = std::make_unique<KnobSession>(SourcePaths::from_env());
     if (plan.workload == kCommandWorkload)
       command_phases_run(plan, meter, opt, obs, rec);
     else
-      workload_phases_run(plan, opt, obs, rec);
+      workload_phases_run(plan, meter, opt, obs, rec, knobs.get());
   } catch (const std::exception& e) {
     rec.status = "failed";
     rec.error = e.what();
@@ -337,7 +360,7 @@ void plans_check(const std::vector<RunPlan>& plans) {
   std::vector<nlohmann::json> knobs;
   bool blas_checked = false;
   for (const auto& p : plans) {
-    knobs.push_back(knobs_of(p.config));
+    for (auto& k : knob_settings_of_plan(p)) knobs.push_back(std::move(k));  // adapt's too
     if (p.config.contains("target_accuracy") && !p.runs("infer"))
       throw InputError(fmt::format("run {}: target_accuracy needs the infer phase (the test "
                                    "accuracy is measured there)",

@@ -12,24 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "cost_objective.hpp"  // TuneObjective, TuneCost (shared with adapt)
 #include "greenbench/meter.hpp"
 #include "run_plan.hpp"
 
 namespace greenbench {
-
-enum class TuneObjective { energy, time, edp, zeus };
-
-// "energy" | "time" | "edp" | "zeus"; InputError otherwise.
-TuneObjective tune_objective_parse(const std::string& text);
-std::string tune_objective_name(TuneObjective objective);
-
-// An objective's cost of a run that used `energy_j` in `seconds`.
-struct TuneCost {
-  TuneObjective objective = TuneObjective::energy;
-  double eta = 0.5;        // zeus: weight of energy
-  double max_power_w = 0;  // zeus: P_max, the highest average power the profiles saw
-  double of(double energy_j, double seconds) const;
-};
 
 struct TuneOptions {
   TuneCost cost;

@@ -1,4 +1,4 @@
-// The tuner's objectives and its JSON (docs/commands.md, "tune --json"; docs/tuning.md).
+// The tuner's JSON (docs/commands.md, "tune --json"; docs/tuning.md).
 #include <fmt/format.h>
 
 #include <cmath>
@@ -7,43 +7,6 @@
 #include "tune.hpp"
 
 namespace greenbench {
-
-TuneObjective tune_objective_parse(const std::string& text) {
-  if (text == "energy") return TuneObjective::energy;
-  if (text == "time") return TuneObjective::time;
-  if (text == "edp") return TuneObjective::edp;
-  if (text == "zeus") return TuneObjective::zeus;
-  throw InputError(fmt::format("--objective: unknown objective '{}'", text), "", 0, 0,
-                   "use energy, time, edp or zeus");
-}
-
-std::string tune_objective_name(TuneObjective o) {
-  switch (o) {
-    case TuneObjective::energy:
-      return "energy";
-    case TuneObjective::time:
-      return "time";
-    case TuneObjective::edp:
-      return "edp";
-    case TuneObjective::zeus:
-      return "zeus";
-  }
-  return "?";
-}
-
-double TuneCost::of(double energy_j, double seconds) const {
-  switch (objective) {
-    case TuneObjective::energy:
-      return energy_j;
-    case TuneObjective::time:
-      return seconds;
-    case TuneObjective::edp:
-      return energy_j * seconds;
-    case TuneObjective::zeus:
-      return eta * energy_j + (1 - eta) * max_power_w * seconds;
-  }
-  return kTuneNaN;
-}
 
 namespace {
 

@@ -59,6 +59,9 @@ struct RunRecord {
   // target), and the metered seconds and joules up to the inference pass that reached it.
   nlohmann::json target_reached = nullptr;
   double time_to_accuracy_s = kNaN, energy_to_accuracy_j = kNaN;
+  // adapt (results/README.md, "adapt_profile"): the in-run profile of the adapted knob's values
+  // and the one chosen; null without adapt.
+  nlohmann::json adapt_profile = nullptr;
 
   // The warnings as one cell: "; "-joined, "" when none.
   std::string warnings_text() const {

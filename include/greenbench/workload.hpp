@@ -107,6 +107,15 @@ class Workload {
   // Inference over the test split: one phase "infer" (lm: "prefill" then "decode").
   virtual void infer(PhaseObserver& observer) = 0;
 
+  // Changes the run's thread budget (`threads`, BLAS included: never more compute threads than
+  // this) from the next step on; the next epochs and inference passes keep it. Callable between
+  // steps, e.g. from PhaseObserver::step_end (in-run adaptation, docs/grids.md "adapt").
+  // REQUIRES: 1 <= threads <= the config's `threads` (what the workload was built for: a cnn's
+  // worker scratch is sized then); throws std::invalid_argument otherwise.
+  virtual void threads_set(int threads) = 0;
+  // The thread budget in force.
+  virtual int threads() const = 0;
+
   // Benchmarks: one training step / one inference step on a fixed batch, for `greenbench bench`.
   virtual void bench_train_step() = 0;
   virtual void bench_infer_step() = 0;

@@ -325,5 +325,113 @@ TEST(CliKnobs, ShowListsEachKnobItsValueAndWhyNot) {
       << r.out;
 }
 
+// In-run adaptation of a power limit (docs/grids.md, "adapt"): each value is in the fake powercap
+// files while its profile window runs (seen by polling them every 2 ms, in profile order, and
+// read back into the profile), the row records the profile and the chosen value, and after the
+// run the originals are back. Each value's window is 500 steps of mlp [512] (0.3 s or more).
+TEST(CliKnobs, AdaptWritesEachPowerLimitDuringItsWindowAndRestores) {
+  FakeMachine m;
+  m.put("grid.yaml",
+        "name: adapt\nmeter: estimate\nidle_baseline_s: 0\npause_s: 0\nexperiments:\n"
+        "  - workload: mlp\n    set: {dataset: synthetic, hidden: [512], batch_size: 32, "
+        "train_samples: 32000, test_samples: 200, epochs: 1,\n"
+        "          adapt: {knob: cpu_power_limit_w, values: [20, 30], steps: 500}}\n");
+  const int pid = testing::cli_spawn({"run", m.dir + "/grid.yaml", "--out", m.dir + "/res"},
+                                     m.env(), m.dir + "/out", m.dir + "/err");
+  auto seen = [&](const std::string& uw) {  // both packages at `uw`, within 60 s
+    for (int i = 0; i < 30000; ++i) {
+      if (m.rapl(0, 0) == uw && m.rapl(1, 0) == uw) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return false;
+  };
+  // Each value in force in turn while the run trains.
+  EXPECT_TRUE(seen("20000000")) << slurp(m.dir + "/err");
+  EXPECT_TRUE(seen("30000000")) << slurp(m.dir + "/err");
+  ASSERT_EQ(testing::cli_wait(pid), 0) << slurp(m.dir + "/err");
+  const auto rows = jsonl_of(m.dir + "/res/runs.jsonl");
+  ASSERT_EQ(rows.size(), 1u);
+  const auto& row = rows[0];
+  EXPECT_EQ(row["status"], "ok") << row.dump();
+  const auto& p = row["adapt_profile"];
+  ASSERT_TRUE(p.is_object()) << row.dump();
+  EXPECT_EQ(p["knob"], "cpu_power_limit_w");
+  ASSERT_EQ(p["values"].size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    const auto& v = p["values"][i];
+    EXPECT_EQ(v["value"].get<double>(), i == 0 ? 20 : 30);
+    EXPECT_EQ(v["in_force"].get<double>(), i == 0 ? 20 : 30);  // read back from the files
+    EXPECT_EQ(v["steps"], 500);
+    EXPECT_GT(v["energy_j"].get<double>(), 0);
+  }
+  ASSERT_EQ(p["complete"], true);
+  const double chosen = p["chosen"].get<double>();
+  EXPECT_TRUE(chosen == 20 || chosen == 30);
+  // The knob's own column and the knobs column hold the value kept for the rest of the run.
+  EXPECT_EQ(row["cpu_power_limit_w"].get<double>(), chosen);
+  EXPECT_EQ(row["knobs"]["cpu_power_limit_w"].get<double>(), chosen);
+  EXPECT_NE(slurp(m.dir + "/res/runs.csv").find(",cpu_power_limit_w,"), std::string::npos);
+  // Every original is back; no journal is left.
+  EXPECT_EQ(m.rapl(0, 0), "65000000");
+  EXPECT_EQ(m.rapl(1, 0), "65000000");
+  EXPECT_FALSE(fs::exists(m.journal()));
+}
+
+// kill -9 inside the profile leaves the value being profiled and the journal; `knobs restore`
+// puts the original back, as after any run.
+TEST(CliKnobs, AdaptKilledMidProfileIsRestoredFromTheJournal) {
+  FakeMachine m;
+  m.put("grid.yaml",
+        "name: adapt\nmeter: estimate\nidle_baseline_s: 0\npause_s: 0\nexperiments:\n"
+        "  - workload: mlp\n    set: {dataset: synthetic, hidden: [512], batch_size: 32, "
+        "train_samples: 20000, test_samples: 200, epochs: 20,\n"
+        "          adapt: {knob: cpu_power_limit_w, values: [20, 30], steps: 5000}}\n");
+  const int pid = testing::cli_spawn({"run", m.dir + "/grid.yaml", "--out", m.dir + "/res"},
+                                     m.env(), m.dir + "/out", m.dir + "/err");
+  ASSERT_TRUE(wait_for([&] { return m.rapl(0, 0) == "20000000"; })) << slurp(m.dir + "/err");
+  kill(pid, SIGKILL);
+  EXPECT_EQ(testing::cli_wait(pid), 128 + SIGKILL);
+  EXPECT_EQ(m.rapl(0, 0), "20000000");
+  ASSERT_TRUE(fs::exists(m.journal()));
+  auto restored = testing::cli_run({"knobs", "restore"}, m.env());
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_EQ(m.rapl(0, 0), "65000000");
+  EXPECT_EQ(m.rapl(1, 0), "65000000");
+  EXPECT_FALSE(fs::exists(m.journal()));
+}
+
+// The GPU power limit through the fake NVML, and a value this machine cannot take: exit 2
+// before any work, naming the value and the range.
+TEST(CliKnobs, AdaptGpuPowerLimitOnTheFakeNvmlAndRangeChecks) {
+  FakeMachine m;
+  auto grid = [&](const std::string& values) {
+    m.put("grid.yaml",
+          "name: adapt\nmeter: estimate\nidle_baseline_s: 0\npause_s: 0\nexperiments:\n"
+          "  - workload: mlp\n    set: {dataset: synthetic, hidden: [32], train_samples: 2000, "
+          "test_samples: 200, batch_size: 32,\n"
+          "          adapt: {knob: gpu_power_limit_w, values: " +
+              values + ", steps: 5, objective: zeus, eta: 0.5}}\n");
+    return m.dir + "/grid.yaml";
+  };
+  auto bad = testing::cli_run({"run", grid("[150, 400]"), "--out", m.dir + "/bad"}, m.env());
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("gpu_power_limit_w: 400 is out of range"), std::string::npos) << bad.err;
+  EXPECT_FALSE(fs::exists(m.dir + "/bad"));
+  EXPECT_EQ(m.file("gpu_limits"), "250000 100000 300000\n");
+
+  auto r = testing::cli_run({"run", grid("[150, 200]"), "--out", m.dir + "/res"}, m.env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto row = jsonl_of(m.dir + "/res/runs.jsonl").at(0);
+  const auto& p = row["adapt_profile"];
+  ASSERT_EQ(p["values"].size(), 2u) << row.dump();
+  EXPECT_EQ(p["values"][0]["in_force"].get<double>(), 150);  // read back through NVML
+  EXPECT_EQ(p["values"][1]["in_force"].get<double>(), 200);
+  EXPECT_EQ(p["objective"], "zeus");
+  EXPECT_EQ(row["gpu_power_limit_w"], p["chosen"]);
+  EXPECT_EQ(row["knobs"]["gpu_power_limit_w"], p["chosen"]);
+  EXPECT_EQ(m.file("gpu_limits"), "250000 100000 300000\n");
+  EXPECT_FALSE(fs::exists(m.journal()));
+}
+
 }  // namespace
 }  // namespace greenbench

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include "kernels/threads.hpp"
 #include "models/config.hpp"
@@ -95,6 +97,15 @@ class Classifier final : public Workload {
     return (data_.train.n + common_.batch_size - 1) / common_.batch_size;
   }
 
+  void threads_set(int threads) override {
+    if (threads < 1 || threads > threads_built_)
+      throw std::invalid_argument("threads_set: " + std::to_string(threads) + " is not in 1.." +
+                                  std::to_string(threads_built_));
+    common_.threads = threads;
+    model_->threads_set(threads);
+  }
+  int threads() const override { return common_.threads; }
+
   void train_epoch(int epoch, PhaseObserver& observer) override {
     model_->threads_set(common_.threads);
     const std::vector<int> order =
@@ -146,8 +157,9 @@ class Classifier final : public Workload {
   DatasetSplits data_;
   std::unique_ptr<ClassifierModel> model_;
   ClassifierModel& net_;
-  std::vector<int> test_order_;   // (test n): 0, 1, 2, ...
-  std::vector<int> bench_order_;  // (Bmax): the fixed bench batch
+  int threads_built_ = common_.threads;  // the config's threads: threads_set's ceiling
+  std::vector<int> test_order_;          // (test n): 0, 1, 2, ...
+  std::vector<int> bench_order_;         // (Bmax): the fixed bench batch
   int step_ = 0;
 };
 

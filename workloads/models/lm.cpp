@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 #include "data/random.hpp"
 #include "greenbench/dataset.hpp"
@@ -64,6 +66,15 @@ class LmWorkload final : public LanguageModel {
   }
   const std::vector<std::uint8_t>& generated() const override { return generated_; }
   Transformer& model() override { return model_; }
+
+  void threads_set(int threads) override {
+    if (threads < 1 || threads > threads_built_)
+      throw std::invalid_argument("threads_set: " + std::to_string(threads) + " is not in 1.." +
+                                  std::to_string(threads_built_));
+    common_.threads = threads;
+    kernels::threads_set(threads);
+  }
+  int threads() const override { return common_.threads; }
 
   void train_epoch(int epoch, PhaseObserver& observer) override {
     kernels::threads_set(common_.threads);
@@ -207,6 +218,7 @@ class LmWorkload final : public LanguageModel {
   }
 
   CommonConfig common_;
+  int threads_built_ = common_.threads;  // the config's threads: threads_set's ceiling
   kernels::OptimConfig optim_;
   TextCorpus corpus_;
   int T_, P_, G_;
