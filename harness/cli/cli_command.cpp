@@ -25,6 +25,11 @@ CLI::Option* meter_option_add(CLI::App& cmd, std::string& meter, const std::stri
       ->type_name("SOURCE");
 }
 
+CLI::Option* out_option_add(CLI::App& cmd, std::string& out, const std::string& value_name,
+                            const std::string& about) {
+  return cmd.add_option("-o,--out", out, about)->type_name(value_name);
+}
+
 CLI::Option* results_dir_add(CLI::App& cmd, std::string& dir, const std::string& name,
                              const std::string& about) {
   return cmd.add_option(name, dir, about)->required()->type_name("RESULTS_DIR");

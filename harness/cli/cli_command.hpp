@@ -54,9 +54,13 @@ CLI::Option* meter_option_add(
     CLI::App& cmd, std::string& meter,
     const std::string& about = "auto | rapl | perf | msr | nvml | estimate",
     const std::string& flag = "--meter");
+// -o/--out VALUE_NAME (DIR, FILE, MODEL.json): where the command writes (docs/commands.md).
+CLI::Option* out_option_add(CLI::App& cmd, std::string& out, const std::string& value_name,
+                            const std::string& about);
 // The required positional results folder(s) (RESULTS_DIR: a folder `run` wrote), as `name`.
-CLI::Option* results_dir_add(CLI::App& cmd, std::string& dir, const std::string& name,
-                             const std::string& about);
+CLI::Option* results_dir_add(CLI::App& cmd, std::string& dir,
+                             const std::string& name = "RESULTS_DIR",
+                             const std::string& about = "a folder written by greenbench run");
 CLI::Option* results_dirs_add(CLI::App& cmd, std::vector<std::string>& dirs,
                               const std::string& name, const std::string& about);
 

@@ -170,9 +170,7 @@ void cmd_estimate_add(CLI::App& app, CommandAction& action) {
   auto [fit, fa] =
       command_add<FitArgs>(*est, action, "fit", "Fit the estimator on results folders", fit_main);
   results_dirs_add(*fit, fa->dirs, "dirs", "results folders to learn from");
-  fit->add_option("-o,--out", fa->out, "the model file to write")
-      ->required()
-      ->type_name("MODEL.json");
+  out_option_add(*fit, fa->out, "MODEL.json", "the model file to write")->required();
   fit->add_option("--holdout", fa->holdout,
                   "results folders of architectures kept out of the fit, to report on")
       ->take_all()

@@ -181,9 +181,7 @@ void cmd_merge_add(CLI::App& app, CommandAction& action) {
       app, action, "merge", "Join the result folders of one grid (shards) into a new folder",
       merge_main);
   results_dirs_add(*cmd, args->inputs, "dirs", "result folders of one grid");
-  cmd->add_option("-o,--out", args->out, "the merged folder: new, or an empty folder")
-      ->required()
-      ->type_name("DIR");
+  out_option_add(*cmd, args->out, "DIR", "the merged folder: new, or an empty folder")->required();
 }
 
 }  // namespace greenbench

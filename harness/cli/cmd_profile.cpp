@@ -155,7 +155,7 @@ void cmd_profile_add(CLI::App& app, CommandAction& action) {
       ->check(number_in(0, 1));  // below 1: checked with the other values
   cmd->add_flag("--validate", args->validate, "also run each to the end and report the error");
   cmd->add_flag("--json", args->json, "print one JSON object (docs/commands.md, JSON outputs)");
-  cmd->add_option("-o,--out", args->out, "write profile.json into this folder")->type_name("DIR");
+  out_option_add(*cmd, args->out, "DIR", "write profile.json into this folder");
   meter_option_add(*cmd, args->meter,
                    "auto | rapl | perf | msr | nvml | estimate (default: the grid's meter:)");
   cmd->add_option("--repeats", args->repeats, "repeats of a --workload configuration (default 1)")

@@ -70,8 +70,8 @@ int report(const ReportArgs& args) {
 void cmd_report_add(CLI::App& app, CommandAction& action) {
   auto [cmd, args] = command_add<ReportArgs>(app, action, "report",
                                              "One self-contained HTML report with charts", report);
-  results_dir_add(*cmd, args->dir, "RESULTS_DIR", "a folder written by greenbench run");
-  cmd->add_option("-o,--out", args->out, "the HTML file to write")->required()->type_name("FILE");
+  results_dir_add(*cmd, args->dir);
+  out_option_add(*cmd, args->out, "FILE", "the HTML file to write")->required();
 }
 
 }  // namespace greenbench

@@ -260,8 +260,8 @@ void cmd_run_add(CLI::App& app, CommandAction& action) {
                       "mlp | cnn | vit | lm (one configuration, no grid file)");
   run->add_option("--phases", args->phases, "train,infer (default), train or infer");
   sets_option_add(*run, args->sets);
-  run->add_option("-o,--out", args->out, "results folder (default results/<grid name or workload>)")
-      ->type_name("DIR");
+  out_option_add(*run, args->out, "DIR",
+                 "results folder (default results/<grid name or workload>)");
   run->add_flag("--resume", args->resume,
                 "complete an interrupted folder without repeating finished runs");
   meter_option_add(*run, args->meter);

@@ -234,8 +234,8 @@ void cmd_submit_add(CLI::App& app, CommandAction& action) {
   cmd->add_option("--shards", a->shards, "N: array tasks, one shard of the grid each")
       ->required()
       ->check(number_in(1, 10000, true));
-  cmd->add_option("-o,--out", a->out,
-                  "DIR: the merged folder (new); shards, scripts and logs go to DIR.shards/")
+  out_option_add(*cmd, a->out, "DIR",
+                 "the merged folder (new); shards, scripts and logs go to DIR.shards/")
       ->required();
   cmd->add_option("--partition", a->partition, "Slurm partition (default: the cluster's)");
   cmd->add_option("--time", a->time, "time limit per task, Slurm's format, e.g. 2:00:00");

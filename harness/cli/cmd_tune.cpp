@@ -153,7 +153,7 @@ void cmd_tune_add(CLI::App& app, CommandAction& action) {
   cmd->add_option("--systematic", a->systematic,
                   "profile intervals' systematic relative sd (default 0.03; docs/profile.md)")
       ->check(number_in(0, 1));
-  cmd->add_option("-o,--out", a->out, "write tune.json into this folder")->type_name("DIR");
+  out_option_add(*cmd, a->out, "DIR", "write tune.json into this folder");
   cmd->add_flag("--json", a->json, "print one JSON object (docs/commands.md)");
   cmd->add_flag("--validate", a->validate,
                 "also run every configuration whole and report the regret");
