@@ -11,8 +11,11 @@ set(GREENBENCH_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/greenbench CACHE STRING
     "Where the CMake package is installed, relative to the prefix")
 mark_as_advanced(GREENBENCH_CMAKE_DIR)
 
+# grid.hpp and estimator.hpp are left out: their libraries (greenbench_grid, greenbench_estimate)
+# are not installed, so they serve in-tree and add_subdirectory users only.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/greenbench
-        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp"
+        PATTERN "grid.hpp" EXCLUDE PATTERN "estimator.hpp" EXCLUDE)
 
 install(TARGETS greenbench_meter EXPORT greenbenchMeterTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})

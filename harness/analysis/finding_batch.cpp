@@ -14,8 +14,7 @@
 namespace greenbench::analysis {
 
 Finding finding_batch_size(const RunsTable& t, const FindingOptions&) {
-  Finding f{
-      .id = 2, .key = "batch_size", .claim = "larger batches lower the energy per training sample"};
+  Finding f = finding_of(2);
   const auto e = t.column("energy_per_train_sample_j"), b = t.column("batch_size");
   const std::vector<std::string> ignore = {"batch_size",  "infer_batch_size", "learning_rate",
                                            "seed",        "epochs",           "train_samples",

@@ -12,9 +12,7 @@
 namespace greenbench::analysis {
 
 Finding finding_inference_share(const RunsTable& t, const FindingOptions& o) {
-  Finding f{.id = 3,
-            .key = "inference_share",
-            .claim = "over a model's life, inference can outweigh training"};
+  Finding f = finding_of(3);
   const double N = o.served_inferences;
   const auto et = t.column("energy_train_j"), ei = t.column("energy_per_infer_sample_j");
   std::vector<double> share, breakeven;

@@ -48,9 +48,7 @@ MacsData macs_data_of(const RunsTable& t) {
 }  // namespace
 
 Finding finding_macs_vs_params(const RunsTable& t, const FindingOptions& o) {
-  Finding f{.id = 1,
-            .key = "macs_vs_params",
-            .claim = "energy tracks MACs and MACs per parameter more than parameter count"};
+  Finding f = finding_of(1);
   const MacsData data = macs_data_of(t);
   const auto &e = data.e, &m = data.m, &p = data.p, &mp = data.mp;
   const auto& archs = data.archs;
@@ -95,15 +93,9 @@ Finding finding_macs_vs_params(const RunsTable& t, const FindingOptions& o) {
                     {"williams_p", cmp.p},
                     {"pearson_log_macs", NAN},
                     {"pearson_log_params", NAN}});
-  std::vector<double> le, lm, lp;
-  for (size_t i = 0; i < e.size(); ++i)
-    if (e[i] > 0 && m[i] > 0) {
-      le.push_back(std::log(e[i]));
-      lm.push_back(std::log(m[i]));
-      lp.push_back(std::log(p[i]));
-    }
-  f.numbers["pearson_log_macs"] = pearson(le, lm);
-  f.numbers["pearson_log_params"] = pearson(le, lp);
+  const auto logs = logs_where_positive({&e, &m, &p});  // p > 0 already
+  f.numbers["pearson_log_macs"] = pearson(logs[0], logs[1]);
+  f.numbers["pearson_log_params"] = pearson(logs[0], logs[2]);
   f.verdict = verdict_of(diff > 0 && boot.low > 0, diff < 0 && boot.high < 0, "inconclusive");
   f.summary = fmt::format(
       "energy per training sample vs MACs: Spearman {:.2f} [{:.2f}, {:.2f}]; vs parameters {:.2f} "

@@ -39,9 +39,7 @@ LoaoScore loao_score(const std::vector<double>& x, const std::vector<double>& y,
 }  // namespace
 
 Finding finding_params_predict(const RunsTable& t, const FindingOptions& o) {
-  Finding f{.id = 5,
-            .key = "params_predict_energy",
-            .claim = "a model's parameter count predicts its total energy"};
+  Finding f = finding_of(5);
   const auto e = t.column("energy_j"), p = t.column("params"), m = t.column("macs_per_sample"),
              ns = t.column("train_samples"), ep = t.column("epochs");
   std::vector<double> total_macs(e.size(), NAN);
@@ -60,13 +58,8 @@ Finding finding_params_predict(const RunsTable& t, const FindingOptions& o) {
   const LoaoScore sp = loao_score(p, e, arch), sm = loao_score(m, e, arch),
                   st = loao_score(total_macs, e, arch);
   f.n = sp.n;
-  std::vector<double> lp, le;
-  for (size_t i = 0; i < e.size(); ++i)
-    if (std::isfinite(e[i]) && e[i] > 0 && std::isfinite(p[i]) && p[i] > 0) {
-      lp.push_back(std::log(p[i]));
-      le.push_back(std::log(e[i]));
-    }
-  const LineFit all = line_fit(lp, le);
+  const auto logs = logs_where_positive({&p, &e});
+  const LineFit all = line_fit(logs[0], logs[1]);
   f.numbers.update({{"params", sp.to_json()},
                     {"macs_per_sample", sm.to_json()},
                     {"training_macs", st.to_json()},

@@ -16,9 +16,7 @@ namespace greenbench::analysis {
 
 Finding finding_short_profile(const RunsTable& t, const std::vector<EpochRow>& epochs,
                               const FindingOptions& o) {
-  Finding f{.id = 4,
-            .key = "short_profile",
-            .claim = "a short profile (the first epoch) predicts the whole run's energy"};
+  Finding f = finding_of(4);
   std::set<std::string> ok;
   for (const auto& r : t.rows) ok.insert(field_text(r, "run_id"));
   std::map<std::string, std::map<int, double>> train_j;  // run -> epoch -> joules

@@ -1,5 +1,6 @@
-// Shared parts of the findings: the JSON form, the leave-one-group-out log-log predictor, and
-// the list of all five. The findings themselves are in finding_*.cpp.
+// Shared parts of the findings: their claims, the JSON form, logs of positive rows, the
+// leave-one-group-out log-log predictor, and the list of all five. The findings themselves are in
+// finding_*.cpp.
 #include "findings.hpp"
 
 #include <cmath>
@@ -12,6 +13,31 @@ namespace greenbench::analysis {
 nlohmann::json Finding::to_json() const {
   return {{"id", id},           {"key", key}, {"claim", claim},    {"verdict", verdict},
           {"summary", summary}, {"n", n},     {"numbers", numbers}};
+}
+
+Finding finding_of(int id) {
+  static const std::vector<std::pair<std::string, std::string>> kClaims = {
+      {"macs_vs_params", "energy tracks MACs and MACs per parameter more than parameter count"},
+      {"batch_size", "larger batches lower the energy per training sample"},
+      {"inference_share", "over a model's life, inference can outweigh training"},
+      {"short_profile", "a short profile (the first epoch) predicts the whole run's energy"},
+      {"params_predict_energy", "a model's parameter count predicts its total energy"}};
+  const auto& [key, claim] = kClaims.at(size_t(id - 1));
+  return {.id = id, .key = key, .claim = claim};
+}
+
+std::vector<std::vector<double>> logs_where_positive(
+    std::initializer_list<const std::vector<double>*> columns) {
+  std::vector<std::vector<double>> logs(columns.size());
+  const size_t rows = columns.size() ? (*columns.begin())->size() : 0;
+  for (size_t i = 0; i < rows; ++i) {
+    bool usable = true;
+    for (const auto* c : columns) usable = usable && std::isfinite((*c)[i]) && (*c)[i] > 0;
+    if (!usable) continue;
+    size_t k = 0;
+    for (const auto* c : columns) logs[k++].push_back(std::log((*c)[i]));
+  }
+  return logs;
 }
 
 std::vector<double> loglog_leave_group_out(const std::vector<double>& x,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -32,6 +33,15 @@ struct Finding {
     return *this;
   }
 };
+
+// Finding `id` (1 to 5) before its numbers: its id, key and claim from the study's list
+// (findings.cpp; docs/analysis.md, "Findings").
+Finding finding_of(int id);
+
+// The natural logs of `columns`, row by row, over the rows where every column is finite and
+// positive: what log-log correlations and fits take.
+std::vector<std::vector<double>> logs_where_positive(
+    std::initializer_list<const std::vector<double>*> columns);
 
 // "supported" when the data support the claim, "not supported" when they contradict it,
 // `otherwise` when they do neither.

@@ -1,4 +1,4 @@
-// The command line (CLI11): builds the subcommands (each registered by harness/cmd_*.cpp),
+// The command line (CLI11): builds the subcommands (each registered by harness/cli/cmd_*.cpp),
 // parses argv and runs the chosen one, mapping errors to the exit codes of README.md:
 // 0 success, 1 a failure while working, 2 bad usage, configuration or input.
 #include "cli.hpp"
@@ -74,18 +74,10 @@ void cli_app_build(CLI::App& app, CommandAction& action) {
   app.require_subcommand(1);
   app.set_version_flag("--version",
                        std::string(GREENBENCH_VERSION) + " (" GREENBENCH_GIT_COMMIT ")");
-  cmd_meter_add(app, action);
-  cmd_run_add(app, action);
-  cmd_bench_add(app, action);
-  cmd_merge_add(app, action);
-  cmd_profile_add(app, action);
-  cmd_estimate_add(app, action);
-  cmd_analyze_add(app, action);
-  cmd_report_add(app, action);
-  cmd_knobs_add(app, action);
-  cmd_tune_add(app, action);
-  cmd_submit_add(app, action);
-  cmd_completion_add(app, action);
+  for (CommandAdd* add : {cmd_meter_add, cmd_run_add, cmd_bench_add, cmd_merge_add, cmd_profile_add,
+                          cmd_estimate_add, cmd_analyze_add, cmd_report_add, cmd_knobs_add,
+                          cmd_tune_add, cmd_submit_add, cmd_completion_add})
+    add(app, action);
   verbosity_flags_add(app);
   examples_attach(app);
 }

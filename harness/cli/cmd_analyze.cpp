@@ -10,7 +10,7 @@
 
 #include "analysis.hpp"
 #include "cli_checks.hpp"
-#include "commands.hpp"
+#include "cli_command.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
 
@@ -56,19 +56,15 @@ int analyze(const AnalyzeArgs& args) {
 }  // namespace
 
 void cmd_analyze_add(CLI::App& app, CommandAction& action) {
-  auto* cmd =
-      app.add_subcommand("analyze", "Correlations, drivers, Pareto front and the study's findings");
-  auto args = std::make_shared<AnalyzeArgs>();
-  cmd->add_option("RESULTS_DIR", args->dir, "a folder written by greenbench run")
-      ->required()
-      ->type_name("RESULTS_DIR");
+  auto [cmd, args] = command_add<AnalyzeArgs>(
+      app, action, "analyze", "Correlations, drivers, Pareto front and the study's findings",
+      analyze);
+  results_dir_add(*cmd, args->dir);
   cmd->add_flag("--json", args->json, "print the analysis as JSON instead of tables");
-  cmd->add_option("-o,--out", args->out_dir, "write analysis.json here (default: RESULTS_DIR)")
-      ->type_name("DIR");
+  out_option_add(*cmd, args->out_dir, "DIR", "write analysis.json here (default: RESULTS_DIR)");
   cmd->add_option("--served", args->served,
                   "inferences served over a model's life, finding 3 (default 1e6)")
       ->check(number_in(0, 1e15, false, true));
-  cmd->callback([args, &action] { action = [args] { return analyze(*args); }; });
 }
 
 }  // namespace greenbench

@@ -12,7 +12,7 @@
 #include <iostream>
 
 #include "cli_checks.hpp"
-#include "commands.hpp"
+#include "cli_command.hpp"
 #include "greenbench/blas_core.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/kernel_timing.hpp"
@@ -123,17 +123,13 @@ int bench_run(const BenchArgs& args) {
 }  // namespace
 
 void cmd_bench_add(CLI::App& app, CommandAction& action) {
-  auto* bench = app.add_subcommand("bench", "Time training and inference steps of one workload");
-  auto args = std::make_shared<BenchArgs>();
-  bench->add_option("--workload", args->workload, "workload name (mlp, cnn, ...)")
-      ->required()
-      ->type_name("WORKLOAD");
-  bench->add_option("--set", args->sets, "a YAML value for a key, repeatable")
-      ->type_name("KEY=VALUE");
+  auto [bench, args] = command_add<BenchArgs>(
+      app, action, "bench", "Time training and inference steps of one workload", bench_run);
+  workload_option_add(*bench, args->workload, "workload name (mlp, cnn, ...)")->required();
+  sets_option_add(*bench, args->sets);
   bench->add_option("--steps", args->steps, "timed steps per phase after warm-up (default 20)")
       ->check(number_in(1, 100000, true));
   bench->add_flag("--json", args->json, "print one JSON object on stdout");
-  bench->callback([args, &action] { action = [args] { return bench_run(*args); }; });
 }
 
 }  // namespace greenbench

@@ -6,10 +6,10 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "cli_command.hpp"
 #include "cli_completion.hpp"
 #include "cli_man.hpp"
 #include "cli_spec.hpp"
-#include "commands.hpp"
 #include "file_io.hpp"
 #include "greenbench/results.hpp"
 
@@ -37,15 +37,14 @@ void cmd_completion_add(CLI::App& app, CommandAction& action) {
   auto* cmd = app.add_subcommand("completion", "Print the shell completion script");
   cmd->require_subcommand(1);
   auto* bash = cmd->add_subcommand("bash", "Bash completion: commands, flags, choices and paths");
-  bash->add_option("-o,--out", *out, "write the script to FILE instead of stdout")
-      ->type_name("FILE");
+  out_option_add(*bash, *out, "FILE", "write the script to FILE instead of stdout");
   bash->callback([&app, out, &action] {
     action = [&app, out] { return text_emit(completion_bash(command_specs(app)), *out); };
   });
 
   auto* man = app.add_subcommand("manpage", "Print the man page greenbench(1) in roff");
   man->group("");  // hidden: the build installs its output
-  man->add_option("-o,--out", *out, "write the page to FILE instead of stdout")->type_name("FILE");
+  out_option_add(*man, *out, "FILE", "write the page to FILE instead of stdout");
   man->callback([&app, out, &action] {
     action = [&app, out] {
       return text_emit(

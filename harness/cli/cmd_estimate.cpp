@@ -12,21 +12,19 @@
 #include <iostream>
 #include <set>
 
+#include "cli_command.hpp"
 #include "command_config.hpp"
-#include "commands.hpp"
 #include "estimate_fit.hpp"
 #include "estimate_model.hpp"
 #include "file_io.hpp"
 #include "greenbench/errors.hpp"
-#include "greenbench/meter.hpp"
+#include "greenbench/grid.hpp"
 #include "greenbench/results.hpp"
-#include "grid_plans.hpp"
+#include "run_plan.hpp"
 #include "set_args.hpp"
 
 namespace greenbench {
 namespace {
-
-using analysis::RunFeatures;
 
 struct FitArgs {
   std::vector<std::string> dirs;
@@ -43,13 +41,6 @@ struct PredictArgs {
   std::vector<std::string> sets;
   bool json = false;
 };
-
-// The TDP share of this machine the plain TDP x time baseline charges: the estimate source's
-// table entry scaled to the CPUs this OS sees.
-double tdp_share_w() {
-  const EstimateParams p = estimate_params_detect(SourcePaths::from_env());
-  return p.tdp_w * double(p.visible_threads) / double(std::max(1, p.package_threads));
-}
 
 // The fit's report on the terminal: leave-one-architecture-out accuracy against the baselines,
 // then the held-out folders' when there are any.
@@ -106,10 +97,8 @@ int fit_main(const FitArgs& a) {
   output_file_check(a.out, "-o");  // before the work: a folder, or no such parent, is exit 2
   if (!a.features_csv.empty()) output_file_check(a.features_csv, "--features-csv");
   const analysis::EstimateFit fit =
-      analysis::estimate_fit(a.dirs, a.holdout, a.features_csv, tdp_share_w(), std::cerr);
-  nlohmann::json model_json = fit.model.to_json();
-  model_json["fit"] = fit.summary;
-  file_write_atomic(a.out, model_json.dump(2) + "\n");
+      analysis::estimate_fit(a.dirs, a.holdout, a.features_csv, analysis::tdp_share_w(), std::cerr);
+  analysis::estimator_model_save(a.out, fit.model, fit.summary);
   if (a.json) {
     std::cout << fit.summary.dump(2) << "\n";
     return 0;
@@ -124,7 +113,7 @@ int predict_main(const PredictArgs& a) {
   if (!a.grid.empty() && !a.workload.empty())
     throw InputError("estimate predict takes a grid file or --workload, not both");
   if (!a.grid.empty()) {
-    plans = analysis::grid_plans_load(a.grid);
+    plans = grid_plans_load(a.grid);
     for (const auto& p : plans)
       if (p.workload == kCommandWorkload)  // docs/grids.md, "Command workloads"
         throw InputError(
@@ -141,30 +130,27 @@ int predict_main(const PredictArgs& a) {
   nlohmann::json out = {{"runs", nlohmann::json::array()}};
   double total = 0, total_lo = 0, total_hi = 0;
   for (const auto& p : plans) {
-    const RunFeatures f = analysis::features_of(p.workload, p.config, model.caches,
-                                                analysis::run_phases_of(p.phases));
-    const double j = model.predict_j(f);
-    const double lo = j * std::exp(model.log_resid_lo), hi = j * std::exp(model.log_resid_hi);
-    total += j, total_lo += lo, total_hi += hi;
-    const auto unseen = model.unseen(f);
-    if (!unseen.empty())
+    const EnergyPrediction e =
+        model.predict_run(p.workload, p.config, analysis::run_phases_of(p.phases));
+    total += e.energy_j, total_lo += e.low_j, total_hi += e.high_j;
+    if (!e.unseen_features.empty())
       std::cerr << fmt::format(
           "greenbench estimate: warning: {} has work the model never saw in fitting ({}); it "
           "is not priced, so the prediction is low: fit on runs that have it\n",
-          p.run_id, fmt::join(unseen, ", "));
+          p.run_id, fmt::join(e.unseen_features, ", "));
     out["runs"].push_back({{"run_id", p.run_id},
                            {"workload", p.workload},
-                           {"predicted_j", j},
-                           {"low_j", lo},
-                           {"high_j", hi},
-                           {"baseline_j", model.baseline_j(f)},
-                           {"params", f.params},
-                           {"flops", f.flops_total},
-                           {"unseen_features", unseen}});
+                           {"predicted_j", e.energy_j},
+                           {"low_j", e.low_j},
+                           {"high_j", e.high_j},
+                           {"baseline_j", e.baseline_j},
+                           {"params", e.params},
+                           {"flops", e.flops},
+                           {"unseen_features", e.unseen_features}});
     if (!a.json)
       std::cout << fmt::format(
           "{} {}: {:.1f} J [{:.1f}, {:.1f}] (95% interval from cross-validation)\n", p.run_id,
-          p.workload, j, lo, hi);
+          p.workload, e.energy_j, e.low_j, e.high_j);
   }
   out["predicted_j"] = total;
   out["low_j"] = total_lo;  // sums of the bounds: conservative for the total
@@ -181,14 +167,10 @@ int predict_main(const PredictArgs& a) {
 void cmd_estimate_add(CLI::App& app, CommandAction& action) {
   auto* est = app.add_subcommand("estimate", "Predict a configuration's energy before it runs");
   est->require_subcommand(1);
-  auto fa = std::make_shared<FitArgs>();
-  auto* fit = est->add_subcommand("fit", "Fit the estimator on results folders");
-  fit->add_option("dirs", fa->dirs, "results folders to learn from")
-      ->required()
-      ->type_name("RESULTS_DIR");
-  fit->add_option("-o,--out", fa->out, "the model file to write")
-      ->required()
-      ->type_name("MODEL.json");
+  auto [fit, fa] =
+      command_add<FitArgs>(*est, action, "fit", "Fit the estimator on results folders", fit_main);
+  results_dirs_add(*fit, fa->dirs, "dirs", "results folders to learn from");
+  out_option_add(*fit, fa->out, "MODEL.json", "the model file to write")->required();
   fit->add_option("--holdout", fa->holdout,
                   "results folders of architectures kept out of the fit, to report on")
       ->take_all()
@@ -196,20 +178,15 @@ void cmd_estimate_add(CLI::App& app, CommandAction& action) {
   fit->add_option("--features-csv", fa->features_csv, "also write every run's features to FILE")
       ->type_name("FILE");
   fit->add_flag("--json", fa->json, "print one JSON object (docs/commands.md, JSON outputs)");
-  fit->callback([fa, &action] { action = [fa] { return fit_main(*fa); }; });
-  auto pa = std::make_shared<PredictArgs>();
-  auto* pred = est->add_subcommand("predict", "Joules with an interval for configurations");
+  auto [pred, pa] = command_add<PredictArgs>(
+      *est, action, "predict", "Joules with an interval for configurations", predict_main);
   pred->add_option("model", pa->model, "a model from estimate fit")
       ->required()
       ->type_name("MODEL.json");
-  pred->add_option("grid", pa->grid, "grid file (docs/grids.md)")->type_name("GRID.yaml");
-  pred->add_option("--workload", pa->workload, "one configuration instead of a grid")
-      ->type_name("WORKLOAD");
-  pred->add_option("--set", pa->sets, "a YAML value for a key, repeatable")
-      ->take_all()
-      ->type_name("KEY=VALUE");
+  grid_option_add(*pred, pa->grid);
+  workload_option_add(*pred, pa->workload);
+  sets_option_add(*pred, pa->sets);
   pred->add_flag("--json", pa->json, "print JSON");
-  pred->callback([pa, &action] { action = [pa] { return predict_main(*pa); }; });
 }
 
 }  // namespace greenbench

@@ -15,7 +15,7 @@
 #include <set>
 #include <vector>
 
-#include "commands.hpp"
+#include "cli_command.hpp"
 #include "file_io.hpp"
 #include "folder_lock.hpp"
 #include "greenbench/errors.hpp"
@@ -177,16 +177,11 @@ int merge_main(const MergeArgs& args) {
 }  // namespace
 
 void cmd_merge_add(CLI::App& app, CommandAction& action) {
-  auto* cmd =
-      app.add_subcommand("merge", "Join the result folders of one grid (shards) into a new folder");
-  auto args = std::make_shared<MergeArgs>();
-  cmd->add_option("dirs", args->inputs, "result folders of one grid")
-      ->required()
-      ->type_name("RESULTS_DIR");
-  cmd->add_option("-o,--out", args->out, "the merged folder: new, or an empty folder")
-      ->required()
-      ->type_name("DIR");
-  cmd->callback([args, &action] { action = [args] { return merge_main(*args); }; });
+  auto [cmd, args] = command_add<MergeArgs>(
+      app, action, "merge", "Join the result folders of one grid (shards) into a new folder",
+      merge_main);
+  results_dirs_add(*cmd, args->inputs, "dirs", "result folders of one grid");
+  out_option_add(*cmd, args->out, "DIR", "the merged folder: new, or an empty folder")->required();
 }
 
 }  // namespace greenbench

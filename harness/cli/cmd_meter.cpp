@@ -14,7 +14,7 @@
 
 #include "child_windows.hpp"
 #include "cli_checks.hpp"
-#include "commands.hpp"
+#include "cli_command.hpp"
 #include "greenbench/blas_core.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/meter.hpp"
@@ -31,6 +31,7 @@ struct MeterArgs {
   bool json = false;
   std::string out_path;  // -o FILE: the JSON goes there, CMD keeps stdout
   std::vector<std::string> command;
+  bool probe_json = false;  // meter probe --json
 };
 
 nlohmann::json dropped_json(const std::vector<DroppedCounter>& dropped) {
@@ -261,12 +262,12 @@ int meter_command(const MeterArgs& args) {
 }  // namespace
 
 void cmd_meter_add(CLI::App& app, CommandAction& action) {
-  auto* meter =
-      app.add_subcommand("meter", "Meter a command's energy, or probe the energy sources");
-  auto args = std::make_shared<MeterArgs>();
-  meter->add_option("--source", args->source, "auto | rapl | perf | msr | nvml | estimate")
-      ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}))
-      ->type_name("SOURCE");
+  auto [meter, args] = command_add<MeterArgs>(
+      app, action, "meter", "Meter a command's energy, or probe the energy sources",
+      [](const MeterArgs& a, const CLI::App& cmd) {
+        return cmd.get_subcommand("probe")->parsed() ? meter_probe(a.probe_json) : meter_command(a);
+      });
+  meter_option_add(*meter, args->source, "auto | rapl | perf | msr | nvml | estimate", "--source");
   meter
       ->add_option("--interval-ms", args->interval_ms,
                    "sampler period in milliseconds (default 100)")
@@ -281,14 +282,7 @@ void cmd_meter_add(CLI::App& app, CommandAction& action) {
   meter->add_option("command", args->command, "the command to meter, after --")->type_name("CMD");
   auto* probe =
       meter->add_subcommand("probe", "Say which energy sources are readable here, and why not");
-  auto probe_json_flag = std::make_shared<bool>(false);
-  probe->add_flag("--json", *probe_json_flag, "JSON output");
-  meter->callback([args, probe, probe_json_flag, &action] {
-    if (probe->parsed())
-      action = [probe_json_flag] { return meter_probe(*probe_json_flag); };
-    else
-      action = [args] { return meter_command(*args); };
-  });
+  probe->add_flag("--json", args->probe_json, "JSON output");
 }
 
 }  // namespace greenbench

@@ -11,12 +11,12 @@
 
 #include "adapt_run.hpp"
 #include "cli_checks.hpp"
+#include "cli_command.hpp"
 #include "command_config.hpp"
-#include "commands.hpp"
 #include "greenbench/errors.hpp"
+#include "greenbench/grid.hpp"
 #include "greenbench/results.hpp"
 #include "grid_expand.hpp"
-#include "grid_plans.hpp"
 #include "knobs.hpp"
 #include "profile_run.hpp"
 #include "set_args.hpp"
@@ -47,7 +47,7 @@ std::vector<RunPlan> plans_of(const ProfileArgs& a, std::string* meter) {
                      "drop one of them");
   if (!a.grid.empty()) {
     std::string grid_meter;
-    auto plans = analysis::grid_plans_load(a.grid, &grid_meter);
+    auto plans = grid_plans_load(a.grid, &grid_meter);
     if (!a.meter_given) *meter = grid_meter;
     for (const auto& p : plans)
       if (p.workload == kCommandWorkload)  // a program's steps are not greenbench's to profile
@@ -140,15 +140,15 @@ int profile_main(const ProfileArgs& a) {
 }  // namespace
 
 void cmd_profile_add(CLI::App& app, CommandAction& action) {
-  auto* cmd =
-      app.add_subcommand("profile", "Project whole runs' energy from short steady profiles");
-  auto args = std::make_shared<ProfileArgs>();
-  cmd->add_option("grid", args->grid, "grid file (docs/grids.md)")->type_name("GRID.yaml");
-  cmd->add_option("--workload", args->workload, "one configuration instead of a grid")
-      ->type_name("WORKLOAD");
-  cmd->add_option("--set", args->sets, "a YAML value for a key, repeatable")
-      ->take_all()
-      ->type_name("KEY=VALUE");
+  auto [cmd, args] = command_add<ProfileArgs>(
+      app, action, "profile", "Project whole runs' energy from short steady profiles",
+      [](ProfileArgs& a, const CLI::App& cmd) {
+        a.meter_given = cmd.count("--meter") > 0;
+        return profile_main(a);
+      });
+  grid_option_add(*cmd, args->grid);
+  workload_option_add(*cmd, args->workload);
+  sets_option_add(*cmd, args->sets);
   cmd->add_option("--budget", args->budget, "most of the planned steps to profile (default 0.1)")
       ->check(number_in(0, 1, false, true));
   cmd->add_option("--systematic", args->systematic,
@@ -157,18 +157,11 @@ void cmd_profile_add(CLI::App& app, CommandAction& action) {
       ->check(number_in(0, 1));  // below 1: checked with the other values
   cmd->add_flag("--validate", args->validate, "also run each to the end and report the error");
   cmd->add_flag("--json", args->json, "print one JSON object (docs/commands.md, JSON outputs)");
-  cmd->add_option("-o,--out", args->out, "write profile.json into this folder")->type_name("DIR");
-  auto* meter_opt =
-      cmd->add_option("--meter", args->meter,
-                      "auto | rapl | perf | msr | nvml | estimate (default: the grid's meter:)")
-          ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}))
-          ->type_name("SOURCE");
+  out_option_add(*cmd, args->out, "DIR", "write profile.json into this folder");
+  meter_option_add(*cmd, args->meter,
+                   "auto | rapl | perf | msr | nvml | estimate (default: the grid's meter:)");
   cmd->add_option("--repeats", args->repeats, "repeats of a --workload configuration (default 1)")
       ->check(number_in(1, 1000, true));
-  cmd->callback([args, meter_opt, &action] {
-    args->meter_given = meter_opt->count() > 0;
-    action = [args] { return profile_main(*args); };
-  });
 }
 
 }  // namespace greenbench

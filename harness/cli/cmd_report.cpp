@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "analysis.hpp"
-#include "commands.hpp"
+#include "cli_command.hpp"
 #include "file_io.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
@@ -68,13 +68,10 @@ int report(const ReportArgs& args) {
 }  // namespace
 
 void cmd_report_add(CLI::App& app, CommandAction& action) {
-  auto* cmd = app.add_subcommand("report", "One self-contained HTML report with charts");
-  auto args = std::make_shared<ReportArgs>();
-  cmd->add_option("RESULTS_DIR", args->dir, "a folder written by greenbench run")
-      ->required()
-      ->type_name("RESULTS_DIR");
-  cmd->add_option("-o,--out", args->out, "the HTML file to write")->required()->type_name("FILE");
-  cmd->callback([args, &action] { action = [args] { return report(*args); }; });
+  auto [cmd, args] = command_add<ReportArgs>(app, action, "report",
+                                             "One self-contained HTML report with charts", report);
+  results_dir_add(*cmd, args->dir);
+  out_option_add(*cmd, args->out, "FILE", "the HTML file to write")->required();
 }
 
 }  // namespace greenbench

@@ -12,8 +12,8 @@
 
 #include "blas_core_runs.hpp"
 #include "cli_checks.hpp"
+#include "cli_command.hpp"
 #include "command_config.hpp"
-#include "commands.hpp"
 #include "estimate_features.hpp"
 #include "estimate_model.hpp"
 #include "eta.hpp"
@@ -69,14 +69,9 @@ std::vector<std::string> phases_parse(const std::string& text) {
 RunnerOptions runner_options(const GridFile& g, const GridExpansion& ex, const std::string& out,
                              bool resume) {
   RunnerOptions opt;
+  static_cast<RunSettings&>(opt) = g;  // meter, idle baseline, pauses, carbon
   opt.out_dir = out;
   opt.resume = resume;
-  opt.meter = g.meter;
-  opt.idle_baseline_s = g.idle_baseline_s;
-  opt.pause_s = g.pause_s;
-  opt.carbon_g_per_kwh = g.carbon_g_per_kwh;
-  opt.pue = g.pue;
-  opt.carbon_given = g.carbon_given;
   opt.grid_name = g.name;
   opt.grid_text = g.text;
   opt.key_columns = ex.key_columns;
@@ -127,14 +122,13 @@ void dry_run_print(const GridFile& g, const GridExpansion& ex, const std::vector
     std::string predicted;
     if (model) {
       try {
-        const auto f = analysis::features_of(p.workload, p.config, model->caches,
-                                             analysis::run_phases_of(p.phases));
-        const double j = model->predict_j(f);
-        const double lo = j * std::exp(model->log_resid_lo), hi = j * std::exp(model->log_resid_hi);
-        total_j += j, total_lo += lo, total_hi += hi;
-        const bool unseen = !model->unseen(f).empty();  // work never seen in fitting: low
+        const EnergyPrediction e =
+            model->predict_run(p.workload, p.config, analysis::run_phases_of(p.phases));
+        total_j += e.energy_j, total_lo += e.low_j, total_hi += e.high_j;
+        const bool unseen = !e.unseen_features.empty();  // work never seen in fitting: low
         not_priced += unseen;
-        predicted = fmt::format("{:>10.1f} [{:.1f}, {:.1f}]{}", j, lo, hi, unseen ? " *" : "");
+        predicted = fmt::format("{:>10.1f} [{:.1f}, {:.1f}]{}", e.energy_j, e.low_j, e.high_j,
+                                unseen ? " *" : "");
       } catch (const InputError&) {  // the workload gives no cost breakdown (docs/estimate.md)
         predicted = "       n/a (no cost model)";
         ++not_predicted;
@@ -229,13 +223,26 @@ int run_grid(const RunArgs& args, const CLI::App& cmd) {
   return runner_run_by_blas_core(plans, opt);
 }
 
+// `run GRID.yaml` or `run --workload NAME`, with the flags each takes.
+int run_main(const RunArgs& args, const CLI::App& cmd) {
+  if (!args.grid.empty()) return run_grid(args, cmd);
+  if (args.workload.empty())
+    throw InputError("greenbench run needs a grid file or --workload NAME", "", 0, 0,
+                     "e.g. greenbench run configs/quick.yaml, or greenbench run --workload mlp "
+                     "--set hidden=[256,128]");
+  if (!args.shard.empty() || !args.filter.empty() || args.dry_run || !args.model.empty() ||
+      cmd.count("--shard-by"))
+    throw InputError("--shard, --shard-by, --filter, --dry-run and --model apply to grid files", "",
+                     0, 0, "e.g. greenbench run configs/grid.yaml --dry-run");
+  return run_workload(args);
+}
+
 }  // namespace
 
 void cmd_run_add(CLI::App& app, CommandAction& action) {
-  auto* run = app.add_subcommand("run", "Train and evaluate workloads, metering every phase");
-  auto args = std::make_shared<RunArgs>();
-  run->add_option("grid", args->grid, "grid file (docs/grids.md), e.g. configs/quick.yaml")
-      ->type_name("GRID.yaml");
+  auto [run, args] = command_add<RunArgs>(
+      app, action, "run", "Train and evaluate workloads, metering every phase", run_main);
+  grid_option_add(*run, args->grid, "grid file (docs/grids.md), e.g. configs/quick.yaml");
   run->add_option("--shard", args->shard, "run shard I (0-based) of N (see --shard-by)")
       ->type_name("I/N");
   run->add_option("--shard-by", args->shard_by,
@@ -249,20 +256,15 @@ void cmd_run_add(CLI::App& app, CommandAction& action) {
   run->add_option("--model", args->model,
                   "MODEL.json from `estimate fit`: --dry-run also predicts each run's energy")
       ->type_name("MODEL.json");
-  run->add_option("--workload", args->workload,
-                  "mlp | cnn | vit | lm (one configuration, no grid file)")
-      ->type_name("WORKLOAD");
+  workload_option_add(*run, args->workload,
+                      "mlp | cnn | vit | lm (one configuration, no grid file)");
   run->add_option("--phases", args->phases, "train,infer (default), train or infer");
-  run->add_option("--set", args->sets, "a YAML value for a key, repeatable")
-      ->take_all()
-      ->type_name("KEY=VALUE");
-  run->add_option("-o,--out", args->out, "results folder (default results/<grid name or workload>)")
-      ->type_name("DIR");
+  sets_option_add(*run, args->sets);
+  out_option_add(*run, args->out, "DIR",
+                 "results folder (default results/<grid name or workload>)");
   run->add_flag("--resume", args->resume,
                 "complete an interrupted folder without repeating finished runs");
-  run->add_option("--meter", args->meter, "auto | rapl | perf | msr | nvml | estimate")
-      ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}))
-      ->type_name("SOURCE");
+  meter_option_add(*run, args->meter);
   run->add_option("--idle-baseline-s", args->idle_baseline_s,
                   fmt::format("idle power measured before the first run (default {})",
                               kIdleBaselineSDefault))
@@ -273,20 +275,6 @@ void cmd_run_add(CLI::App& app, CommandAction& action) {
   run->add_option("--repeats", args->repeats,
                   fmt::format("repeats of the configuration (default {})", kRepeatsDefault))
       ->check(number_in(1, 1000, true));
-  run->callback([args, run, &action] {
-    action = [args, run] {
-      if (!args->grid.empty()) return run_grid(*args, *run);
-      if (args->workload.empty())
-        throw InputError("greenbench run needs a grid file or --workload NAME", "", 0, 0,
-                         "e.g. greenbench run configs/quick.yaml, or greenbench run --workload mlp "
-                         "--set hidden=[256,128]");
-      if (!args->shard.empty() || !args->filter.empty() || args->dry_run || !args->model.empty() ||
-          run->count("--shard-by"))
-        throw InputError("--shard, --shard-by, --filter, --dry-run and --model apply to grid files",
-                         "", 0, 0, "e.g. greenbench run configs/grid.yaml --dry-run");
-      return run_workload(*args);
-    };
-  });
 }
 
 }  // namespace greenbench

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_checks.hpp"
-#include "commands.hpp"
+#include "cli_command.hpp"
 #include "eta.hpp"
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
@@ -227,29 +227,26 @@ int submit_main(const SubmitArgs& a, const CLI::App& cmd) {
 }  // namespace
 
 void cmd_submit_add(CLI::App& app, CommandAction& action) {
-  auto* cmd = app.add_subcommand(
-      "submit", "Run a grid on a Slurm cluster: a job array of shards, then a merge job");
-  auto a = std::make_shared<SubmitArgs>();
-  cmd->add_option("grid", a->grid, "grid file (docs/grids.md)")->required();
+  auto [cmd, a] = command_add<SubmitArgs>(
+      app, action, "submit",
+      "Run a grid on a Slurm cluster: a job array of shards, then a merge job", submit_main);
+  grid_option_add(*cmd, a->grid)->required();
   cmd->add_option("--shards", a->shards, "N: array tasks, one shard of the grid each")
       ->required()
       ->check(number_in(1, 10000, true));
-  cmd->add_option("-o,--out", a->out,
-                  "DIR: the merged folder (new); shards, scripts and logs go to DIR.shards/")
+  out_option_add(*cmd, a->out, "DIR",
+                 "the merged folder (new); shards, scripts and logs go to DIR.shards/")
       ->required();
   cmd->add_option("--partition", a->partition, "Slurm partition (default: the cluster's)");
   cmd->add_option("--time", a->time, "time limit per task, Slurm's format, e.g. 2:00:00");
   cmd->add_option("--shard-by", a->shard_by,
                   "cost (default: shards of even expected time) | hash (docs/grids.md)");
-  cmd->add_option("--meter", a->meter, "auto | rapl | perf | msr | nvml | estimate (each task)")
-      ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}));
-  cmd->add_option("--set", a->sets, "KEY=VALUE (YAML value), repeatable, for every run")
-      ->take_all();
+  meter_option_add(*cmd, a->meter, "auto | rapl | perf | msr | nvml | estimate (each task)");
+  sets_option_add(*cmd, a->sets, "a YAML value for a key, repeatable, for every run");
   cmd->add_flag("--dry-run", a->dry_run,
                 "print the batch scripts and each shard's expected time; submit nothing");
   cmd->add_flag("--json", a->json, "print the job ids (or the dry run) as one JSON object");
   cmd->add_option("sbatch_args", a->sbatch_args, "more sbatch options for both jobs, after --");
-  cmd->callback([a, cmd, &action] { action = [a, cmd] { return submit_main(*a, *cmd); }; });
 }
 
 }  // namespace greenbench

@@ -13,10 +13,10 @@
 #include "adapt_run.hpp"
 #include "blas_core_runs.hpp"
 #include "cli_checks.hpp"
-#include "commands.hpp"
+#include "cli_command.hpp"
 #include "greenbench/errors.hpp"
+#include "greenbench/grid.hpp"
 #include "greenbench/results.hpp"
-#include "grid_plans.hpp"
 #include "knobs.hpp"
 #include "tune.hpp"
 
@@ -34,7 +34,7 @@ struct TuneArgs {
 std::vector<RunPlan> tune_plans(const TuneArgs& a, std::string* meter) {
   std::string grid_meter;
   std::vector<RunPlan> plans;
-  for (auto& p : analysis::grid_plans_load(a.grid, &grid_meter))
+  for (auto& p : grid_plans_load(a.grid, &grid_meter))
     if (p.repeat == 0) plans.push_back(std::move(p));
   *meter = a.meter_given ? a.meter : grid_meter;
   std::vector<nlohmann::json> knobs;
@@ -132,10 +132,14 @@ int tune_main(const TuneArgs& a) {
 }  // namespace
 
 void cmd_tune_add(CLI::App& app, CommandAction& action) {
-  auto* cmd = app.add_subcommand(
-      "tune", "Find the grid's configuration with the lowest energy, time, EDP or Zeus cost");
-  auto a = std::make_shared<TuneArgs>();
-  cmd->add_option("grid", a->grid, "grid file (docs/grids.md)")->type_name("GRID.yaml")->required();
+  auto [cmd, a] = command_add<TuneArgs>(
+      app, action, "tune",
+      "Find the grid's configuration with the lowest energy, time, EDP or Zeus cost",
+      [](TuneArgs& args, const CLI::App& cmd) {
+        args.meter_given = cmd.count("--meter") > 0;
+        return tune_main(args);
+      });
+  grid_option_add(*cmd, a->grid)->required();
   cmd->add_option("--objective", a->objective, "energy | time | edp | zeus (default energy)")
       ->check(CLI::IsMember({"energy", "time", "edp", "zeus"}));
   cmd->add_option("--eta", a->eta, "zeus: weight of energy against time (default 0.5)")
@@ -151,18 +155,11 @@ void cmd_tune_add(CLI::App& app, CommandAction& action) {
   cmd->add_option("--systematic", a->systematic,
                   "profile intervals' systematic relative sd (default 0.03; docs/profile.md)")
       ->check(number_in(0, 1));
-  cmd->add_option("-o,--out", a->out, "write tune.json into this folder")->type_name("DIR");
+  out_option_add(*cmd, a->out, "DIR", "write tune.json into this folder");
   cmd->add_flag("--json", a->json, "print one JSON object (docs/commands.md)");
   cmd->add_flag("--validate", a->validate,
                 "also run every configuration whole and report the regret");
-  auto* meter_opt =
-      cmd->add_option("--meter", a->meter, "auto | rapl | perf | msr | nvml | estimate")
-          ->check(CLI::IsMember({"auto", "rapl", "perf", "msr", "nvml", "estimate"}))
-          ->type_name("SOURCE");
-  cmd->callback([a, meter_opt, &action] {
-    a->meter_given = meter_opt->count() > 0;
-    action = [a] { return tune_main(*a); };
-  });
+  meter_option_add(*cmd, a->meter);
 }
 
 }  // namespace greenbench

@@ -1,5 +1,6 @@
 // Internal: each command registers its CLI11 subcommand and sets `action` to what runs when
-// it is chosen; the action returns the exit code. One command per harness/cmd_<name>.cpp.
+// it is chosen; the action returns the exit code. One command per harness/cli/cmd_<name>.cpp
+// (cli_command.hpp: command_add and the options commands share).
 #pragma once
 
 #include <functional>
@@ -12,18 +13,14 @@ namespace greenbench {
 
 using CommandAction = std::function<int()>;
 
-void cmd_meter_add(CLI::App& app, CommandAction& action);     // harness/cli/cmd_meter.cpp
-void cmd_run_add(CLI::App& app, CommandAction& action);       // harness/cli/cmd_run.cpp
-void cmd_bench_add(CLI::App& app, CommandAction& action);     // harness/cli/cmd_bench.cpp
-void cmd_merge_add(CLI::App& app, CommandAction& action);     // harness/cli/cmd_merge.cpp
-void cmd_profile_add(CLI::App& app, CommandAction& action);   // harness/cli/cmd_profile.cpp
-void cmd_estimate_add(CLI::App& app, CommandAction& action);  // harness/cli/cmd_estimate.cpp
-void cmd_analyze_add(CLI::App& app, CommandAction& action);   // harness/cli/cmd_analyze.cpp
-void cmd_report_add(CLI::App& app, CommandAction& action);    // harness/cli/cmd_report.cpp
-void cmd_knobs_add(CLI::App& app, CommandAction& action);     // harness/cli/cmd_knobs.cpp
-void cmd_tune_add(CLI::App& app, CommandAction& action);      // harness/cli/cmd_tune.cpp
-void cmd_submit_add(CLI::App& app, CommandAction& action);    // harness/cli/cmd_submit.cpp
-// `completion bash` and the hidden `manpage`: they read every command added before them.
-void cmd_completion_add(CLI::App& app, CommandAction& action);  // harness/cli/cmd_completion.cpp
+// What each command exports: it adds its subcommand to the app and, when chosen, sets `action`.
+using CommandAdd = void(CLI::App& app, CommandAction& action);
+
+// cmd_<name>_add is in harness/cli/cmd_<name>.cpp; cli_app_build adds them in this order (the
+// order of `greenbench --help`). cmd_completion_add (`completion bash` and the hidden
+// `manpage`) comes last: it reads every command added before it.
+CommandAdd cmd_meter_add, cmd_run_add, cmd_bench_add, cmd_merge_add, cmd_profile_add,
+    cmd_estimate_add, cmd_analyze_add, cmd_report_add, cmd_knobs_add, cmd_tune_add, cmd_submit_add,
+    cmd_completion_add;
 
 }  // namespace greenbench

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
+#include <map>
 #include <set>
 
 #include "energy_check.hpp"
@@ -128,21 +130,64 @@ const std::vector<std::string>& base_feature_names() {
   return n;
 }
 
-const std::vector<std::string>& shape_feature_names() {
-  static const std::vector<std::string> n = {"log_batch",
-                                             "log_infer_batch",
-                                             "log_params",
-                                             "log_flops_per_sample",
-                                             "log_ws_over_l2",
-                                             "log_flops_per_call",
-                                             "share_dense",
-                                             "share_conv",
-                                             "share_depthwise",
-                                             "share_norm_elem_pool",
-                                             "log_threads",
-                                             "log_epochs",
-                                             "adam"};
-  return n;
+namespace {
+
+// What the correction's shape features are computed from (features_of).
+struct ShapeInputs {
+  double batch = 0, infer_batch = 0, params = 0;
+  double fwd_flops_per_sample = 0, calls_fwd = 0;  // forward FLOPs and op calls per sample
+  double ws_train_bytes = 0, l2_bytes = 0;         // a training step's working set; L2 size
+  double threads = 0, epochs = 0;
+  bool adam = false;
+  std::map<std::string, double> flops_by_kind;  // whole-run FLOPs by op kind, timed or not
+  double flops_total = 0;
+  // The share of the run's FLOPs that `kinds` make.
+  double share(std::initializer_list<const char*> kinds) const {
+    double s = 0;
+    for (const char* k : kinds) s += flops_by_kind.count(k) ? flops_by_kind.at(k) : 0.0;
+    return flops_total > 0 ? s / flops_total : 0.0;
+  }
+};
+
+struct ShapeFeature {
+  const char* name;
+  double (*of)(const ShapeInputs&);
+};
+
+// The correction's features (docs/estimate.md, "Model"), in order: each name with its formula.
+const std::vector<ShapeFeature>& shape_features() {
+  using S = const ShapeInputs&;
+  static const std::vector<ShapeFeature> f = {
+      {"log_batch", [](S s) { return std::log(s.batch); }},
+      {"log_infer_batch", [](S s) { return std::log(s.infer_batch); }},
+      {"log_params", [](S s) { return std::log(std::max(1.0, s.params)); }},
+      {"log_flops_per_sample", [](S s) { return std::log(std::max(1.0, s.fwd_flops_per_sample)); }},
+      {"log_ws_over_l2",
+       [](S s) { return std::log(std::max(s.ws_train_bytes, 1.0) / s.l2_bytes); }},
+      {"log_flops_per_call",
+       [](S s) {
+         return std::log(
+             std::max(1.0, s.fwd_flops_per_sample * s.batch / std::max(1.0, s.calls_fwd)));
+       }},
+      {"share_dense", [](S s) { return s.share({"dense"}); }},
+      {"share_conv", [](S s) { return s.share({"conv"}); }},
+      {"share_depthwise", [](S s) { return s.share({"depthwise"}); }},
+      {"share_norm_elem_pool",
+       [](S s) {
+         return s.share({"norm", "elementwise", "pooling"});
+       }},
+      {"log_threads", [](S s) { return std::log(s.threads); }},
+      {"log_epochs", [](S s) { return std::log(s.epochs); }},
+      {"adam", [](S s) { return s.adam ? 1.0 : 0.0; }}};
+  return f;
+}
+
+}  // namespace
+
+std::vector<std::string> shape_feature_names() {
+  std::vector<std::string> names;
+  for (const ShapeFeature& f : shape_features()) names.push_back(f.name);
+  return names;
 }
 
 std::string arch_id_of(const std::string& workload, const WorkloadConfig& config) {
@@ -263,24 +308,19 @@ RunFeatures features_of(const std::string& workload, const WorkloadConfig& c,
   // im2col scratch: written and read forward, and again by both backward GEMMs (col2im).
   f.base.push_back(E_tr * n_tr * 4 * scratch + E_te * n_te * 2 * scratch);
 
-  auto share = [&](std::initializer_list<const char*> kinds) {
-    double s = 0;
-    for (const char* k : kinds) s += all_flops.count(k) ? all_flops[k] : 0.0;
-    return f.flops_total > 0 ? s / f.flops_total : 0.0;
-  };
-  f.shape = {std::log(B),
-             std::log(Bi),
-             std::log(double(std::max<std::int64_t>(1, cost.params))),
-             std::log(std::max(1.0, fwd_per_sample)),
-             std::log(std::max(ws_tr, 1.0) / caches.l2),
-             std::log(std::max(1.0, fwd_per_sample * B / std::max(1.0, calls_fwd))),
-             share({"dense"}),
-             share({"conv"}),
-             share({"depthwise"}),
-             share({"norm", "elementwise", "pooling"}),
-             std::log(threads),
-             std::log(E),
-             c.value("optimizer", std::string("momentum")).rfind("adam", 0) == 0 ? 1.0 : 0.0};
+  const ShapeInputs in{.batch = B,
+                       .infer_batch = Bi,
+                       .params = double(cost.params),
+                       .fwd_flops_per_sample = fwd_per_sample,
+                       .calls_fwd = calls_fwd,
+                       .ws_train_bytes = ws_tr,
+                       .l2_bytes = caches.l2,
+                       .threads = threads,
+                       .epochs = E,
+                       .adam = c.value("optimizer", std::string("momentum")).rfind("adam", 0) == 0,
+                       .flops_by_kind = all_flops,
+                       .flops_total = f.flops_total};
+  for (const ShapeFeature& shape : shape_features()) f.shape.push_back(shape.of(in));
   return f;
 }
 

@@ -28,8 +28,9 @@ CacheSizes cache_sizes_read(const std::string& sysfs_root);
 
 // Names of the base (physical) features, in order; every entry is a whole-run total.
 const std::vector<std::string>& base_feature_names();
-// Names of the correction features, in order (log sizes, FLOP shares, ...).
-const std::vector<std::string>& shape_feature_names();
+// Names of the correction features, in order (log sizes, FLOP shares, ...): the names of the
+// table that also computes them (estimate_features.cpp, shape_features).
+std::vector<std::string> shape_feature_names();
 
 struct RunFeatures {
   std::string run_id, workload, arch_id;

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <ostream>
 #include <set>
@@ -154,6 +155,11 @@ std::vector<RunFeatures> fit_runs_load(const std::vector<std::string>& dirs,
 }
 
 }  // namespace
+
+double tdp_share_w() {
+  const EstimateParams p = estimate_params_detect(SourcePaths::from_env());
+  return p.tdp_w * double(p.visible_threads) / double(std::max(1, p.package_threads));
+}
 
 EstimateFit estimate_fit(const std::vector<std::string>& dirs,
                          const std::vector<std::string>& holdout, const std::string& features_csv,

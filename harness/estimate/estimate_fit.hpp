@@ -22,6 +22,10 @@ struct EstimateFit {
   nlohmann::json summary;  // the model file's "fit" object
 };
 
+// The TDP share of this machine the plain TDP x time baseline charges: the `estimate` meter
+// source's table entry scaled to the CPUs this OS sees (docs/estimate.md).
+double tdp_share_w();
+
 // Fits on the finished runs of `dirs` (at least 4, of at least 2 architectures; else
 // InputError). `holdout` folders lend their sgemm shapes to the timing table and are then
 // evaluated. Writes estimate_predictions.csv into every folder, and every run's features to

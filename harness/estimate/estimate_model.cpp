@@ -249,6 +249,20 @@ double EstimatorModel::predict_j(const RunFeatures& f) const {
   return base * std::exp(c);
 }
 
+EnergyPrediction EstimatorModel::predict_run(const std::string& workload,
+                                             const WorkloadConfig& config, RunPhases phases) const {
+  const RunFeatures f = features_of(workload, config, caches, phases);
+  EnergyPrediction p;
+  p.energy_j = predict_j(f);
+  p.low_j = p.energy_j * std::exp(log_resid_lo);
+  p.high_j = p.energy_j * std::exp(log_resid_hi);
+  p.baseline_j = baseline_j(f);
+  p.flops = f.flops_total;
+  p.params = f.params;
+  p.unseen_features = unseen(f);
+  return p;
+}
+
 nlohmann::json EstimatorModel::to_json() const {
   auto vec = [](const Eigen::VectorXd& v) {
     return std::vector<double>(v.data(), v.data() + v.size());
@@ -426,6 +440,13 @@ nlohmann::json model_read(const std::string& path) {
   }
 }
 }  // namespace
+
+void estimator_model_save(const std::string& path, const EstimatorModel& model,
+                          const nlohmann::json& fit_summary) {
+  nlohmann::json j = model.to_json();
+  j["fit"] = fit_summary;
+  file_write_atomic(path, j.dump(2) + "\n");
+}
 
 EstimatorModel estimator_model_load(const std::string& path) {
   try {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "estimate_features.hpp"
+#include "greenbench/estimator.hpp"
 
 namespace greenbench::analysis {
 
@@ -41,12 +42,20 @@ struct EstimatorModel {
   std::vector<std::string> unseen(const RunFeatures& f) const;
   double baseline_j(const RunFeatures& f) const;
   double predict_j(const RunFeatures& f) const;
+  // A configuration's prediction with its interval, before it runs: what `estimate predict`,
+  // `run --dry-run --model` and EnergyModel::predict (include/greenbench/estimator.hpp) give.
+  // Throws InputError when the workload gives no cost breakdown.
+  EnergyPrediction predict_run(const std::string& workload, const WorkloadConfig& config,
+                               RunPhases phases) const;
   nlohmann::json to_json() const;
   static EstimatorModel from_json(const nlohmann::json& j);
 };
 
 // Reads a model `estimate fit` wrote. Throws InputError naming the file and the fix.
 EstimatorModel estimator_model_load(const std::string& path);
+// Writes the model file estimator_model_load reads: the model, and its fit's report under "fit".
+void estimator_model_save(const std::string& path, const EstimatorModel& model,
+                          const nlohmann::json& fit_summary);
 
 // Fits on `runs` (the correction's penalty by leave-one-architecture-out inside them).
 EstimatorModel estimator_fit(const std::vector<RunFeatures>& runs, const CacheSizes& caches);

@@ -30,7 +30,6 @@ const std::vector<std::string> kGridKeys = {"name",    "meter",  "repeats",  "id
                                             "pause_s", "carbon", "defaults", "experiments"};
 const std::vector<std::string> kExperimentKeys = {"workload", "phases", "set", "grid", "command"};
 const std::vector<std::string> kCarbonKeys = {"intensity_g_per_kwh", "pue", "region"};
-const std::vector<std::string> kMeters = {"auto", "rapl", "perf", "msr", "nvml", "estimate"};
 
 std::string list_join(const std::vector<std::string>& items) {
   std::string s;
@@ -474,7 +473,7 @@ GridFile grid_file_parse(const std::string& text, const std::string& path) {
       g.name = c.string_of(v, "name", "a name for the results folder");
       name_check(c, v, g.name);
     } else if (key == "meter") {
-      g.meter = c.enum_of(v, "meter", kMeters);
+      g.meter = c.enum_of(v, "meter", kMeterChoices);
     } else if (key == "repeats") {
       g.repeats = c.int_of(v, "repeats", 1, 1000);
     } else if (key == "idle_baseline_s") {

@@ -47,18 +47,14 @@ struct GridExperiment {
 // placeholders of its command plus timeout_s. defaults and --set reach an experiment through these.
 std::vector<std::string> experiment_keys(const GridExperiment& e);
 
-struct GridFile {
+// A grid file: its run-level keys (meter, idle_baseline_s, pause_s, carbon: RunSettings), its
+// repeats, defaults and experiments.
+struct GridFile : RunSettings {
   std::string path;  // as given, for messages
   std::string text;  // the file as given (meta.json records it)
   std::string name;
-  std::string meter = kMeterDefault;
   int repeats = kRepeatsDefault;
-  double idle_baseline_s = kIdleBaselineSDefault;
-  double pause_s = kPauseSDefault;
-  double carbon_g_per_kwh = kCarbonGPerKwhDefault;
-  double pue = kPueDefault;
-  nlohmann::json carbon_given = nlohmann::json::object();  // the carbon block as written
-  std::vector<GridValue> defaults;                         // file order
+  std::vector<GridValue> defaults;  // file order
   std::vector<GridExperiment> experiments;
 };
 

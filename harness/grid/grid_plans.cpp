@@ -1,11 +1,10 @@
-// grid_plans_load: see grid_plans.hpp. The grid module's load + expand, every run kept (no
-// filter, no shard), each plan with its phases, repeat and stable ids.
-#include "grid_plans.hpp"
-
+// grid_plans_load (include/greenbench/grid.hpp): the grid module's load + expand, every run kept
+// (no filter, no shard), each plan with its phases, repeat and stable ids.
+#include "greenbench/grid.hpp"
 #include "grid_expand.hpp"
 #include "grid_file.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 std::vector<RunPlan> grid_plans_load(const std::string& path, std::string* meter) {
   const GridFile g = grid_file_load(path);
@@ -17,4 +16,4 @@ std::vector<RunPlan> grid_plans_load(const std::string& path, std::string* meter
   return plans;
 }
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

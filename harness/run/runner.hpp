@@ -13,16 +13,12 @@
 
 namespace greenbench {
 
-struct RunnerOptions {
+// The run settings (a grid's, or `run --workload`'s flags), where the results go, and what
+// meta.json records.
+struct RunnerOptions : RunSettings {
   std::string out_dir;
   bool resume = false;
-  std::string meter = kMeterDefault;
   double meter_interval_s = 0.1;
-  double idle_baseline_s = kIdleBaselineSDefault;
-  double pause_s = kPauseSDefault;
-  double carbon_g_per_kwh = kCarbonGPerKwhDefault;
-  double pue = kPueDefault;
-  nlohmann::json carbon_given;  // the grid's carbon block as given, for meta.json
   std::string grid_name;
   std::string grid_text;                 // the grid file as given ("" for --workload runs)
   std::vector<std::string> key_columns;  // the union of workload keys over all runs
