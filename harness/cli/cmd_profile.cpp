@@ -79,15 +79,23 @@ std::vector<RunPlan> plans_of(const ProfileArgs& a, std::string* meter) {
 std::string too_noisy_line(const analysis::ProfileRunResult& r, const ProfileArgs& a,
                            const analysis::HostNoise& host) {
   const double half = r.predicted_j > 0 ? (r.high_j - r.low_j) / 2 / r.predicted_j : 0;
-  return fmt::format(
-      "greenbench profile: {}: host too noisy for a +-{:.0f}% projection at budget {:g}: the "
-      "interval is +-{:.1f}%, mostly ({}) the host's slow variability (sd {:.1f}% of the "
-      "projection), which a larger budget does not narrow; run on a quieter host, or accept "
-      "the wider interval",
-      r.run_id, 100 * a.max_half_width, a.budget, 100 * half,
-      host.empty() ? "seen as wander in the profile's blocks"
-                   : "host calibration of " + host.measured_at,
-      100 * r.slow_rel_sd);
+  const std::string head = fmt::format(
+      "greenbench profile: {}: host too noisy for a +-{:.0f}% projection at budget "
+      "{:g}: the interval is +-{:.1f}%, ",
+      r.run_id, 100 * a.max_half_width, a.budget, 100 * half);
+  if (r.slow_share < 0.5)
+    return head + fmt::format(
+                      "mostly the spread of the profile's blocks ({:.0f}% of the variance is "
+                      "slow variability): a larger --budget narrows it",
+                      100 * r.slow_share);
+  return head + fmt::format(
+                    "mostly ({:.0f}% of the variance; {}) the host's slow variability (sd "
+                    "{:.1f}% of the projection), which a larger budget does not narrow; run on a "
+                    "quieter host, or accept the wider interval",
+                    100 * r.slow_share,
+                    host.empty() ? "seen as wander in the profile's blocks"
+                                 : "host calibration of " + host.measured_at,
+                    100 * r.slow_rel_sd);
 }
 
 // --calibrate-host: the reference configuration of docs/profile.md for --calibrate-s seconds,

@@ -191,7 +191,8 @@ void noise_fill(ProfileRunResult& res, const std::vector<PartProjection>& parts,
   res.slow_rel_sd =
       res.predicted_j > 0 && std::isfinite(slow) ? std::sqrt(slow) / res.predicted_j : 0;
   const double half = res.predicted_j > 0 ? (res.high_j - res.low_j) / 2 / res.predicted_j : 0;
-  res.too_noisy = std::isfinite(var) && half > max_half && slow >= var / 2;
+  res.slow_share = std::isfinite(var) && var > 0 ? slow / var : 0;
+  res.too_noisy = std::isfinite(var) && half > max_half;
 }
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
@@ -295,6 +296,7 @@ nlohmann::json ProfileRunResult::to_json() const {
                       {"profile_s", profile_s},
                       {"wander", wander},
                       {"slow_rel_sd", slow_rel_sd},
+                      {"slow_share", slow_share},
                       {"too_noisy", too_noisy},
                       {"config", config}};
   if (std::isfinite(measured_j)) {
