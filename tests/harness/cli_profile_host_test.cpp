@@ -102,6 +102,44 @@ TEST(CliProfileHost, AJumpyHostWidensTheIntervalAndIsReportedTooNoisy) {
   EXPECT_NE(with.err.find("2026-12-02T06:00:00Z"), std::string::npos) << with.err;
 }
 
+TEST(CliProfileHost, TuneProfilesTiesAgainAndSaysWhichAreLeft) {
+  // Two configurations that cost the same (only the learning rate differs) on a host whose
+  // calibration jumps by +-90%: their intervals overlap, so both are profiled again in every
+  // round (more steps), and the ones still overlapping the choice are listed as ties.
+  testing::TempFolder state;
+  nlohmann::json series = nlohmann::json::array();
+  for (int i = 0; i < 800; i++) series.push_back((i / 20 % 2 ? 1.9 : 0.1) + (i % 2 ? 0.01 : -0.01));
+  state.write("host-noise.json",
+              nlohmann::json{{"measured_at", "2026-12-02T06:00:00Z"},
+                             {"seconds", 40.0},
+                             {"workload", "hand-made"},
+                             {"block_s", 0.05},
+                             {"points", {{{"tau_s", 0.05}, {"rel_avar", 0.0004}, {"pairs", 799}}}},
+                             {"series", series}}
+                  .dump());
+  const std::string grid = state.write(
+      "ties.yaml",
+      "name: ties\nmeter: estimate\nexperiments:\n  - workload: mlp\n    set: {dataset: "
+      "synthetic, train_samples: 8000, test_samples: 500, epochs: 2, hidden: [64]}\n"
+      "    grid:\n      learning_rate: [0.01, 0.02]\n");
+  auto r = testing::cli_run(
+      {"tune", grid, "--objective", "energy", "--json", "--rounds", "2", "--budget", "0.1"},
+      {{"GREENBENCH_STATE_DIR", state.dir}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["ranking"].size(), 2u);
+  for (const auto& c : j["ranking"]) EXPECT_EQ(c["rounds"], 2) << j.dump(1);  // profiled again
+  ASSERT_EQ(j["tied_with"].size(), 1u) << j.dump(1);
+  EXPECT_EQ(j["tied_with"][0], j["ranking"][1]["config_id"]);
+  const auto& high = j["ranking"][0]["high"];  // null: unbounded
+  if (!high.is_null()) EXPECT_LE(j["ranking"][1]["low"].get<double>(), high.get<double>());
+  EXPECT_TRUE(j["host_noisy"].get<bool>());
+  r = testing::cli_run({"tune", grid, "--objective", "energy", "--rounds", "2", "--budget", "0.1"},
+                       {{"GREENBENCH_STATE_DIR", state.dir}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("tie: "), std::string::npos) << r.out;
+}
+
 TEST(CliProfileHost, BadInputExitsTwoBeforeAnyWork) {
   testing::TempFolder state, out;
   const std::string bad = state.write("host-noise.json", "{\"points\": 3}");
