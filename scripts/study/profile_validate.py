@@ -8,7 +8,7 @@ interval would have needed: pool them over passes to calibrate this machine's va
 
 Usage: scripts/study/profile_validate.py [--bin build/greenbench] [--out results/profile-validate]
                                  [--gflop 300] [--budget 0.1] [--meter estimate]
-                                 [--set default|issue16] [--extra 'ARGS for profile']
+                                 [--set default|issue16] [--extra='ARGS for profile']
 """
 import argparse
 import json
@@ -61,8 +61,8 @@ def main():
     ap.add_argument("--meter", default="estimate")
     ap.add_argument("--only", default="", help="comma-separated config names")
     ap.add_argument("--set", default="default", choices=sorted(SETS), help="which configurations")
-    ap.add_argument("--extra", default="", help="more arguments for `greenbench profile`, e.g. "
-                    "'--systematic 0.03'")
+    ap.add_argument("--extra", default="", help="more arguments for `greenbench profile` (with =), e.g. "
+                    "--extra='--systematic 0.03'")
     a = ap.parse_args()
     runs = []
     for name, workload, keys, epochs in SETS[a.set]:
