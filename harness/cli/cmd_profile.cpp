@@ -17,6 +17,7 @@
 #include "greenbench/grid.hpp"
 #include "greenbench/results.hpp"
 #include "grid_expand.hpp"
+#include "host_calibrate.hpp"
 #include "knobs.hpp"
 #include "profile_run.hpp"
 #include "set_args.hpp"
@@ -37,6 +38,10 @@ struct ProfileArgs {
   std::string meter = "auto";
   bool meter_given = false;  // --meter on the command line overrides the grid's `meter:`
   int repeats = 1;
+  bool calibrate_host = false;  // measure the host's slow variability first (host_noise.hpp)
+  double calibrate_s = 60;
+  bool no_host = false;  // ignore the recorded calibration
+  double max_half_width = analysis::ProfileOptions{}.max_half_width;
 };
 
 // The plans, and in *meter the source to use: --meter, else the grid's `meter:`, else auto.
@@ -58,6 +63,7 @@ std::vector<RunPlan> plans_of(const ProfileArgs& a, std::string* meter) {
                          "run it with `greenbench run`, or remove its command experiments");
     return plans;
   }
+  if (a.workload.empty() && a.calibrate_host) return {};  // calibration only
   if (a.workload.empty())
     throw InputError("profile needs GRID.yaml or --workload NAME", "", 0, 0,
                      "e.g. greenbench profile --workload mlp --set epochs=5");
@@ -69,7 +75,62 @@ std::vector<RunPlan> plans_of(const ProfileArgs& a, std::string* meter) {
   return plans;
 }
 
-int profile_main(const ProfileArgs& a) {
+// The clear line of docs/profile.md ("Too noisy") for a run whose interval is wide from slow
+// variability a larger budget would not narrow.
+std::string too_noisy_line(const analysis::ProfileRunResult& r, const ProfileArgs& a,
+                           const analysis::HostNoise& host) {
+  const double half = r.predicted_j > 0 ? (r.high_j - r.low_j) / 2 / r.predicted_j : 0;
+  const std::string head = fmt::format(
+      "greenbench profile: {}: host too noisy for a +-{:.0f}% projection at budget "
+      "{:g}: the interval is +-{:.1f}%, ",
+      r.run_id, 100 * a.max_half_width, a.budget, 100 * half);
+  if (r.slow_share < 0.5)
+    return head + fmt::format(
+                      "mostly the spread of the profile's blocks ({:.0f}% of the variance is "
+                      "slow variability): a larger --budget narrows it",
+                      100 * r.slow_share);
+  return head + fmt::format(
+                    "mostly ({:.0f}% of the variance; {}) the host's slow variability (sd "
+                    "{:.1f}% of the projection), which a larger budget does not narrow; run on a "
+                    "quieter host, or accept the wider interval",
+                    100 * r.slow_share,
+                    host.empty() ? "seen as wander in the profile's blocks"
+                                 : "host calibration of " + host.measured_at,
+                    100 * r.slow_rel_sd);
+}
+
+// --calibrate-host: the reference configuration of docs/profile.md for --calibrate-s seconds,
+// recorded in the state file.
+analysis::HostNoise calibrate_host(const ProfileArgs& a, Meter& meter) {
+  const auto runs =
+      workload_expand("mlp",
+                      sets_parse({"hidden=[256]", "batch_size=32", "dataset=synthetic",
+                                  "train_samples=60000", "threads=1"}),
+                      1, {"train"})
+          .runs;
+  if (!output_quiet())
+    std::fprintf(stderr, "greenbench profile: calibrating the host for %.0f s (%s)\n",
+                 a.calibrate_s, runs.at(0).plan.label.c_str());
+  analysis::HostNoise h = analysis::host_calibrate(runs.at(0).plan, meter, a.calibrate_s);
+  if (h.empty())
+    throw std::runtime_error(
+        "the host calibration metered too few blocks; try a longer "
+        "--calibrate-s");
+  analysis::host_noise_save(h);
+  if (!output_quiet()) {
+    std::string table;
+    for (const auto& p : h.points)
+      table += fmt::format(" {:g} s: {:.2f}%;", p.m, 100 * std::sqrt(p.avar));
+    std::fprintf(stderr,
+                 "greenbench profile: host's relative Allan deviation by time scale:%s "
+                 "wrote %s\n",
+                 table.c_str(), analysis::host_noise_path().c_str());
+  }
+  return h;
+}
+
+// Values CLI11's checks do not cover (exit 2 before any work).
+void args_check(const ProfileArgs& a) {
   if (!(a.budget > 0 && a.budget <= 1))
     throw InputError(fmt::format("--budget: expected a fraction in (0, 1], got {}", a.budget), "",
                      0, 0, "e.g. --budget 0.1");
@@ -78,6 +139,17 @@ int profile_main(const ProfileArgs& a) {
         fmt::format("--systematic: expected a fraction in [0, 1), got {}", a.systematic), "", 0, 0,
         "e.g. --systematic 0.03 (0: the blocks' spread alone)");
   if (a.repeats < 1) throw InputError("--repeats: expected an integer >= 1");
+  if (!(a.calibrate_s >= 5 && a.calibrate_s <= 3600))
+    throw InputError(
+        fmt::format("--calibrate-s: expected seconds in [5, 3600], got {}", a.calibrate_s), "", 0,
+        0, "e.g. --calibrate-s 60");
+  if (a.calibrate_host && a.no_host)
+    throw InputError("--calibrate-host and --no-host-calibration contradict each other", "", 0, 0,
+                     "drop one of them");
+}
+
+int profile_main(const ProfileArgs& a) {
+  args_check(a);
   std::string meter_spec;
   const auto plans = plans_of(a, &meter_spec);
   adapt_refuse(plans, "profile");
@@ -85,6 +157,9 @@ int profile_main(const ProfileArgs& a) {
   for (const auto& p : plans) knobs.push_back(knobs_of(p.config));
   knobs_journal_require_clean();
   knobs_check(knobs, SourcePaths::from_env());
+  // The recorded host calibration (docs/profile.md): a bad file is exit 2 before any work.
+  analysis::HostNoise host =
+      a.calibrate_host || a.no_host ? analysis::HostNoise{} : analysis::host_noise_load();
   auto opened = sources_open(meter_spec, SourcePaths::from_env());
   for (const auto& note : opened.notes)
     if (!output_quiet()) std::fprintf(stderr, "greenbench profile: note: %s\n", note.c_str());
@@ -96,6 +171,16 @@ int profile_main(const ProfileArgs& a) {
   opt.budget = a.budget;
   opt.systematic = a.systematic;
   opt.validate = a.validate;
+  opt.max_half_width = a.max_half_width;
+  if (a.calibrate_host) {
+    opt.host = calibrate_host(a, meter);
+    if (plans.empty()) {
+      meter.stop();
+      return 0;
+    }
+  } else {
+    opt.host = std::move(host);
+  }
   std::vector<analysis::ProfileRunResult> results;
   for (std::size_t i = 0; i < plans.size(); i++) {
     if (output_verbose())
@@ -111,6 +196,8 @@ int profile_main(const ProfileArgs& a) {
       line += fmt::format("; measured {:.1f} J, error {:+.2f}% (first epoch x epochs {:+.2f}%)",
                           r.measured_j, 100 * r.error, 100 * r.naive_error);
     if (!output_quiet()) std::fprintf(stderr, "%s\n", line.c_str());
+    if (r.too_noisy)  // a warning, as the meter's fallback note: shown even with -q
+      std::fprintf(stderr, "%s\n", too_noisy_line(r, a, opt.host).c_str());
   }
   meter.stop();
   nlohmann::json report = analysis::profile_report_json(results, a.validate);
@@ -118,6 +205,8 @@ int profile_main(const ProfileArgs& a) {
   report["estimated"] = meter.estimated();
   report["budget"] = a.budget;
   report["systematic"] = a.systematic;
+  report["max_half_width"] = a.max_half_width;
+  report["host_calibration"] = opt.host.empty() ? nlohmann::json() : opt.host.to_json();
   if (!a.out.empty()) {
     std::filesystem::create_directories(a.out);
     file_write_atomic(a.out + "/profile.json", report.dump(2) + "\n");
@@ -156,6 +245,18 @@ void cmd_profile_add(CLI::App& app, CommandAction& action) {
                   "interval (default 0.03; docs/profile.md)")
       ->check(number_in(0, 1));  // below 1: checked with the other values
   cmd->add_flag("--validate", args->validate, "also run each to the end and report the error");
+  cmd->add_flag("--calibrate-host", args->calibrate_host,
+                "first measure the host's slow variability and record it (docs/profile.md)");
+  cmd->add_option("--calibrate-s", args->calibrate_s,
+                  "seconds the host calibration runs (default 60)")
+      ->check(number_in(5, 3600))
+      ->type_name("S");
+  cmd->add_flag("--no-host-calibration", args->no_host, "ignore the recorded host calibration");
+  cmd->add_option("--max-half-width", args->max_half_width,
+                  "an interval wider than this fraction, mostly from the host's slow "
+                  "variability, is reported too noisy (default 0.05)")
+      ->check(number_in(0, 1, false, true))
+      ->type_name("FRACTION");
   cmd->add_flag("--json", args->json, "print one JSON object (docs/commands.md, JSON outputs)");
   out_option_add(*cmd, args->out, "DIR", "write profile.json into this folder");
   meter_option_add(*cmd, args->meter,

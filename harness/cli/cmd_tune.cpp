@@ -17,6 +17,7 @@
 #include "greenbench/errors.hpp"
 #include "greenbench/grid.hpp"
 #include "greenbench/results.hpp"
+#include "host_noise.hpp"
 #include "knobs.hpp"
 #include "tune.hpp"
 
@@ -79,7 +80,21 @@ void ranking_print(const TuneResult& r) {
                 interval_text(r.ranking[0]).c_str());
   else
     std::printf("choice: none (no configuration reached target_accuracy)\n");
-  if (r.host_noisy)
+  if (!r.tied_with.empty()) {
+    std::string ids;
+    for (const auto& id : r.tied_with) ids += (ids.empty() ? "" : ", ") + id;
+    std::printf(
+        "tie: %s still overlap%s the choice's interval after %d round%s of more steps; the "
+        "choice is the lowest projection, not a measured difference\n",
+        ids.c_str(), r.tied_with.size() == 1 ? "s" : "", r.ranking[0].rounds,
+        r.ranking[0].rounds == 1 ? "" : "s");
+  }
+  if (r.host_noisy && !(r.round_change > r.interval_half_width))
+    std::printf(
+        "note: host too noisy for the budget asked: the profiles' intervals are wide mostly from "
+        "the host's slow variability, which more steps do not narrow (docs/profile.md, \"Too "
+        "noisy\")\n");
+  else if (r.host_noisy)
     std::printf(
         "note: this host is noisier than the intervals say: a configuration's projection "
         "moved by %.0f%% (median) between rounds, its intervals' half-width is %.0f%%; "
@@ -105,6 +120,7 @@ int tune_main(const TuneArgs& a) {
   opt.rounds = a.rounds;
   opt.systematic = a.systematic;
   opt.validate = a.validate;
+  opt.host = analysis::host_noise_load();  // docs/profile.md, "Host calibration"
   std::string meter_spec;
   const auto plans = tune_plans(a, &meter_spec);
   if (!a.out.empty()) std::filesystem::create_directories(a.out);

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "host_noise.hpp"
+
 namespace greenbench::analysis {
 
 // One metered block of consecutive steps of one phase.
@@ -45,6 +47,10 @@ struct PartProjection {
   double mean_j = 0;  // energy still to come
   double var_j2 = 0;  // its prediction variance
   double df = 1;
+  // The part of var_j2 beyond the white-noise formula: slow wander seen in the blocks or the
+  // host calibration's. More profiled steps do not narrow it (docs/profile.md).
+  double slow_var_j2 = 0;
+  bool wander = false;  // the blocks themselves showed slow wander (allan.hpp)
 };
 
 // Energy of `remaining_samples` more samples of the phase the blocks came from, from the blocks
@@ -54,9 +60,14 @@ struct PartProjection {
 // inflated by (1 + rho) / (1 - rho) for a positive lag-1 autocorrelation rho (df = k - 1),
 // or, where larger, the batch-means estimate b x var(means of batches of b = floor(sqrt k)
 // blocks) (df = batches - 1), which sees slower wander than lag 1.
+// Slow variability (docs/profile.md, "Slow variability"): in general the variance is
+// R^2 (A(k) + A(R)), A(x) the Allan variance of x-block means (A(x) = sigma^2 / x for white
+// noise gives the formula above); A is the largest of sigma^2 / x, the blocks' own wander
+// extrapolated (allan.hpp, wander_detect) and, with a host calibration, its relative AVAR at
+// x blocks' seconds times the blocks' mean^2; each term keeps its degrees of freedom.
 // With fewer than 2 used blocks the variance is infinite.
 PartProjection project_remaining(const std::vector<Block>& blocks, const SteadyState& state,
-                                 double remaining_samples);
+                                 double remaining_samples, const HostNoise* host = nullptr);
 
 // The whole run: energy already measured plus each part's projection, with the 95% interval
 // mean +- t_{0.975, df} sqrt(sum var + (systematic x projected)^2) (df by Welch-Satterthwaite

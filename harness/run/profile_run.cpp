@@ -174,10 +174,25 @@ void validation_fill(ProfileRunResult& res, const ProfileObserver& obs, int epoc
 }
 
 // Seconds still to come: the same batch-means projection over the blocks' durations.
-PartProjection time_remaining(const PhaseMeter& p, double remaining_samples) {
+PartProjection time_remaining(const PhaseMeter& p, double remaining_samples,
+                              const HostNoise* host) {
   std::vector<Block> blocks = p.blocks;
   for (auto& b : blocks) b.energy_j = b.seconds;
-  return project_remaining(blocks, p.state, remaining_samples);
+  return project_remaining(blocks, p.state, remaining_samples, host);
+}
+
+// The slow-variability fields of the result from the energy parts (docs/profile.md).
+void noise_fill(ProfileRunResult& res, const std::vector<PartProjection>& parts, double max_half) {
+  double slow = 0, var = 0;
+  for (const auto& p : parts) {
+    slow += p.slow_var_j2, var += p.var_j2;
+    res.wander = res.wander || p.wander;
+  }
+  res.slow_rel_sd =
+      res.predicted_j > 0 && std::isfinite(slow) ? std::sqrt(slow) / res.predicted_j : 0;
+  const double half = res.predicted_j > 0 ? (res.high_j - res.low_j) / 2 / res.predicted_j : 0;
+  res.slow_share = std::isfinite(var) && var > 0 ? slow / var : 0;
+  res.too_noisy = std::isfinite(var) && half > max_half;
 }
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
@@ -240,8 +255,8 @@ ProfileRunResult profile_run(const RunPlan& plan, Meter& meter, const ProfileOpt
     res.profile_s += p->seconds_metered;
     res.profiled_steps += p->steps_metered;
     const double remaining = double(p->total_samples - p->samples_metered);
-    parts.push_back(project_remaining(p->blocks, p->state, remaining));
-    time_parts.push_back(time_remaining(*p, remaining));
+    parts.push_back(project_remaining(p->blocks, p->state, remaining, &opt.host));
+    time_parts.push_back(time_remaining(*p, remaining, &opt.host));
   }
   const Projection pr = projection_combine(measured_j, parts, opt.systematic);
   res.predicted_j = pr.predicted_j;
@@ -255,6 +270,7 @@ ProfileRunResult profile_run(const RunPlan& plan, Meter& meter, const ProfileOpt
   res.warmup_blocks = obs.train.state.warmup_blocks;
   res.used_blocks = obs.train.state.used_blocks;
   res.infer_blocks = int(obs.infer.blocks.size());
+  noise_fill(res, parts, opt.max_half_width);
   if (opt.validate) validation_fill(res, obs, epochs);
   return res;
 }
@@ -278,6 +294,10 @@ nlohmann::json ProfileRunResult::to_json() const {
                       {"infer_blocks", infer_blocks},
                       {"profile_j", profile_j},
                       {"profile_s", profile_s},
+                      {"wander", wander},
+                      {"slow_rel_sd", slow_rel_sd},
+                      {"slow_share", slow_share},
+                      {"too_noisy", too_noisy},
                       {"config", config}};
   if (std::isfinite(measured_j)) {
     j["measured_j"] = measured_j;
@@ -292,11 +312,13 @@ nlohmann::json ProfileRunResult::to_json() const {
 
 nlohmann::json profile_report_json(const std::vector<ProfileRunResult>& runs, bool validate) {
   nlohmann::json out = {{"runs", nlohmann::json::array()}};
-  std::vector<double> abs_err, naive_abs_err, fractions;
-  int covered = 0, with_truth = 0;
+  std::vector<double> abs_err, naive_abs_err, fractions, halves;
+  int covered = 0, with_truth = 0, too_noisy = 0;
   for (const auto& r : runs) {
     out["runs"].push_back(r.to_json());
     fractions.push_back(r.profiled_fraction);
+    too_noisy += r.too_noisy ? 1 : 0;
+    if (r.predicted_j > 0) halves.push_back((r.high_j - r.low_j) / 2 / r.predicted_j);
     if (!validate || !std::isfinite(r.error)) continue;
     with_truth++;
     abs_err.push_back(std::fabs(r.error));
@@ -304,6 +326,11 @@ nlohmann::json profile_report_json(const std::vector<ProfileRunResult>& runs, bo
     if (r.low_j <= r.measured_j && r.measured_j <= r.high_j) covered++;
   }
   if (!fractions.empty()) out["median_profiled_fraction"] = median_of(fractions);
+  out["too_noisy_runs"] = too_noisy;
+  if (!halves.empty()) {  // infinite (unbounded intervals) prints as null
+    const double h = median_of(halves);
+    out["median_rel_half_width"] = std::isfinite(h) ? nlohmann::json(h) : nlohmann::json();
+  }
   if (validate && with_truth > 0) {
     out["median_abs_error"] = median_of(abs_err);
     out["interval_coverage"] = double(covered) / double(with_truth);

@@ -26,6 +26,11 @@ struct ProfileOptions {
   // 3%, the 95th percentile of what 36 validated runs on the development VM needed
   // (bench/profile_validate.py's systematic_needed; docs/profile.md). Machine-specific.
   double systematic = 0.03;
+  // The host calibration (host_noise.hpp; empty: none): its slow variability at the profile's
+  // and the rest's time scales widens the interval (project_remaining).
+  HostNoise host;
+  // `too_noisy` when the interval's relative half-width passes this (docs/profile.md).
+  double max_half_width = 0.05;
   SteadyOptions steady;
 };
 
@@ -38,6 +43,12 @@ struct ProfileRunResult {
   double profiled_fraction = 0;  // steps profiled / steps planned (train and infer together)
   std::int64_t planned_steps = 0, profiled_steps = 0;
   bool steady = false;  // the training blocks passed the steadiness test
+  // Slow variability (docs/profile.md): the blocks showed wander (train or infer); the relative
+  // sd of the projection that it and the host calibration add (more steps do not narrow it) and
+  // its share of the variance; too_noisy: the interval is wider than max_half_width.
+  bool wander = false;
+  double slow_rel_sd = 0, slow_share = 0;
+  bool too_noisy = false;
   int warmup_blocks = 0, used_blocks = 0, infer_blocks = 0;
   double profile_j = 0, profile_s = 0;  // what profiling itself cost (the metered blocks)
   // With validate: the whole run measured, the relative error of the projection, and the

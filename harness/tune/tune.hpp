@@ -14,6 +14,7 @@
 
 #include "cost_objective.hpp"  // TuneObjective, TuneCost (shared with adapt)
 #include "greenbench/meter.hpp"
+#include "host_noise.hpp"
 #include "run_plan.hpp"
 
 namespace greenbench {
@@ -25,6 +26,7 @@ struct TuneOptions {
   double beta = 2.0;         // Zeus's early stop (target_accuracy)
   double systematic = 0.03;  // profile intervals' systematic term (docs/profile.md)
   bool validate = false;     // also run every configuration whole and report the regret
+  analysis::HostNoise host;  // the host calibration the profiles' intervals carry (profile.md)
 };
 
 inline constexpr double kTuneNaN = std::numeric_limits<double>::quiet_NaN();
@@ -37,7 +39,8 @@ struct TuneCandidate {
   double cost = kTuneNaN, low = kTuneNaN, high = kTuneNaN;
   int rounds = 0;                   // profiles taken
   std::vector<double> projected_j;  // each profile's projected energy, in round order
-  int out_after = 0;  // the round after which it was no contender (0: a contender to the end)
+  int out_after = 0;       // the round after which it was no contender (0: a contender to the end)
+  bool too_noisy = false;  // the last profile's interval was wide from the host's slow noise
   // target_accuracy: the whole run's outcome ("reached", "not reached", "stopped early": its
   // cost passed beta x the best; "" when not run) and what it used.
   std::string outcome;
@@ -58,6 +61,9 @@ struct TuneResult {
   // median relative half-width of the intervals; noisy when the change is the larger.
   double round_change = kTuneNaN, interval_half_width = kTuneNaN;
   bool host_noisy = false;
+  // Contenders whose intervals still overlap the choice's after the last round: ties that more
+  // steps did not resolve (their config_ids; the choice is then the lowest projection only).
+  std::vector<std::string> tied_with;
   // --validate
   bool validated = false;
   double grid_j = 0, grid_s = 0;  // the whole grid, every configuration run whole

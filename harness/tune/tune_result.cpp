@@ -57,6 +57,7 @@ nlohmann::json TuneResult::to_json() const {
       {"round_change", num(round_change)},
       {"interval_half_width", num(interval_half_width)},
       {"host_noisy", host_noisy},
+      {"tied_with", tied_with},
   };
   if (validated)
     out.update({{"grid_j", grid_j},

@@ -29,11 +29,13 @@ void profile_into(TuneCandidate& c, Meter& meter, double budget, bool precise_st
   analysis::ProfileOptions po;
   po.budget = std::min(1.0, budget);
   po.systematic = opt.systematic;
+  po.host = opt.host;
   if (!precise_stop) po.precision = 0;  // a tie: spend the whole budget on more steps
   const auto r = analysis::profile_run(c.plan, meter, po);
   c.energy_j = r.predicted_j, c.low_j = r.low_j, c.high_j = r.high_j;
   c.seconds = r.predicted_s, c.low_s = r.low_s, c.high_s = r.high_s;
   c.rounds++;
+  c.too_noisy = r.too_noisy;
   c.projected_j.push_back(r.predicted_j);
   res.spent_j += r.profile_j;
   res.spent_s += r.profile_s;
@@ -135,6 +137,12 @@ void noise_assess(TuneResult& res) {
   res.round_change = median(changes);
   res.interval_half_width = median(halves);
   res.host_noisy = res.round_change > res.interval_half_width;
+  for (const auto& c : res.ranking) res.host_noisy = res.host_noisy || c.too_noisy;
+  // Ties left: contenders whose interval still reaches below the choice's upper end.
+  if (res.found && !res.target)
+    for (size_t i = 1; i < res.ranking.size(); ++i)
+      if (res.ranking[i].out_after == 0 && res.ranking[i].low <= res.ranking[0].high)
+        res.tied_with.push_back(res.ranking[i].plan.config_id);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@ interval would have needed: pool them over passes to calibrate this machine's va
 
 Usage: scripts/study/profile_validate.py [--bin build/greenbench] [--out results/profile-validate]
                                  [--gflop 300] [--budget 0.1] [--meter estimate]
+                                 [--set default|issue16] [--extra='ARGS for profile']
 """
 import argparse
 import json
@@ -34,6 +35,17 @@ CONFIGS = [
     ("cnn-vgg-0.125-b64-fm", "cnn", {"arch": "vgg", "width": 0.125, "depth": 1, "batch_size": 64, "dataset": "fashion-mnist"}, 4),
 ]
 
+# `--set issue16`: issue 16's own five 4-epoch runs (mlp [256] and [512, 512] at batch 32 and
+# 128, a small custom cnn), the set its item 6 measured coverage on.
+ISSUE16 = [
+    ("mlp-256-b32-syn", "mlp", {"hidden": [256], "batch_size": 32, "dataset": "synthetic"}, 4),
+    ("mlp-256-b128-syn", "mlp", {"hidden": [256], "batch_size": 128, "dataset": "synthetic"}, 4),
+    ("mlp-512x2-b32-syn", "mlp", {"hidden": [512, 512], "batch_size": 32, "dataset": "synthetic"}, 4),
+    ("mlp-512x2-b128-syn", "mlp", {"hidden": [512, 512], "batch_size": 128, "dataset": "synthetic"}, 4),
+    ("cnn-c8-16-b32-syn", "cnn", {"arch": "custom", "conv": [8, 16], "batch_size": 32, "dataset": "synthetic"}, 4),
+]
+SETS = {"default": CONFIGS, "issue16": ISSUE16}
+
 
 def nearest_rank(values, q):
     ordered = sorted(values)
@@ -48,9 +60,12 @@ def main():
     ap.add_argument("--budget", type=float, default=0.1)
     ap.add_argument("--meter", default="estimate")
     ap.add_argument("--only", default="", help="comma-separated config names")
+    ap.add_argument("--set", default="default", choices=sorted(SETS), help="which configurations")
+    ap.add_argument("--extra", default="", help="more arguments for `greenbench profile` (with =), e.g. "
+                    "--extra='--systematic 0.03'")
     a = ap.parse_args()
     runs = []
-    for name, workload, keys, epochs in CONFIGS:
+    for name, workload, keys, epochs in SETS[a.set]:
         if a.only and name not in a.only.split(","):
             continue
         out = os.path.join(a.out, name)
@@ -64,7 +79,7 @@ def main():
             cfg = {**keys, "epochs": epochs, "train_samples": train,
                    "test_samples": min(10000, max(256, train // 5)), "threads": 1}
             cmd = [a.bin, "profile", "--workload", workload, "--validate", "--json", "--out", out,
-                   "--budget", str(a.budget), "--meter", a.meter] + sets_args(cfg)
+                   "--budget", str(a.budget), "--meter", a.meter] + a.extra.split() + sets_args(cfg)
             r = subprocess.run(cmd, capture_output=True, text=True)
             if r.returncode != 0:
                 print(f"{name}: exit {r.returncode}: {r.stderr.strip()}", flush=True)
@@ -96,10 +111,19 @@ def main():
         r["systematic_needed"] = max(0.0, miss * miss - stat2) ** 0.5 / projected
     errs = [abs(r["error"]) for r in runs]
     naive = [abs(r["naive_error"]) for r in runs]
-    cov = [r["low_j"] <= r["measured_j"] <= r["high_j"] for r in runs]
+    cov = [r["high_j"] is None or r["low_j"] <= r["measured_j"] <= r["high_j"] for r in runs]
+    half = [(r["high_j"] - r["low_j"]) / 2 / r["predicted_j"] if r["high_j"] is not None
+            else float("inf") for r in runs]
     summary = {"n_runs": len(runs), "budget": a.budget,
                "median_abs_error": statistics.median(errs), "max_abs_error": max(errs),
                "interval_coverage": sum(cov) / len(cov),
+               # How wide the intervals were: (high - low) / 2 / predicted, median and max.
+               "median_rel_half_width": statistics.median(half),
+               "max_rel_half_width": max(half),
+               "errors": {r["name"]: round(r["error"], 4) for r in runs},
+               "rel_half_widths": {r["name"]: round(h, 4) for r, h in zip(runs, half)},
+               "too_noisy": {r["name"]: r.get("too_noisy", False) for r in runs},
+               "wander": {r["name"]: r.get("wander", False) for r in runs},
                "naive_median_abs_error": statistics.median(naive),
                "median_profiled_fraction": statistics.median(r["profiled_fraction"] for r in runs),
                "systematic_needed": {r["name"]: round(r["systematic_needed"], 4) for r in runs},
