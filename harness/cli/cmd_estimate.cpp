@@ -44,8 +44,8 @@ struct PredictArgs {
 
 // The fit's report on the terminal: leave-one-architecture-out accuracy against the baselines,
 // then the held-out folders' when there are any.
-void fit_print(const analysis::EstimateFit& fit, const std::string& out) {
-  const analysis::CvResult& cv = fit.cv;
+void fit_print(const EstimateFit& fit, const std::string& out) {
+  const CvResult& cv = fit.cv;
   const auto& runs = fit.runs;
   const std::size_t n_arch = fit.n_architectures;
   const nlohmann::json& summary = fit.summary;
@@ -53,7 +53,7 @@ void fit_print(const analysis::EstimateFit& fit, const std::string& out) {
                            n_arch);
   std::cout << fmt::format("  {:<22} {:>8} {:>10} {:>8} {:>8}\n", "method", "MAPE", "median", "p90",
                            "r2_log");
-  auto row = [](const char* name, const analysis::Accuracy& acc) {
+  auto row = [](const char* name, const Accuracy& acc) {
     std::cout << fmt::format("  {:<22} {:>7.1f}% {:>9.1f}% {:>7.1f}% {:>8.3f}\n", name,
                              100 * acc.mape, 100 * acc.median_ape, 100 * acc.p90_ape, acc.r2_log);
   };
@@ -96,9 +96,8 @@ int fit_main(const FitArgs& a) {
   if (a.out.empty()) throw InputError("estimate fit needs -o MODEL.json");
   output_file_check(a.out, "-o");  // before the work: a folder, or no such parent, is exit 2
   if (!a.features_csv.empty()) output_file_check(a.features_csv, "--features-csv");
-  const analysis::EstimateFit fit =
-      analysis::estimate_fit(a.dirs, a.holdout, a.features_csv, analysis::tdp_share_w(), std::cerr);
-  analysis::estimator_model_save(a.out, fit.model, fit.summary);
+  const EstimateFit fit = estimate_fit(a.dirs, a.holdout, a.features_csv, tdp_share_w(), std::cerr);
+  estimator_model_save(a.out, fit.model, fit.summary);
   if (a.json) {
     std::cout << fit.summary.dump(2) << "\n";
     return 0;
@@ -108,7 +107,7 @@ int fit_main(const FitArgs& a) {
 }
 
 int predict_main(const PredictArgs& a) {
-  const analysis::EstimatorModel model = analysis::estimator_model_load(a.model);
+  const EstimatorModel model = estimator_model_load(a.model);
   std::vector<RunPlan> plans;
   if (!a.grid.empty() && !a.workload.empty())
     throw InputError("estimate predict takes a grid file or --workload, not both");
@@ -130,8 +129,7 @@ int predict_main(const PredictArgs& a) {
   nlohmann::json out = {{"runs", nlohmann::json::array()}};
   double total = 0, total_lo = 0, total_hi = 0;
   for (const auto& p : plans) {
-    const EnergyPrediction e =
-        model.predict_run(p.workload, p.config, analysis::run_phases_of(p.phases));
+    const EnergyPrediction e = model.predict_run(p.workload, p.config, run_phases_of(p.phases));
     total += e.energy_j, total_lo += e.low_j, total_hi += e.high_j;
     if (!e.unseen_features.empty())
       std::cerr << fmt::format(

@@ -31,7 +31,7 @@ struct ProfileArgs {
   std::string workload;
   std::vector<std::string> sets;
   double budget = 0.1;
-  double systematic = analysis::ProfileOptions{}.systematic;
+  double systematic = ProfileOptions{}.systematic;
   bool validate = false;
   bool json = false;
   std::string out;
@@ -41,7 +41,7 @@ struct ProfileArgs {
   bool calibrate_host = false;  // measure the host's slow variability first (host_noise.hpp)
   double calibrate_s = 60;
   bool no_host = false;  // ignore the recorded calibration
-  double max_half_width = analysis::ProfileOptions{}.max_half_width;
+  double max_half_width = ProfileOptions{}.max_half_width;
 };
 
 // The plans, and in *meter the source to use: --meter, else the grid's `meter:`, else auto.
@@ -77,8 +77,7 @@ std::vector<RunPlan> plans_of(const ProfileArgs& a, std::string* meter) {
 
 // The clear line of docs/profile.md ("Too noisy") for a run whose interval is wide from slow
 // variability a larger budget would not narrow.
-std::string too_noisy_line(const analysis::ProfileRunResult& r, const ProfileArgs& a,
-                           const analysis::HostNoise& host) {
+std::string too_noisy_line(const ProfileRunResult& r, const ProfileArgs& a, const HostNoise& host) {
   const double half = r.predicted_j > 0 ? (r.high_j - r.low_j) / 2 / r.predicted_j : 0;
   const std::string head = fmt::format(
       "greenbench profile: {}: host too noisy for a +-{:.0f}% projection at budget "
@@ -101,7 +100,7 @@ std::string too_noisy_line(const analysis::ProfileRunResult& r, const ProfileArg
 
 // --calibrate-host: the reference configuration of docs/profile.md for --calibrate-s seconds,
 // recorded in the state file.
-analysis::HostNoise calibrate_host(const ProfileArgs& a, Meter& meter) {
+HostNoise calibrate_host(const ProfileArgs& a, Meter& meter) {
   const auto runs =
       workload_expand("mlp",
                       sets_parse({"hidden=[256]", "batch_size=32", "dataset=synthetic",
@@ -111,12 +110,12 @@ analysis::HostNoise calibrate_host(const ProfileArgs& a, Meter& meter) {
   if (!output_quiet())
     std::fprintf(stderr, "greenbench profile: calibrating the host for %.0f s (%s)\n",
                  a.calibrate_s, runs.at(0).plan.label.c_str());
-  analysis::HostNoise h = analysis::host_calibrate(runs.at(0).plan, meter, a.calibrate_s);
+  HostNoise h = host_calibrate(runs.at(0).plan, meter, a.calibrate_s);
   if (h.empty())
     throw std::runtime_error(
         "the host calibration metered too few blocks; try a longer "
         "--calibrate-s");
-  analysis::host_noise_save(h);
+  host_noise_save(h);
   if (!output_quiet()) {
     std::string table;
     for (const auto& p : h.points)
@@ -124,7 +123,7 @@ analysis::HostNoise calibrate_host(const ProfileArgs& a, Meter& meter) {
     std::fprintf(stderr,
                  "greenbench profile: host's relative Allan deviation by time scale:%s "
                  "wrote %s\n",
-                 table.c_str(), analysis::host_noise_path().c_str());
+                 table.c_str(), host_noise_path().c_str());
   }
   return h;
 }
@@ -158,8 +157,7 @@ int profile_main(const ProfileArgs& a) {
   knobs_journal_require_clean();
   knobs_check(knobs, SourcePaths::from_env());
   // The recorded host calibration (docs/profile.md): a bad file is exit 2 before any work.
-  analysis::HostNoise host =
-      a.calibrate_host || a.no_host ? analysis::HostNoise{} : analysis::host_noise_load();
+  HostNoise host = a.calibrate_host || a.no_host ? HostNoise{} : host_noise_load();
   auto opened = sources_open(meter_spec, SourcePaths::from_env());
   for (const auto& note : opened.notes)
     if (!output_quiet()) std::fprintf(stderr, "greenbench profile: note: %s\n", note.c_str());
@@ -167,7 +165,7 @@ int profile_main(const ProfileArgs& a) {
     std::fprintf(stderr, "greenbench profile: note: %s\n", opened.fallback_note.c_str());
   Meter meter(std::move(opened), MeterOptions{0.1, false});
   meter.start();
-  analysis::ProfileOptions opt;
+  ProfileOptions opt;
   opt.budget = a.budget;
   opt.systematic = a.systematic;
   opt.validate = a.validate;
@@ -181,12 +179,12 @@ int profile_main(const ProfileArgs& a) {
   } else {
     opt.host = std::move(host);
   }
-  std::vector<analysis::ProfileRunResult> results;
+  std::vector<ProfileRunResult> results;
   for (std::size_t i = 0; i < plans.size(); i++) {
     if (output_verbose())
       std::fprintf(stderr, "[%zu/%zu] %s %s: profiling\n", i + 1, plans.size(),
                    plans[i].run_id.c_str(), plans[i].workload.c_str());
-    results.push_back(analysis::profile_run(plans[i], meter, opt));
+    results.push_back(profile_run(plans[i], meter, opt));
     const auto& r = results.back();
     std::string line =
         fmt::format("[{}/{}] {} {}: {:.1f} J [{:.1f}, {:.1f}] from {:.1f}% of steps{}", i + 1,
@@ -200,7 +198,7 @@ int profile_main(const ProfileArgs& a) {
       std::fprintf(stderr, "%s\n", too_noisy_line(r, a, opt.host).c_str());
   }
   meter.stop();
-  nlohmann::json report = analysis::profile_report_json(results, a.validate);
+  nlohmann::json report = profile_report_json(results, a.validate);
   report["meter_source"] = meter.source_name();
   report["estimated"] = meter.estimated();
   report["budget"] = a.budget;

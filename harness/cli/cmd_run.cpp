@@ -109,7 +109,7 @@ std::unordered_map<std::string, size_t> runs_index(const GridExpansion& ex) {
 // With an estimator model, each run's predicted energy and the total, with 95% intervals from the
 // model's cross-validation residuals (docs/estimate.md).
 void dry_run_print(const GridFile& g, const GridExpansion& ex, const std::vector<RunPlan>& plans,
-                   double gflops, double idle_baseline_s, const analysis::EstimatorModel* model) {
+                   double gflops, double idle_baseline_s, const EstimatorModel* model) {
   std::printf("%-20s %-12s %10s %12s %10s %s %s\n", "run_id", "workload", "params", "macs/sample",
               "expected", model ? "   predicted J [95%]          " : "", " run");
   double total_s = idle_baseline_s, total_j = 0, total_lo = 0, total_hi = 0;
@@ -123,7 +123,7 @@ void dry_run_print(const GridFile& g, const GridExpansion& ex, const std::vector
     if (model) {
       try {
         const EnergyPrediction e =
-            model->predict_run(p.workload, p.config, analysis::run_phases_of(p.phases));
+            model->predict_run(p.workload, p.config, run_phases_of(p.phases));
         total_j += e.energy_j, total_lo += e.low_j, total_hi += e.high_j;
         const bool unseen = !e.unseen_features.empty();  // work never seen in fitting: low
         not_priced += unseen;
@@ -202,8 +202,8 @@ int run_grid(const RunArgs& args, const CLI::App& cmd) {
   for (auto& p : plans)
     p.expected_s = run_expected_s(ex.runs[index.at(p.run_id)], gflops, g.pause_s);
   if (args.dry_run) {
-    std::optional<analysis::EstimatorModel> model;
-    if (!args.model.empty()) model = analysis::estimator_model_load(args.model);
+    std::optional<EstimatorModel> model;
+    if (!args.model.empty()) model = estimator_model_load(args.model);
     dry_run_print(g, ex, plans, gflops, g.idle_baseline_s, model ? &*model : nullptr);
     return 0;
   }

@@ -120,7 +120,7 @@ int tune_main(const TuneArgs& a) {
   opt.rounds = a.rounds;
   opt.systematic = a.systematic;
   opt.validate = a.validate;
-  opt.host = analysis::host_noise_load();  // docs/profile.md, "Host calibration"
+  opt.host = host_noise_load();  // docs/profile.md, "Host calibration"
   std::string meter_spec;
   const auto plans = tune_plans(a, &meter_spec);
   if (!a.out.empty()) std::filesystem::create_directories(a.out);

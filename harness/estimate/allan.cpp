@@ -6,7 +6,7 @@
 
 #include "stats.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 std::vector<AllanPoint> allan_points(const std::vector<double>& y, int min_pairs) {
   std::vector<AllanPoint> out;
@@ -95,4 +95,4 @@ Wander wander_detect(const std::vector<double>& y) {
   return w;
 }
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

@@ -8,7 +8,7 @@
 
 #include <vector>
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 struct AllanPoint {
   double m = 1;     // blocks aggregated (a scale; host_noise.hpp stores seconds instead)
@@ -43,4 +43,4 @@ struct Wander {
 };
 Wander wander_detect(const std::vector<double>& y);
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

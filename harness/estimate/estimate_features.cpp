@@ -20,7 +20,7 @@
 #include "greenbench/results.hpp"
 #include "knobs.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 namespace {
 
@@ -397,4 +397,4 @@ std::vector<RunFeatures> runs_load(const ResultsFolder& folder, const CacheSizes
   return runs;
 }
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

@@ -11,7 +11,7 @@
 #include "greenbench/results.hpp"
 #include "greenbench/workload.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 class GemmTimes;
 
@@ -72,4 +72,4 @@ std::vector<RunFeatures> runs_load(const std::string& dir, const CacheSizes& cac
 // The same for a folder already read (its notes are the caller's to print).
 std::vector<RunFeatures> runs_load(const ResultsFolder& folder, const CacheSizes& caches);
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

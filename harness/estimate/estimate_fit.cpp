@@ -14,7 +14,7 @@
 #include "greenbench/meter.hpp"
 #include "greenbench/results.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 namespace {
 
 void predictions_write(const std::vector<RunFeatures>& runs, const std::vector<double>& predicted,
@@ -201,4 +201,4 @@ EstimateFit estimate_fit(const std::vector<std::string>& dirs,
   return fit;
 }
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

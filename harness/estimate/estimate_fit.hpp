@@ -12,7 +12,7 @@
 #include "estimate_features.hpp"
 #include "estimate_model.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 struct EstimateFit {
   EstimatorModel model;           // with the cross-validated residual interval
@@ -41,4 +41,4 @@ nlohmann::json holdout_evaluate(const std::vector<std::string>& dirs,
                                 const std::vector<RunFeatures>& train, const EstimatorModel& model,
                                 double tdp_w);
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

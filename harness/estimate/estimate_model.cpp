@@ -17,7 +17,7 @@
 #include "greenbench/errors.hpp"
 #include "stats.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 Eigen::VectorXd nnls(const Eigen::MatrixXd& A, const Eigen::VectorXd& b) {
   const Eigen::Index n = A.cols();
@@ -460,4 +460,4 @@ EstimatorModel estimator_model_load(const std::string& path) {
   }
 }
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

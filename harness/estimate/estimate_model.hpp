@@ -14,7 +14,7 @@
 #include "estimate_features.hpp"
 #include "greenbench/estimator.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 // Non-negative least squares, min ||A x - b|| subject to x >= 0 (Lawson-Hanson active set).
 Eigen::VectorXd nnls(const Eigen::MatrixXd& A, const Eigen::VectorXd& b);
@@ -90,4 +90,4 @@ struct CvResult {
 CvResult cross_validate(const std::vector<RunFeatures>& runs, const CacheSizes& caches,
                         double tdp_w);
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

@@ -11,20 +11,19 @@
 namespace greenbench {
 
 struct EnergyModel::Impl {
-  analysis::EstimatorModel model;
+  EstimatorModel model;
   nlohmann::json fit_summary = nlohmann::json::object();  // the model file's "fit" report
 };
 
 EnergyModel EnergyModel::load(const std::string& path) {
   auto impl = std::make_shared<Impl>();
-  impl->model = analysis::estimator_model_load(path);
+  impl->model = estimator_model_load(path);
   return EnergyModel(std::move(impl));
 }
 
 EnergyModel EnergyModel::fit(const std::vector<std::string>& results_dirs, std::ostream* notes) {
   std::ostream silent(nullptr);  // no buffer: what is written goes nowhere
-  analysis::EstimateFit fit = analysis::estimate_fit(results_dirs, {}, "", analysis::tdp_share_w(),
-                                                     notes ? *notes : silent);
+  EstimateFit fit = estimate_fit(results_dirs, {}, "", tdp_share_w(), notes ? *notes : silent);
   auto impl = std::make_shared<Impl>();
   impl->model = std::move(fit.model);
   impl->fit_summary = std::move(fit.summary);
@@ -32,12 +31,12 @@ EnergyModel EnergyModel::fit(const std::vector<std::string>& results_dirs, std::
 }
 
 void EnergyModel::save(const std::string& path) const {
-  analysis::estimator_model_save(path, impl_->model, impl_->fit_summary);
+  estimator_model_save(path, impl_->model, impl_->fit_summary);
 }
 
 EnergyPrediction EnergyModel::predict(const std::string& workload, const WorkloadConfig& config,
                                       const std::vector<std::string>& phases) const {
-  return impl_->model.predict_run(workload, config, analysis::run_phases_of(phases));
+  return impl_->model.predict_run(workload, config, run_phases_of(phases));
 }
 
 }  // namespace greenbench

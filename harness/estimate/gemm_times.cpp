@@ -7,7 +7,7 @@
 
 #include "greenbench/kernel_timing.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 std::string GemmShape::key() const {
   return fmt::format("{}{} {}x{}x{}", ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k);
@@ -79,4 +79,4 @@ double gemm_seconds_per_batch(const std::vector<GemmCall>& calls, std::int64_t b
   return s;
 }
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

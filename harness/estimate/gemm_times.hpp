@@ -14,7 +14,7 @@
 
 #include "greenbench/workload.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 // A shape: transposes and (m, n, k), its key "NT 128x512x784".
 struct GemmShape {
@@ -58,4 +58,4 @@ std::vector<std::pair<GemmShape, std::int64_t>> gemm_calls_of_batch(
 double gemm_seconds_per_batch(const std::vector<GemmCall>& calls, std::int64_t batch, bool backward,
                               GemmTimes& times);
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

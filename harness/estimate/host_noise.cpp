@@ -14,7 +14,7 @@
 #include "greenbench/results.hpp"
 #include "stats.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 double HostNoise::rel_avar_at(double tau_s, double* df) const {
   if (points.empty() || !(tau_s > 0)) {
@@ -135,4 +135,4 @@ void host_noise_save(const HostNoise& noise) {
   file_write_atomic(path, noise.to_json().dump(2) + "\n");
 }
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

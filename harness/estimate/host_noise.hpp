@@ -13,7 +13,7 @@
 
 #include "allan.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 struct HostNoise {
   std::vector<AllanPoint> points;  // m: seconds; avar: relative (per mean^2); pairs: dof
@@ -49,4 +49,4 @@ std::string host_noise_path();
 HostNoise host_noise_load();
 void host_noise_save(const HostNoise& noise);  // atomic (write and rename)
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

@@ -10,7 +10,7 @@
 #include "allan.hpp"
 #include "stats.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 namespace {
 
@@ -169,4 +169,4 @@ Projection projection_combine(double measured_j, const std::vector<PartProjectio
   return pr;
 }
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

@@ -9,7 +9,7 @@
 
 #include "host_noise.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 // One metered block of consecutive steps of one phase.
 struct Block {
@@ -82,4 +82,4 @@ struct Projection {
 Projection projection_combine(double measured_j, const std::vector<PartProjection>& parts,
                               double systematic = 0);
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

@@ -7,7 +7,7 @@
 
 #include "greenbench/results.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 bool energy_unusable(const nlohmann::json& row) {
   if (field_text(row, "status") == "no_energy") return true;
@@ -55,4 +55,4 @@ std::vector<std::string> energy_problems(const std::vector<nlohmann::json>& runs
   return out;
 }
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 // True for a row whose energy is no measurement: status no_energy, or metered time
 // (train_s + infer_s) above zero with energy_j not above zero (folders written before
@@ -20,4 +20,4 @@ bool energy_unusable(const nlohmann::json& row);
 std::vector<std::string> energy_problems(const std::vector<nlohmann::json>& runs,
                                          const std::string& dir);
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

@@ -6,7 +6,7 @@
 
 #include "knobs.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 namespace {
 
 // Meters blocks of about block_s of training steps; stops the phase once `seconds` have passed.
@@ -83,4 +83,4 @@ HostNoise host_calibrate(const RunPlan& plan, Meter& meter, double seconds, doub
   return h;
 }
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

@@ -7,10 +7,10 @@
 #include "host_noise.hpp"
 #include "runner.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 // Trains `plan` (epochs repeated as needed) for `seconds`, metering blocks of about `block_s`
 // on `meter` (started). The first block (warm-up) is dropped.
 HostNoise host_calibrate(const RunPlan& plan, Meter& meter, double seconds, double block_s = 0.25);
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

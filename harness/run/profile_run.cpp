@@ -11,7 +11,7 @@
 #include "knobs.hpp"
 #include "stats.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 namespace {
 
@@ -340,4 +340,4 @@ nlohmann::json profile_report_json(const std::vector<ProfileRunResult>& runs, bo
   return out;
 }
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

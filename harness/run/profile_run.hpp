@@ -14,7 +14,7 @@
 #include "profile_stats.hpp"
 #include "runner.hpp"
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 struct ProfileOptions {
   double budget = 0.1;      // at most this fraction of the planned train (and infer) steps
@@ -68,4 +68,4 @@ ProfileRunResult profile_run(const RunPlan& plan, Meter& meter, const ProfileOpt
 // ignore.
 nlohmann::json profile_report_json(const std::vector<ProfileRunResult>& runs, bool validate);
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

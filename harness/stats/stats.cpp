@@ -9,7 +9,7 @@
 #include <random>
 #include <stdexcept>
 
-namespace greenbench::analysis {
+namespace greenbench {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 }
@@ -267,4 +267,4 @@ double autocorr1_of(const std::vector<double>& x) {
   return den > 0 ? num / den : 0;
 }
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

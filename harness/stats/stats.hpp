@@ -8,7 +8,7 @@
 #include <functional>
 #include <vector>
 
-namespace greenbench::analysis {
+namespace greenbench {
 
 struct Interval {
   double low, high;
@@ -76,4 +76,4 @@ double student_t_quantile(double p, double df);
 // Regularised incomplete beta I_x(a, b) (continued fraction, Numerical Recipes 6.4).
 double beta_incomplete(double a, double b, double x);
 
-}  // namespace greenbench::analysis
+}  // namespace greenbench

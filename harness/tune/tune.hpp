@@ -26,7 +26,7 @@ struct TuneOptions {
   double beta = 2.0;         // Zeus's early stop (target_accuracy)
   double systematic = 0.03;  // profile intervals' systematic term (docs/profile.md)
   bool validate = false;     // also run every configuration whole and report the regret
-  analysis::HostNoise host;  // the host calibration the profiles' intervals carry (profile.md)
+  HostNoise host;            // the host calibration the profiles' intervals carry (profile.md)
 };
 
 inline constexpr double kTuneNaN = std::numeric_limits<double>::quiet_NaN();

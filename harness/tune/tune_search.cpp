@@ -26,12 +26,12 @@ void cost_set(TuneCandidate& c, const TuneCost& cost) {
 
 void profile_into(TuneCandidate& c, Meter& meter, double budget, bool precise_stop,
                   const TuneOptions& opt, TuneResult& res, const TuneLog& log) {
-  analysis::ProfileOptions po;
+  ProfileOptions po;
   po.budget = std::min(1.0, budget);
   po.systematic = opt.systematic;
   po.host = opt.host;
   if (!precise_stop) po.precision = 0;  // a tie: spend the whole budget on more steps
-  const auto r = analysis::profile_run(c.plan, meter, po);
+  const auto r = profile_run(c.plan, meter, po);
   c.energy_j = r.predicted_j, c.low_j = r.low_j, c.high_j = r.high_j;
   c.seconds = r.predicted_s, c.low_s = r.low_s, c.high_s = r.high_s;
   c.rounds++;

@@ -58,8 +58,7 @@ TEST(EstimateFit, FitsAndEvaluatesHeldOutArchitectures) {
   const auto fit_dirs = runs_make(root, {"[16]", "[64]", "[32,32]"});
   const auto holdout_dirs = runs_make(root, {"[24]"});
   std::ostringstream notes;
-  const analysis::EstimateFit fit =
-      analysis::estimate_fit(fit_dirs, holdout_dirs, root + "/features.csv", 50.0, notes);
+  const EstimateFit fit = estimate_fit(fit_dirs, holdout_dirs, root + "/features.csv", 50.0, notes);
   EXPECT_EQ(fit.runs.size(), 6u);
   EXPECT_EQ(fit.n_architectures, 3u);
   EXPECT_EQ(fit.summary["n_runs"], 6);
@@ -86,7 +85,7 @@ TEST(EstimateFit, TooFewRunsIsAnInputError) {
   const auto dirs = runs_make(root, {"[16]"});  // 2 runs
   std::ostringstream notes;
   try {
-    analysis::estimate_fit(dirs, {}, "", 50.0, notes);
+    estimate_fit(dirs, {}, "", 50.0, notes);
     ADD_FAILURE() << "no InputError";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("found 2 finished runs"), std::string::npos) << e.what();

@@ -35,7 +35,7 @@ extern "C" void cblas_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE ta, CBLAS_TRANSPO
                             const float* b, blasint ldb, float beta, float* c, blasint ldc) {
   static const Sgemm real = reinterpret_cast<Sgemm>(dlsym(RTLD_NEXT, "cblas_sgemm"));
   if (g_listening.load()) {
-    const greenbench::analysis::GemmShape g{ta == CblasTrans, tb == CblasTrans, m, n, k};
+    const greenbench::GemmShape g{ta == CblasTrans, tb == CblasTrans, m, n, k};
     std::lock_guard<std::mutex> lock(g_mutex);
     g_heard[g.key()]++;
   }
