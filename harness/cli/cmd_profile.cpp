@@ -119,7 +119,7 @@ HostNoise calibrate_host(const ProfileArgs& a, Meter& meter) {
   if (!output_quiet()) {
     std::string table;
     for (const auto& p : h.points)
-      table += fmt::format(" {:g} s: {:.2f}%;", p.m, 100 * std::sqrt(p.avar));
+      table += fmt::format(" {:.3g} s: {:.2f}%;", p.m, 100 * std::sqrt(p.avar));
     std::fprintf(stderr,
                  "greenbench profile: host's relative Allan deviation by time scale:%s "
                  "wrote %s\n",
