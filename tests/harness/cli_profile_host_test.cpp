@@ -63,12 +63,9 @@ TEST(CliProfileHost, CalibrationWritesTheStateFileAndProfilesReadIt) {
   EXPECT_TRUE(nlohmann::json::parse(r.out)["host_calibration"].is_null());
 }
 
-TEST(CliProfileHost, AJumpyHostWidensTheIntervalAndIsReportedTooNoisy) {
-  // A host whose speed jumps between 0.1 and 1.9 of its mean every second (blocks of 0.05 s, a
-  // small alternation on top): projecting the rest of a run from a profile errs by tens of
-  // percent there. The run: ~1 s, half of it profiled, so its blocks are well above the meter's
-  // resolution even on a loaded machine.
-  testing::TempFolder state, out;
+// A hand-made calibration of a host whose speed jumps between 0.1 and 1.9 of its mean every
+// second (800 blocks of 0.05 s, a small alternation on top), written into `state`.
+void jumpy_host_write(const testing::TempFolder& state) {
   nlohmann::json series = nlohmann::json::array();
   for (int i = 0; i < 800; i++) series.push_back((i / 20 % 2 ? 1.9 : 0.1) + (i % 2 ? 0.01 : -0.01));
   state.write("host-noise.json",
@@ -79,6 +76,15 @@ TEST(CliProfileHost, AJumpyHostWidensTheIntervalAndIsReportedTooNoisy) {
                              {"points", {{{"tau_s", 0.05}, {"rel_avar", 0.0004}, {"pairs", 799}}}},
                              {"series", series}}
                   .dump());
+}
+
+TEST(CliProfileHost, AJumpyHostWidensTheIntervalAndIsReportedTooNoisy) {
+  // A host whose speed jumps between 0.1 and 1.9 of its mean every second (blocks of 0.05 s, a
+  // small alternation on top): projecting the rest of a run from a profile errs by tens of
+  // percent there. The run: ~1 s, half of it profiled, so its blocks are well above the meter's
+  // resolution even on a loaded machine.
+  testing::TempFolder state, out;
+  jumpy_host_write(state);
   const std::map<std::string, std::string> env = {{"GREENBENCH_STATE_DIR", state.dir}};
   auto args = tiny_profile(out.dir);
   args.insert(args.end(), {"--budget", "0.5", "--set", "train_samples=20000", "--set", "epochs=2",
@@ -107,16 +113,7 @@ TEST(CliProfileHost, TuneProfilesTiesAgainAndSaysWhichAreLeft) {
   // calibration jumps by +-90%: their intervals overlap, so both are profiled again in every
   // round (more steps), and the ones still overlapping the choice are listed as ties.
   testing::TempFolder state;
-  nlohmann::json series = nlohmann::json::array();
-  for (int i = 0; i < 800; i++) series.push_back((i / 20 % 2 ? 1.9 : 0.1) + (i % 2 ? 0.01 : -0.01));
-  state.write("host-noise.json",
-              nlohmann::json{{"measured_at", "2026-12-02T06:00:00Z"},
-                             {"seconds", 40.0},
-                             {"workload", "hand-made"},
-                             {"block_s", 0.05},
-                             {"points", {{{"tau_s", 0.05}, {"rel_avar", 0.0004}, {"pairs", 799}}}},
-                             {"series", series}}
-                  .dump());
+  jumpy_host_write(state);
   const std::string grid = state.write(
       "ties.yaml",
       "name: ties\nmeter: estimate\nexperiments:\n  - workload: mlp\n    set: {dataset: "
