@@ -60,14 +60,7 @@ TEST(AdaptChoose, PicksTheLowestObjectivePerSample) {
   EXPECT_TRUE(std::isnan(none[0].objective));
 }
 
-struct Folder : testing::TempFolder {
-  Folder() : TempFolder("gb_adapt") {}
-  std::map<std::string, std::string> env() const { return {{"GREENBENCH_STATE_DIR", dir}}; }
-  testing::CliResult quick_run(const std::vector<std::string>& sets) const {
-    return testing::cli_run(
-        testing::quick_run_args(dir + "/res", {"mlp", "0", "0", "estimate", sets}), env());
-  }
-};
+using Folder = testing::StateFolder;
 
 // The index of the lowest `objective` of the profile's values, recomputed here from their
 // energy, seconds and samples (zeus: P_max the highest energy / seconds among them).

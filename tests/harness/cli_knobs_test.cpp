@@ -3,6 +3,7 @@
 // its limits in FAKE_NVML_LIMIT_FILE): every run's value is written before it runs, read back
 // into its row, and put back after; kill -9 mid-run leaves the journal, `run` then refuses, and
 // `knobs restore` puts the originals back; bad values are exit 2 before any work.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <signal.h>
@@ -325,19 +326,26 @@ TEST(CliKnobs, ShowListsEachKnobItsValueAndWhyNot) {
       << r.out;
 }
 
+// Starts `run` in the background on a grid of one mlp [512] run on `m` that adapts
+// cpu_power_limit_w over [20, 30] W, `steps` training steps each; returns its pid.
+int adapt_power_run(const FakeMachine& m, int train_samples, int epochs, int steps) {
+  m.put("grid.yaml",
+        fmt::format("name: adapt\nmeter: estimate\nidle_baseline_s: 0\npause_s: 0\nexperiments:\n"
+                    "  - workload: mlp\n    set: {{dataset: synthetic, hidden: [512], batch_size: "
+                    "32, train_samples: {}, test_samples: 200, epochs: {},\n"
+                    "          adapt: {{knob: cpu_power_limit_w, values: [20, 30], steps: {}}}}}\n",
+                    train_samples, epochs, steps));
+  return testing::cli_spawn({"run", m.dir + "/grid.yaml", "--out", m.dir + "/res"}, m.env(),
+                            m.dir + "/out", m.dir + "/err");
+}
+
 // In-run adaptation of a power limit (docs/grids.md, "adapt"): each value is in the fake powercap
 // files while its profile window runs (seen by polling them every 2 ms, in profile order, and
 // read back into the profile), the row records the profile and the chosen value, and after the
 // run the originals are back. Each value's window is 500 steps of mlp [512] (0.3 s or more).
 TEST(CliKnobs, AdaptWritesEachPowerLimitDuringItsWindowAndRestores) {
   FakeMachine m;
-  m.put("grid.yaml",
-        "name: adapt\nmeter: estimate\nidle_baseline_s: 0\npause_s: 0\nexperiments:\n"
-        "  - workload: mlp\n    set: {dataset: synthetic, hidden: [512], batch_size: 32, "
-        "train_samples: 32000, test_samples: 200, epochs: 1,\n"
-        "          adapt: {knob: cpu_power_limit_w, values: [20, 30], steps: 500}}\n");
-  const int pid = testing::cli_spawn({"run", m.dir + "/grid.yaml", "--out", m.dir + "/res"},
-                                     m.env(), m.dir + "/out", m.dir + "/err");
+  const int pid = adapt_power_run(m, 32000, 1, 500);
   auto seen = [&](const std::string& uw) {  // both packages at `uw`, within 60 s
     for (int i = 0; i < 30000; ++i) {
       if (m.rapl(0, 0) == uw && m.rapl(1, 0) == uw) return true;
@@ -381,13 +389,7 @@ TEST(CliKnobs, AdaptWritesEachPowerLimitDuringItsWindowAndRestores) {
 // puts the original back, as after any run.
 TEST(CliKnobs, AdaptKilledMidProfileIsRestoredFromTheJournal) {
   FakeMachine m;
-  m.put("grid.yaml",
-        "name: adapt\nmeter: estimate\nidle_baseline_s: 0\npause_s: 0\nexperiments:\n"
-        "  - workload: mlp\n    set: {dataset: synthetic, hidden: [512], batch_size: 32, "
-        "train_samples: 20000, test_samples: 200, epochs: 20,\n"
-        "          adapt: {knob: cpu_power_limit_w, values: [20, 30], steps: 5000}}\n");
-  const int pid = testing::cli_spawn({"run", m.dir + "/grid.yaml", "--out", m.dir + "/res"},
-                                     m.env(), m.dir + "/out", m.dir + "/err");
+  const int pid = adapt_power_run(m, 20000, 20, 5000);
   ASSERT_TRUE(wait_for([&] { return m.rapl(0, 0) == "20000000"; })) << slurp(m.dir + "/err");
   kill(pid, SIGKILL);
   EXPECT_EQ(testing::cli_wait(pid), 128 + SIGKILL);

@@ -17,15 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::jsonl_of;
 
-struct Folder : testing::TempFolder {
-  Folder() : TempFolder("gb_tune") {}
-  std::map<std::string, std::string> env() const { return {{"GREENBENCH_STATE_DIR", dir}}; }
-  // A quick mlp run into DIR/res with `sets` (no idle baseline, no pauses, the estimate meter).
-  testing::CliResult quick_run(const std::vector<std::string>& sets) const {
-    return testing::cli_run(
-        testing::quick_run_args(dir + "/res", {"mlp", "0", "0", "estimate", sets}), env());
-  }
-};
+using Folder = testing::StateFolder;
 
 TEST(CliTargetAccuracy, StopsAtTheTargetAndRecordsTimeAndEnergyToIt) {
   Folder f;

@@ -56,4 +56,14 @@ struct QuickRun {
 };
 std::vector<std::string> quick_run_args(const std::string& out, const QuickRun& run);
 
+// A TempFolder that is also the state folder (GREENBENCH_STATE_DIR: the knobs journal, the host
+// calibration), so a test's runs neither read nor change this machine's state.
+struct StateFolder : TempFolder {
+  std::map<std::string, std::string> env() const { return {{"GREENBENCH_STATE_DIR", dir}}; }
+  // A quick mlp run (quick_run_args) into DIR/res with `sets`, in this state folder.
+  CliResult quick_run(const std::vector<std::string>& sets) const {
+    return cli_run(quick_run_args(dir + "/res", {.sets = sets}), env());
+  }
+};
+
 }  // namespace greenbench::testing
