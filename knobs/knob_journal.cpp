@@ -21,9 +21,13 @@
 
 namespace greenbench {
 
-std::string knobs_journal_path() {
+std::string state_dir() {
   const char* dir = std::getenv("GREENBENCH_STATE_DIR");
-  return std::string(dir && *dir ? dir : "/var/tmp/greenbench") + "/knobs-journal.json";
+  return dir && *dir ? dir : "/var/tmp/greenbench";
+}
+
+std::string knobs_journal_path() {
+  return state_dir() + "/knobs-journal.json";
 }
 
 namespace knobs_detail {

@@ -61,7 +61,11 @@ struct KnobTarget {
 // when the machine has none (no cpufreq, no RAPL package, no GPU); never throws.
 std::vector<KnobTarget> knob_targets(const std::string& key, const SourcePaths& paths);
 
-// The state file: $GREENBENCH_STATE_DIR/knobs-journal.json (default /var/tmp/greenbench).
+// greenbench's per-machine state folder: $GREENBENCH_STATE_DIR, default /var/tmp/greenbench
+// (docs/knobs.md). It holds the knobs' journal and the host calibration (docs/profile.md).
+std::string state_dir();
+
+// The state file: state_dir()/knobs-journal.json.
 std::string knobs_journal_path();
 
 // InputError (exit 2) when the journal says knobs are changed and not restored, naming who

@@ -5,13 +5,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "greenbench/errors.hpp"
 #include "greenbench/results.hpp"
+#include "knobs.hpp"
 #include "stats.hpp"
 
 namespace greenbench {
@@ -111,8 +111,7 @@ HostNoise host_noise_from_series(const std::vector<double>& values, double block
 }
 
 std::string host_noise_path() {
-  const char* dir = std::getenv("GREENBENCH_STATE_DIR");
-  return std::string(dir && *dir ? dir : "/var/tmp/greenbench") + "/host-noise.json";
+  return state_dir() + "/host-noise.json";
 }
 
 HostNoise host_noise_load() {
