@@ -38,6 +38,29 @@ std::string value_text(const nlohmann::json& v) {
   return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
+// A run's label: "workload key=value ...", each key once, where it was first given, showing the
+// value that won (set < grid < --set), so `--set python=X` over `set: {python: python3}` reads
+// "python=X" rather than both.
+class LabelParts {
+ public:
+  void put(const std::string& key, std::string text) {
+    for (auto& [k, t] : parts_)
+      if (k == key) {
+        t = std::move(text);
+        return;
+      }
+    parts_.emplace_back(key, std::move(text));
+  }
+  std::string text(const std::string& workload) const {
+    std::string out = workload;
+    for (const auto& [k, t] : parts_) out += fmt::format(" {}={}", k, t);
+    return out;
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> parts_;
+};
+
 // MemAvailable in bytes from $GREENBENCH_PROC_ROOT/meminfo (default /proc), or -1.
 int64_t mem_available_bytes() {
   const char* root = std::getenv("GREENBENCH_PROC_ROOT");
@@ -150,7 +173,7 @@ class Expander {
     while (true) {
       WorkloadConfig config = WorkloadConfig::object();
       std::map<std::string, Origin> origin;
-      std::string label = e.workload;
+      LabelParts label;
       for (const auto& d : g_.defaults)
         if (has_key(known, d.key)) {
           config[d.key] = d.value;
@@ -159,21 +182,21 @@ class Expander {
       for (const auto& s : e.set) {
         config[s.key] = s.value;
         origin[s.key] = {s.value_mark, "set"};
-        label += fmt::format(" {}={}", s.key, value_text(s.value));
+        label.put(s.key, value_text(s.value));
       }
       for (size_t i = 0; i < e.grid.size(); ++i) {
         const GridValue& v = e.grid[i].values[at[i]];
         config[v.key] = v.value;
         origin[v.key] = {v.value_mark, "grid", !v.value.is_array()};
-        label += fmt::format(" {}={}", v.key, value_text(v.value));
+        label.put(v.key, value_text(v.value));
       }
       for (const auto& [k, v] : opt_.overrides.items())
         if (has_key(known, k)) {
           config[k] = v;
           origin[k] = {{}, "--set"};
-          label += fmt::format(" {}={}", k, value_text(v));
+          label.put(k, value_text(v));
         }
-      out.emplace_back(complete(e, config, origin), label);
+      out.emplace_back(complete(e, config, origin), label.text(e.workload));
       // Next combination: the last axis varies fastest.
       size_t i = e.grid.size();
       while (i > 0 && ++at[i - 1] == e.grid[i - 1].values.size()) at[--i] = 0;

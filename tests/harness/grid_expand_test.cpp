@@ -78,6 +78,14 @@ TEST(GridExpand, CountsOrderAndRepeats) {
   EXPECT_GT(ex.runs[0].size.memory_bytes, (784 * 8 + 8 * 10) * 4 * 2);
 }
 
+TEST(GridExpand, LabelShowsEachKeyOnceWithTheValueThatWon) {
+  // learning_rate is in `set`, batch_size in `grid`; --set overrides both: each appears once,
+  // in its place, with the --set value (the run's real value), not the overridden one as well.
+  const GridExpansion ex = expand(kTwoExperiments, {{"learning_rate", 0.2}, {"batch_size", 64}});
+  EXPECT_EQ(ex.runs[0].plan.label, "mlp learning_rate=0.2 hidden=[8] batch_size=64 repeat=0");
+  EXPECT_EQ(ex.runs[0].plan.config["learning_rate"], 0.2);
+}
+
 TEST(GridExpand, PrecedenceDefaultsSetGridOverrides) {
   const char* yaml = R"(
 defaults: {dataset: synthetic, epochs: 5, learning_rate: 0.5, seed: 7, hidden: [4]}
