@@ -174,6 +174,8 @@ std::vector<KernelCaseFactory> transformer_cases() {
       make<AttentionCase>(1, 37, 8, 2, true),    // loop path (T <= 48)
       make<AttentionCase>(3, 4, 8, 4, false),    // head size 2
       make<AttentionCase>(2, 16, 32, 2, false),  // loop path unrolled for head size 16
+      make<AttentionCase>(2, 20, 32, 2, false),  // ... two query blocks of 16 lanes, 12 padded
+      make<AttentionCase>(1, 33, 16, 1, true),   // ... causal over three blocks
       make<AttentionCase>(2, 9, 32, 4, true),    // ... 8
       make<AttentionCase>(1, 5, 64, 2, true),    // ... 32
       make<AttentionCase>(1, 3, 64, 1, false),   // ... 64

@@ -67,34 +67,70 @@ inline float dot8(const float* a, const float* b, int n) {
 // head cost more in call overhead than the arithmetic. Longer sequences take the sgemm path.
 constexpr int kLoopMaxT = 48, kLoopMaxHS = 128;
 
-// xT (HS, T) = x (T, HS, row stride ld): keys or values of one head, transposed so that a
-// query's scores against all T of them are one contiguous vector loop.
+// Query lanes of the loop path: the scores of one key against kLanes queries are one vector,
+// so the softmax over keys runs lane-wise (max, sum and the softmax-backward dot are vector
+// operations across keys) with no horizontal reduction per score row: those scalar chains
+// were most of the head kernels' time at T = 16.
+constexpr int kLanes = 16;
+constexpr int kLoopMaxTp = (kLoopMaxT + kLanes - 1) / kLanes * kLanes;
+
+// xT (HS, Tp) = x (T, HS, row stride ld) transposed, columns T..Tp zero: queries or output
+// gradients of one head, so that kLanes of them are one contiguous vector per feature d.
 template <int kHS>
-inline void transpose_head(float* xT, const float* x, int ld, int T, int hs) {
+GREENBENCH_INLINE void transpose_head(float* xT, int Tp, const float* x, int ld, int T, int hs) {
   const int HS = kHS > 0 ? kHS : hs;
-  for (int d = 0; d < HS; d++)
-    for (int j = 0; j < T; j++) xT[std::int64_t(d) * T + j] = x[std::int64_t(j) * ld + d];
+  for (int d = 0; d < HS; d++) {
+    float* row = xT + std::int64_t(d) * Tp;
+    for (int j = 0; j < T; j++) row[j] = x[std::int64_t(j) * ld + d];
+    for (int j = T; j < Tp; j++) row[j] = 0.0f;
+  }
 }
 
-// row (T) = scale * sum_d a[d] * xT[d, :], 16 columns at a time in registers (a running row
-// in memory would chain every update through a store and a reload).
+// sT[j, i0 + l] = scale * sum_d y[j, d] xT[d, i0 + l] for keys j < T and the kLanes queries
+// from i0: one query block of the transposed products q k^T (y = k) or dO v^T (y = v).
 template <int kHS>
-inline void scores_row(float* row, const float* a, const float* xT, int T, int hs, float scale) {
+GREENBENCH_INLINE void lanes_products(float* sT, int Tp, const float* y, int ld, const float* xT, int i0,
+                           int T, int hs, float scale) {
   const int HS = kHS > 0 ? kHS : hs;
-  int j0 = 0;
-  for (; j0 + 16 <= T; j0 += 16) {
-    float acc[16] = {};
+  for (int j = 0; j < T; j++) {
+    float acc[kLanes] = {};
+    const float* yj = y + std::int64_t(j) * ld;
     for (int d = 0; d < HS; d++) {
-      const float ad = a[d];
-      const float* x = xT + std::int64_t(d) * T + j0;
-      for (int l = 0; l < 16; l++) acc[l] += ad * x[l];
+      const float yd = yj[d];
+      const float* x = xT + std::int64_t(d) * Tp + i0;
+      for (int l = 0; l < kLanes; l++) acc[l] += yd * x[l];
     }
-    for (int l = 0; l < 16; l++) row[j0 + l] = scale * acc[l];
+    float* out = sT + std::int64_t(j) * Tp + i0;
+    for (int l = 0; l < kLanes; l++) out[l] = scale * acc[l];
   }
-  for (int j = j0; j < T; j++) {
-    float acc = 0.0f;
-    for (int d = 0; d < HS; d++) acc += a[d] * xT[std::int64_t(d) * T + j];
-    row[j] = scale * acc;
+}
+
+// Softmax over keys j < T of each query lane of sT (T, Tp) from i0, in place; causal: key j is
+// masked (probability 0) for query i0 + l < j.
+GREENBENCH_INLINE void lanes_softmax(float* sT, int Tp, int i0, int T, bool causal) {
+  float mx[kLanes], sum[kLanes] = {};
+  for (int l = 0; l < kLanes; l++) mx[l] = -std::numeric_limits<float>::infinity();
+  for (int j = 0; j < T; j++) {
+    const float* s = sT + std::int64_t(j) * Tp + i0;
+    for (int l = 0; l < kLanes; l++) {
+      const bool masked = causal && j > i0 + l;
+      mx[l] = std::max(mx[l], masked ? -std::numeric_limits<float>::infinity() : s[l]);
+    }
+  }
+  for (int j = 0; j < T; j++) {
+    float* s = sT + std::int64_t(j) * Tp + i0;
+    for (int l = 0; l < kLanes; l++) {
+      const bool masked = causal && j > i0 + l;
+      const float e = exp_nonpositive(s[l] - mx[l]);
+      s[l] = masked ? 0.0f : e;
+      sum[l] += s[l];
+    }
+  }
+  float inv[kLanes];
+  for (int l = 0; l < kLanes; l++) inv[l] = 1.0f / sum[l];
+  for (int j = 0; j < T; j++) {
+    float* s = sT + std::int64_t(j) * Tp + i0;
+    for (int l = 0; l < kLanes; l++) s[l] *= inv[l];
   }
 }
 
@@ -124,24 +160,27 @@ inline void accumulate_rows(float* y, int ldy, const float* a, std::int64_t a_ro
   }
 }
 
-// One head's forward over strided q, k, v (row stride ld) into p (T, T) and o (row stride ldo).
+// One head's forward over strided q, k, v (row stride ld) into p (T, T) and o (row stride ldo):
+// the scores transposed (keys x query lanes), the softmax lane-wise, p stored row-major.
 template <int kHS>
 GREENBENCH_MULTIVERSION void head_forward_loops(float* o, int ldo, float* p, const float* q,
                                                 const float* k, const float* v, int ld, int T,
                                                 int hs, float scale, bool causal) {
   const int HS = kHS > 0 ? kHS : hs;
-  float kT[kLoopMaxT * kLoopMaxHS];
-  transpose_head<kHS>(kT, k, ld, T, HS);
+  const int Tp = (T + kLanes - 1) / kLanes * kLanes;
+  float qT[kLoopMaxHS * kLoopMaxTp], pT[kLoopMaxT * kLoopMaxTp];
+  transpose_head<kHS>(qT, Tp, q, ld, T, HS);
+  for (int i0 = 0; i0 < T; i0 += kLanes) {
+    lanes_products<kHS>(pT, Tp, k, ld, qT, i0, T, HS, scale);  // pT = scale (q k^T)^T
+    lanes_softmax(pT, Tp, i0, T, causal);
+  }
   for (int i = 0; i < T; i++) {
     float* row = p + std::int64_t(i) * T;
-    const int n = causal ? i + 1 : T;
-    scores_row<kHS>(row, q + std::int64_t(i) * ld, kT, T, HS, scale);
-    softmax_inplace(row, n);
-    for (int j = n; j < T; j++) row[j] = 0.0f;
+    for (int j = 0; j < T; j++) row[j] = pT[std::int64_t(j) * Tp + i];
     float* oi = o + std::int64_t(i) * ldo;
     for (int d = 0; d < HS; d++) oi[d] = 0.0f;
   }
-  accumulate_rows<kHS>(o, ldo, p, T, 1, T, T, v, ld, HS);  // o = p v
+  accumulate_rows<kHS>(o, ldo, pT, 1, Tp, T, T, v, ld, HS);  // o = p v
 }
 
 void head_forward_blas(float* o, int ldo, float* p, const float* q, const float* k, const float* v,
@@ -165,14 +204,17 @@ void head_forward_blas(float* o, int ldo, float* p, const float* q, const float*
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, HS, T, 1.0f, p, T, v, ld, 0.0f, o, ldo);
 }
 
-// One head's backward: dq, dk, dv (row stride ld) from dO (row stride ldo) and p (T, T).
-// ds: T*T scratch. beta 0 overwrites dq, dk, dv; 1 accumulates.
+// One head's backward: dq, dk, dv (row stride ld) from dO (row stride ldo) and p (T, T), in
+// the forward's transposed layout (keys x query lanes). ds: unused here (the BLAS path's
+// scratch). beta 0 overwrites dq, dk, dv; 1 accumulates.
 template <int kHS>
 GREENBENCH_MULTIVERSION void head_backward_loops(float* dq, float* dk, float* dv, float* ds,
                                                  const float* dO, int ldo, const float* p,
                                                  const float* q, const float* k, const float* v,
                                                  int ld, int T, int hs, float scale, float beta) {
+  (void)ds;
   const int HS = kHS > 0 ? kHS : hs;
+  const int Tp = (T + kLanes - 1) / kLanes * kLanes;
   if (beta == 0.0f) {
     for (int j = 0; j < T; j++)
       for (int d = 0; d < HS; d++) {
@@ -181,19 +223,31 @@ GREENBENCH_MULTIVERSION void head_backward_loops(float* dq, float* dk, float* dv
         dv[std::int64_t(j) * ld + d] = 0.0f;
       }
   }
-  float vT[kLoopMaxT * kLoopMaxHS];
-  transpose_head<kHS>(vT, v, ld, T, HS);
-  for (int i = 0; i < T; i++) {
-    const float* pi = p + std::int64_t(i) * T;
-    float* dsi = ds + std::int64_t(i) * T;
-    scores_row<kHS>(dsi, dO + std::int64_t(i) * ldo, vT, T, HS, 1.0f);  // dp_i = dO_i v^T
-    float dot = 0.0f;
-    for (int j = 0; j < T; j++) dot += pi[j] * dsi[j];
-    for (int j = 0; j < T; j++) dsi[j] = scale * pi[j] * (dsi[j] - dot);  // scaled score grad
+  float dOT[kLoopMaxHS * kLoopMaxTp], pT[kLoopMaxT * kLoopMaxTp], dsT[kLoopMaxT * kLoopMaxTp];
+  transpose_head<kHS>(dOT, Tp, dO, ldo, T, HS);
+  for (int j = 0; j < T; j++) {
+    float* row = pT + std::int64_t(j) * Tp;
+    for (int i = 0; i < T; i++) row[i] = p[std::int64_t(i) * T + j];
+    for (int i = T; i < Tp; i++) row[i] = 0.0f;
   }
-  accumulate_rows<kHS>(dv, ld, p, 1, T, T, T, dO, ldo, HS);  // dv = p^T dO
-  accumulate_rows<kHS>(dk, ld, ds, 1, T, T, T, q, ld, HS);   // dk = ds^T q
-  accumulate_rows<kHS>(dq, ld, ds, T, 1, T, T, k, ld, HS);   // dq = ds k
+  for (int i0 = 0; i0 < T; i0 += kLanes) {
+    lanes_products<kHS>(dsT, Tp, v, ld, dOT, i0, T, HS, 1.0f);  // dpT = (dO v^T)^T
+    // ds = scale p (dp - sum_j p dp), the softmax backward per query lane (masked p are 0).
+    float dot[kLanes] = {};
+    for (int j = 0; j < T; j++) {
+      const float* pj = pT + std::int64_t(j) * Tp + i0;
+      const float* dj = dsT + std::int64_t(j) * Tp + i0;
+      for (int l = 0; l < kLanes; l++) dot[l] += pj[l] * dj[l];
+    }
+    for (int j = 0; j < T; j++) {
+      const float* pj = pT + std::int64_t(j) * Tp + i0;
+      float* dj = dsT + std::int64_t(j) * Tp + i0;
+      for (int l = 0; l < kLanes; l++) dj[l] = scale * pj[l] * (dj[l] - dot[l]);
+    }
+  }
+  accumulate_rows<kHS>(dv, ld, pT, Tp, 1, T, T, dO, ldo, HS);  // dv = p^T dO
+  accumulate_rows<kHS>(dk, ld, dsT, Tp, 1, T, T, q, ld, HS);   // dk = ds^T q
+  accumulate_rows<kHS>(dq, ld, dsT, 1, Tp, T, T, k, ld, HS);   // dq = ds k
 }
 
 void head_backward_blas(float* dq, float* dk, float* dv, float* ds, const float* dO, int ldo,
