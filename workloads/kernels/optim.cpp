@@ -40,30 +40,20 @@ std::size_t optim_state_floats(Optimizer kind, std::size_t N) {
 
 void optim_step(const OptimConfig& cfg, float* param, const float* grad, float* state,
                 std::int64_t N, int step) {
-  optim_step_range(cfg, param, grad, state, N, 0, N, step);
-}
-
-void optim_step_range(const OptimConfig& cfg, float* param, const float* grad, float* state,
-                      std::int64_t N, std::int64_t begin, std::int64_t count, int step) {
-  float* p = param + begin;
-  const float* g = grad + begin;
-  // state layout (optim_state_floats): momentum v[N]; adam/adamw m[N] then v[N].
-  float* s0 = state != nullptr ? state + begin : nullptr;
-  float* s1 = cfg.kind == Optimizer::adam || cfg.kind == Optimizer::adamw ? s0 + N : nullptr;
   switch (cfg.kind) {
     case Optimizer::sgd:
-      sgd_update(p, g, count, cfg.lr, cfg.weight_decay);
+      sgd_update(param, grad, N, cfg.lr, cfg.weight_decay);
       break;
     case Optimizer::momentum:
-      momentum_update(p, g, s0, count, cfg.lr, cfg.momentum, cfg.weight_decay);
+      momentum_update(param, grad, state, N, cfg.lr, cfg.momentum, cfg.weight_decay);
       break;
     case Optimizer::adam:
-      adam_update(p, g, s0, s1, count, cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, cfg.weight_decay,
-                  step);
+      adam_update(param, grad, state, state + N, N, cfg.lr, cfg.beta1, cfg.beta2, cfg.eps,
+                  cfg.weight_decay, step);
       break;
     case Optimizer::adamw:
-      adamw_update(p, g, s0, s1, count, cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, cfg.weight_decay,
-                   step);
+      adamw_update(param, grad, state, state + N, N, cfg.lr, cfg.beta1, cfg.beta2, cfg.eps,
+                   cfg.weight_decay, step);
       break;
   }
 }

@@ -33,12 +33,6 @@ std::size_t optim_state_floats(Optimizer kind, std::size_t N);
 // from 1 (the Adam bias correction uses it).
 void optim_step(const OptimConfig& cfg, float* param, const float* grad, float* state,
                 std::int64_t N, int step);
-// The same update for elements [begin, begin + count) of that N-parameter block only (param,
-// grad and state are the whole block's), with results identical to those elements of
-// optim_step: lets a model update each layer as soon as its gradients are final, while they
-// are still in cache (Net::backward with an update).
-void optim_step_range(const OptimConfig& cfg, float* param, const float* grad, float* state,
-                      std::int64_t N, std::int64_t begin, std::int64_t count, int step);
 
 // p -= lr * (g + wd * p)
 void sgd_update(float* param, const float* grad, std::int64_t N, float lr, float weight_decay);

@@ -428,7 +428,7 @@ kernels::CrossEntropyResult Net::forward(int B, bool train) {
                                                 nodes_.back().C);
 }
 
-void Net::backward(int B, const kernels::OptimConfig* update, int step) {
+void Net::backward(int B) {
   kernels::softmax_cross_entropy_backward(dout_.back(), probs_, y_, B, nodes_.back().C, 1.0f,
                                           Grad::overwrite);
   for (std::size_t i = nodes_.size(); i-- > 1;) {
@@ -489,12 +489,6 @@ void Net::backward(int B, const kernels::OptimConfig* update, int step) {
       }
       case NodeKind::input:
         break;
-    }
-    if (update != nullptr && (w_off_[i] >= 0 || b_off_[i] >= 0)) {
-      for (const ParamTensor& t : tensors_)
-        if (t.offset == w_off_[i] || t.offset == b_off_[i])
-          kernels::optim_step_range(*update, params_, grads_, state_, n_params_, t.offset, t.count,
-                                    step);
     }
   }
 }

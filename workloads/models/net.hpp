@@ -120,11 +120,8 @@ class Net {
   // Forward over input()[0..B) with targets()[0..B): mean cross-entropy and top-1 hits.
   // train: batch statistics (and running-stat updates) in batch norm, probs kept for backward.
   kernels::CrossEntropyResult forward(int B, bool train);
-  // Gradients of the last train forward's mean loss into grad_data(). With `update`, also the
-  // optimizer step (`step` counts from 1) of each layer's parameters as soon as its gradients
-  // are final, while they are still in cache: the same parameters as backward then update,
-  // with one pass less over memory.
-  void backward(int B, const kernels::OptimConfig* update = nullptr, int step = 0);
+  // Gradients of the last train forward's mean loss into grad_data().
+  void backward(int B);
   // One optimizer step (step counts from 1).
   void update(const kernels::OptimConfig& config, int step);
 
