@@ -89,8 +89,8 @@ GREENBENCH_INLINE void transpose_head(float* xT, int Tp, const float* x, int ld,
 // sT[j, i0 + l] = scale * sum_d y[j, d] xT[d, i0 + l] for keys j < T and the kLanes queries
 // from i0: one query block of the transposed products q k^T (y = k) or dO v^T (y = v).
 template <int kHS>
-GREENBENCH_INLINE void lanes_products(float* sT, int Tp, const float* y, int ld, const float* xT, int i0,
-                           int T, int hs, float scale) {
+GREENBENCH_INLINE void lanes_products(float* sT, int Tp, const float* y, int ld, const float* xT,
+                                      int i0, int T, int hs, float scale) {
   const int HS = kHS > 0 ? kHS : hs;
   for (int j = 0; j < T; j++) {
     float acc[kLanes] = {};

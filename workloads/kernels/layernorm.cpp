@@ -28,11 +28,11 @@ void layernorm_forward(float* __restrict out, float* __restrict mean, float* __r
 }
 
 GREENBENCH_MULTIVERSION
-void layernorm_backward(float* __restrict dinp, float* __restrict dweight,
-                        float* __restrict dbias, float* __restrict scratch,
-                        const float* __restrict dout, const float* __restrict inp,
-                        const float* __restrict weight, const float* __restrict mean,
-                        const float* __restrict rstd, std::int64_t N, int C, Grad mode) {
+void layernorm_backward(float* __restrict dinp, float* __restrict dweight, float* __restrict dbias,
+                        float* __restrict scratch, const float* __restrict dout,
+                        const float* __restrict inp, const float* __restrict weight,
+                        const float* __restrict mean, const float* __restrict rstd, std::int64_t N,
+                        int C, Grad mode) {
   if (mode == Grad::overwrite) {
     for (int c = 0; c < C; c++) dweight[c] = dbias[c] = 0.0f;
   }
