@@ -74,16 +74,60 @@ constexpr int kLoopMaxT = 48, kLoopMaxHS = 128;
 constexpr int kLanes = 16;
 constexpr int kLoopMaxTp = (kLoopMaxT + kLanes - 1) / kLanes * kLanes;
 
+typedef float v16f __attribute__((vector_size(64)));
+typedef int v16i __attribute__((vector_size(64)));
+
+// One butterfly stage of a 16 x 16 transpose: rows i and i + S (bit S of i clear) swap their
+// off-diagonal S x S blocks, i.e. bit S moves between the row and the column index. After the
+// four stages (S = 8, 4, 2, 1) r holds the transpose: 64 two-source permutes (one instruction
+// each on AVX-512) instead of 256 scalar loads and stores.
+template <int S>
+GREENBENCH_INLINE void transpose_stage(v16f* r, v16i lo, v16i hi) {
+  for (int i = 0; i < 16; i++)
+    if ((i & S) == 0) {
+      const v16f a = r[i], b = r[i + S];
+      r[i] = __builtin_shuffle(a, b, lo);
+      r[i + S] = __builtin_shuffle(a, b, hi);
+    }
+}
+
+// dst (16 x 16, row stride ldd) = src (16 x 16, row stride lds) transposed.
+GREENBENCH_INLINE void transpose16(float* dst, std::int64_t ldd, const float* src,
+                                   std::int64_t lds) {
+  v16f r[16];
+  for (int i = 0; i < 16; i++) std::memcpy(&r[i], src + i * lds, sizeof(v16f));
+  // lo[j]: a[j] where bit S of j is clear, else b[j - S]; hi[j]: a[j + S], else b[j].
+  transpose_stage<8>(r, v16i{0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23},
+                     v16i{8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31});
+  transpose_stage<4>(r, v16i{0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27},
+                     v16i{4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31});
+  transpose_stage<2>(r, v16i{0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29},
+                     v16i{2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31});
+  transpose_stage<1>(r, v16i{0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30},
+                     v16i{1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31});
+  for (int i = 0; i < 16; i++) std::memcpy(dst + i * ldd, &r[i], sizeof(v16f));
+}
+
+// dst[c, r] = src[r, c] for r < rows, c < cols (row strides ldd, lds): whole 16 x 16 tiles by
+// transpose16, the edges element by element.
+GREENBENCH_INLINE void transpose_tiles(float* dst, std::int64_t ldd, const float* src,
+                                       std::int64_t lds, int rows, int cols) {
+  const int R16 = rows / 16 * 16, C16 = cols / 16 * 16;
+  for (int r0 = 0; r0 < R16; r0 += 16)
+    for (int c0 = 0; c0 < C16; c0 += 16)
+      transpose16(dst + c0 * ldd + r0, ldd, src + r0 * lds + c0, lds);
+  for (int r = 0; r < rows; r++)
+    for (int c = r < R16 ? C16 : 0; c < cols; c++) dst[c * ldd + r] = src[r * lds + c];
+}
+
 // xT (HS, Tp) = x (T, HS, row stride ld) transposed, columns T..Tp zero: queries or output
 // gradients of one head, so that kLanes of them are one contiguous vector per feature d.
 template <int kHS>
 GREENBENCH_INLINE void transpose_head(float* xT, int Tp, const float* x, int ld, int T, int hs) {
   const int HS = kHS > 0 ? kHS : hs;
-  for (int d = 0; d < HS; d++) {
-    float* row = xT + std::int64_t(d) * Tp;
-    for (int j = 0; j < T; j++) row[j] = x[std::int64_t(j) * ld + d];
-    for (int j = T; j < Tp; j++) row[j] = 0.0f;
-  }
+  transpose_tiles(xT, Tp, x, ld, T, HS);
+  for (int d = 0; d < HS; d++)
+    for (int j = T; j < Tp; j++) xT[std::int64_t(d) * Tp + j] = 0.0f;
 }
 
 // sT[j, i0 + l] = scale * sum_d y[j, d] xT[d, i0 + l] for keys j < T and the kLanes queries
@@ -204,9 +248,8 @@ GREENBENCH_MULTIVERSION void head_forward_loops(float* o, int ldo, float* p, con
     lanes_products<kHS>(pT, Tp, k, ld, qT, i0, T, HS, scale);  // pT = scale (q k^T)^T
     lanes_softmax(pT, Tp, i0, T, causal);
   }
+  transpose_tiles(p, T, pT, Tp, T, T);  // p (T, T), row-major: what the backward reads
   for (int i = 0; i < T; i++) {
-    float* row = p + std::int64_t(i) * T;
-    for (int j = 0; j < T; j++) row[j] = pT[std::int64_t(j) * Tp + i];
     float* oi = o + std::int64_t(i) * ldo;
     for (int d = 0; d < HS; d++) oi[d] = 0.0f;
   }
@@ -255,11 +298,9 @@ GREENBENCH_MULTIVERSION void head_backward_loops(float* dq, float* dk, float* dv
   }
   float dOT[kLoopMaxHS * kLoopMaxTp], pT[kLoopMaxT * kLoopMaxTp], dsT[kLoopMaxT * kLoopMaxTp];
   transpose_head<kHS>(dOT, Tp, dO, ldo, T, HS);
-  for (int j = 0; j < T; j++) {
-    float* row = pT + std::int64_t(j) * Tp;
-    for (int i = 0; i < T; i++) row[i] = p[std::int64_t(i) * T + j];
-    for (int i = T; i < Tp; i++) row[i] = 0.0f;
-  }
+  transpose_tiles(pT, Tp, p, T, T, T);
+  for (int j = 0; j < T; j++)
+    for (int i = T; i < Tp; i++) pT[std::int64_t(j) * Tp + i] = 0.0f;
   for (int i0 = 0; i0 < T; i0 += kLanes) {
     lanes_products<kHS>(dsT, Tp, v, ld, dOT, i0, T, HS, 1.0f);  // dpT = (dO v^T)^T
     // ds = scale p (dp - sum_j p dp), the softmax backward per query lane (masked p are 0).
