@@ -56,12 +56,13 @@ inline nlohmann::json model_case_config(const ModelCase& c) {
 }
 
 // fuse: Net's conv + relu + max-pool fusion (the default), or every node as built.
-inline std::unique_ptr<models::Net> model_case_net(const ModelCase& c, int B, bool fuse = true,
-                                                   int threads = 1) {
+inline std::unique_ptr<models::Net> model_case_net(
+    const ModelCase& c, int B, bool fuse = true, int threads = 1,
+    kernels::Optimizer optimizer = kernels::Optimizer::sgd) {
   const auto cfg = model_case_config(c);
   auto nodes = c.workload == "mlp" ? models::mlp_build(cfg, c.C, c.H, c.W, 10)
                                    : models::cnn_build(cfg, c.C, c.H, c.W, 10);
-  auto net = std::make_unique<models::Net>(std::move(nodes), B, kernels::Optimizer::sgd, 0, fuse,
+  auto net = std::make_unique<models::Net>(std::move(nodes), B, optimizer, 0, fuse,
                                            /*allocate=*/true, threads);
   net->threads_set(threads);
   return net;

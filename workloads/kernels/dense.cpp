@@ -28,11 +28,14 @@ void bias_rows_fill(float* out, const float* bias, int B, int OC, int o0, int o1
   }
 }
 
-// dbias[o0:o1] (= or +=) sum over B rows of dout[b, o0:o1]; multiversioned as bias_rows_fill.
+// dbias[o0:o1] = beta * dbias[o0:o1] + sum over B rows of dout[b, o0:o1]; multiversioned as
+// bias_rows_fill.
 GREENBENCH_MULTIVERSION
-void bias_rows_sum(float* dbias, const float* dout, int B, int OC, int o0, int o1, Grad mode) {
-  if (mode == Grad::overwrite) {
+void bias_rows_sum(float* dbias, const float* dout, int B, int OC, int o0, int o1, float beta) {
+  if (beta == 0.0f) {
     for (int o = o0; o < o1; o++) dbias[o] = 0.0f;
+  } else if (beta != 1.0f) {
+    for (int o = o0; o < o1; o++) dbias[o] *= beta;
   }
   for (int b = 0; b < B; b++) {
     const float* dout_b = dout + (std::int64_t)b * OC;
@@ -63,6 +66,13 @@ void dense_forward(float* out, const float* inp, const float* weight, const floa
 
 void dense_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
                     const float* weight, int B, int C, int OC, Grad mode, int workers) {
+  dense_backward_scaled(dinp, dweight, dbias, dout, inp, weight, B, C, OC, mode,
+                        mode == Grad::accumulate ? 1.0f : 0.0f, workers);
+}
+
+void dense_backward_scaled(float* dinp, float* dweight, float* dbias, const float* dout,
+                           const float* inp, const float* weight, int B, int C, int OC, Grad mode,
+                           float wgrad_beta, int workers) {
   const float beta = mode == Grad::accumulate ? 1.0f : 0.0f;
   workers = std::max(1, std::min(workers, std::max(C, OC)));
   // Part t: dinp's input columns block t, dweight / dbias's output rows block t; no two parts
@@ -77,11 +87,11 @@ void dense_backward(float* dinp, float* dweight, float* dbias, const float* dout
                   weight + c0, C, beta, dinp + c0, C);
     }
     if (dweight != nullptr && o1 > o0) {
-      // dweight[o0:o1] (outs, C) = dout[:, o0:o1]^T (outs, B) * inp (B, C)
+      // dweight[o0:o1] (outs, C) = wgrad_beta * dweight[o0:o1] + dout[:, o0:o1]^T (outs, B) inp
       cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o1 - o0, C, B, 1.0f, dout + o0, OC, inp,
-                  C, beta, dweight + (std::int64_t)o0 * C, C);
+                  C, wgrad_beta, dweight + (std::int64_t)o0 * C, C);
     }
-    if (dbias != nullptr && o1 > o0) bias_rows_sum(dbias, dout, B, OC, o0, o1, mode);
+    if (dbias != nullptr && o1 > o0) bias_rows_sum(dbias, dout, B, OC, o0, o1, wgrad_beta);
   });
 }
 

@@ -74,6 +74,14 @@ void momentum_update(float* param, const float* grad, float* velocity, std::int6
 }
 
 GREENBENCH_MULTIVERSION
+void momentum_apply(float* param, float* velocity, std::int64_t N, float lr, float weight_decay) {
+  if (weight_decay != 0.0f) {
+    for (std::int64_t i = 0; i < N; i++) velocity[i] += weight_decay * param[i];
+  }
+  for (std::int64_t i = 0; i < N; i++) param[i] -= lr * velocity[i];
+}
+
+GREENBENCH_MULTIVERSION
 void adam_update(float* param, const float* grad, float* m, float* v, std::int64_t N, float lr,
                  float beta1, float beta2, float eps, float weight_decay, int step) {
   const float step_size = (float)(lr / (1.0 - std::pow((double)beta1, step)));

@@ -34,6 +34,9 @@ std::size_t optim_state_floats(Optimizer kind, std::size_t N);
 void optim_step(const OptimConfig& cfg, float* param, const float* grad, float* state,
                 std::int64_t N, int step);
 
+// The rest of momentum_update where the velocity already holds mu * v + g (a GEMM wrote it:
+// dense_backward_scaled): v += wd * p; p -= lr * v.
+void momentum_apply(float* param, float* velocity, std::int64_t N, float lr, float weight_decay);
 // p -= lr * (g + wd * p)
 void sgd_update(float* param, const float* grad, std::int64_t N, float lr, float weight_decay);
 // g' = g + wd * p; v = mu * v + g'; p -= lr * v  (v starts at 0, so v_1 = g'_1 as in PyTorch)

@@ -63,6 +63,9 @@ class NetModel final : public ClassifierModelOver<Net> {
     return model_.forward(B, train);
   }
   void backward(int B) override { model_.backward(B); }
+  void backward_update(int B, const kernels::OptimConfig& config, int step) override {
+    model_.backward_update(B, config, step);
+  }
   CostBreakdown cost_breakdown(kernels::Optimizer optimizer) const override {
     return net_cost(model_.nodes(), optimizer);
   }
@@ -116,10 +119,7 @@ class Classifier final : public Workload {
           dataset_batch(data_.train, order.data() + start, B, net_.input(), net_.targets());
           return net_.forward(B, true);
         },
-        [&](int B) {
-          net_.backward(B);
-          net_.update(optim_, ++step_);
-        });
+        [&](int B) { net_.backward_update(B, optim_, ++step_); });
   }
 
   void infer(PhaseObserver& observer) override {
@@ -138,8 +138,7 @@ class Classifier final : public Workload {
     const int B = common_.batch_size;
     dataset_batch(data_.train, bench_order_.data(), B, net_.input(), net_.targets());
     net_.forward(B, true);
-    net_.backward(B);
-    net_.update(optim_, ++step_);
+    net_.backward_update(B, optim_, ++step_);
   }
   void bench_infer_step() override {
     const int B = common_.infer_batch_size;

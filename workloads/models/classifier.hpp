@@ -34,6 +34,11 @@ class ClassifierModel {
   virtual kernels::CrossEntropyResult forward(int B, bool train) = 0;
   virtual void backward(int B) = 0;
   virtual void update(const kernels::OptimConfig& config, int step) = 0;
+  // backward then update; a model may fuse the two (Net::backward_update).
+  virtual void backward_update(int B, const kernels::OptimConfig& config, int step) {
+    backward(B);
+    update(config, step);
+  }
   virtual double train_flops(int B) const = 0;
   virtual double infer_flops(int B) const = 0;
   // The run's thread budget, BLAS included (how it is spent is the model's choice).

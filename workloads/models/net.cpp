@@ -429,6 +429,19 @@ kernels::CrossEntropyResult Net::forward(int B, bool train) {
 }
 
 void Net::backward(int B) {
+  backward_nodes(B, nullptr);
+}
+
+void Net::backward_update(int B, const kernels::OptimConfig& config, int step) {
+  if (config.kind != kernels::Optimizer::momentum) {
+    backward(B);
+    update(config, step);
+    return;
+  }
+  backward_nodes(B, &config);
+}
+
+void Net::backward_nodes(int B, const kernels::OptimConfig* momentum) {
   kernels::softmax_cross_entropy_backward(dout_.back(), probs_, y_, B, nodes_.back().C, 1.0f,
                                           Grad::overwrite);
   for (std::size_t i = nodes_.size(); i-- > 1;) {
@@ -440,7 +453,9 @@ void Net::backward(int B) {
     const float* w = w_off_[i] >= 0 ? params_ + w_off_[i] : nullptr;
     float* dw = w_off_[i] >= 0 ? grads_ + w_off_[i] : nullptr;
     float* db = b_off_[i] >= 0 ? grads_ + b_off_[i] : nullptr;
-    if (zero_grads_[i]) {
+    // Momentum with a dense layer: its weight-gradient GEMM writes the velocity (v = mu v + g).
+    const bool into_velocity = momentum != nullptr && n.kind == NodeKind::dense;
+    if (zero_grads_[i] && !into_velocity) {
       for (const ParamTensor& t : tensors_)
         if (t.offset == w_off_[i] || t.offset == b_off_[i])
           std::memset(grads_ + t.offset, 0, sizeof(float) * t.count);
@@ -462,7 +477,14 @@ void Net::backward(int B) {
                                            slot_floats_);
         break;
       case NodeKind::dense:
-        kernels::dense_backward(dinp, dw, db, dout, in, w, B, n.in_features, n.C, mode, workers_);
+        if (into_velocity) {
+          float* vw = state_ + w_off_[i];
+          float* vb = b_off_[i] >= 0 ? state_ + b_off_[i] : nullptr;
+          kernels::dense_backward_scaled(dinp, vw, vb, dout, in, w, B, n.in_features, n.C, mode,
+                                         momentum->momentum, workers_);
+        } else {
+          kernels::dense_backward(dinp, dw, db, dout, in, w, B, n.in_features, n.C, mode, workers_);
+        }
         break;
       case NodeKind::batchnorm:
         kernels::batchnorm_backward(dinp, dw, db, dout, in, bn_mean_[i], bn_rstd_[i], w, B, n.C,
@@ -490,6 +512,21 @@ void Net::backward(int B) {
       case NodeKind::input:
         break;
     }
+    if (momentum != nullptr) momentum_step_node(i, *momentum, into_velocity);
+  }
+}
+
+// The momentum step of node i's parameters, right after its backward (its gradients or
+// velocities are final and still in cache).
+void Net::momentum_step_node(std::size_t i, const kernels::OptimConfig& c, bool into_velocity) {
+  for (const ParamTensor& t : tensors_) {
+    if (t.offset != w_off_[i] && t.offset != b_off_[i]) continue;
+    float* p = params_ + t.offset;
+    float* v = state_ + t.offset;
+    if (into_velocity)
+      kernels::momentum_apply(p, v, t.count, c.lr, c.weight_decay);
+    else
+      kernels::momentum_update(p, grads_ + t.offset, v, t.count, c.lr, c.momentum, c.weight_decay);
   }
 }
 

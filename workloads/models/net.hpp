@@ -122,6 +122,12 @@ class Net {
   kernels::CrossEntropyResult forward(int B, bool train);
   // Gradients of the last train forward's mean loss into grad_data().
   void backward(int B);
+  // backward then update, fused where that saves memory traffic: with momentum SGD each
+  // layer's parameters are updated right after its backward, and a dense layer's
+  // weight-gradient GEMM writes the velocity itself (v = mu v + g; grad_data() is not written
+  // for it). The same parameters as backward then update up to float rounding; other
+  // optimizers run the two unfused.
+  void backward_update(int B, const kernels::OptimConfig& config, int step);
   // One optimizer step (step counts from 1).
   void update(const kernels::OptimConfig& config, int step);
 
@@ -140,6 +146,9 @@ class Net {
   kernels::Optimizer optimizer_;
   std::unique_ptr<kernels::Arena> arena_;
   std::size_t plan_bytes_ = 0;
+  void backward_nodes(int B, const kernels::OptimConfig* momentum);
+  void momentum_step_node(std::size_t node, const kernels::OptimConfig& c, bool into_velocity);
+
   std::int64_t n_params_ = 0, macs_ = 0, macs_dinp_ = 0;
   std::vector<ParamTensor> tensors_;
   // Per node (index = node id): weight/bias offsets into params_ (-1 none), activation buffers.
