@@ -57,10 +57,11 @@ INSTANTIATE_TEST_SUITE_P(Models, ModelGolden,
                                   (std::get<1>(info.param) ? "_fused" : "_unfused");
                          });
 
-// backward_update against backward then update, three steps on every model case (batch norm,
+// backward_update against backward then update, four steps on every model case (batch norm,
 // residuals, depthwise, conv_pool, dense) with weight decay: momentum (fused: per-layer steps,
-// dense velocities written by the GEMM) agrees to float rounding; the other optimizers run
-// unfused and agree bit for bit.
+// a pre-scaled velocity that dense GEMMs add into) agrees to float rounding; the other
+// optimizers run unfused and agree bit for bit. Net b fuses every step; net c mixes (update,
+// backward_update twice, update: the state changes convention and back).
 TEST(ModelBackwardUpdate, SameParametersAsBackwardThenUpdate) {
   const kernels::Optimizer optimizers[] = {kernels::Optimizer::sgd, kernels::Optimizer::momentum,
                                            kernels::Optimizer::adam, kernels::Optimizer::adamw};
@@ -68,33 +69,46 @@ TEST(ModelBackwardUpdate, SameParametersAsBackwardThenUpdate) {
     for (kernels::Optimizer o : optimizers) {
       SCOPED_TRACE(c.label + " " + std::string(kernels::optimizer_name(o)));
       const int B = 3;
-      auto a = model_case_net(c, B, true, 1, o), b = model_case_net(c, B, true, 1, o);
+      auto a = model_case_net(c, B, true, 1, o), b = model_case_net(c, B, true, 1, o),
+           m = model_case_net(c, B, true, 1, o);
       kernels::OptimConfig cfg;
       cfg.kind = o;
       cfg.lr = 0.05f;
       cfg.weight_decay = 0.01f;
-      for (auto* net : {a.get(), b.get()}) {
+      for (auto* net : {a.get(), b.get(), m.get()}) {
         model_case_input(*net, B);
         model_case_params(*net);
       }
       const std::vector<float> before(a->param_data(), a->param_data() + a->params());
-      for (int step = 1; step <= 3; step++) {
+      for (int step = 1; step <= 4; step++) {
         a->forward(B, true);
         a->backward(B);
         a->update(cfg, step);
         b->forward(B, true);
         b->backward_update(B, cfg, step);
+        m->forward(B, true);
+        if (step == 2 || step == 3) {
+          m->backward_update(B, cfg, step);
+        } else {
+          m->backward(B);
+          m->update(cfg, step);
+        }
       }
       ASSERT_EQ(a->params(), b->params());
       const bool exact = o != kernels::Optimizer::momentum;
-      std::int64_t differ = 0, moved = 0;
+      std::int64_t differ = 0, differ_mixed = 0, moved = 0;
+      auto differs = [&](float pa, float pb) {
+        return exact ? std::memcmp(&pa, &pb, sizeof(float)) != 0
+                     : std::fabs(pa - pb) > 1e-6f * std::max(1.0f, std::fabs(pa));
+      };
       for (std::int64_t i = 0; i < a->params(); i++) {
-        const float pa = a->param_data()[i], pb = b->param_data()[i];
-        differ += exact ? std::memcmp(&pa, &pb, sizeof(float)) != 0
-                        : std::fabs(pa - pb) > 1e-6f * std::max(1.0f, std::fabs(pa));
+        const float pa = a->param_data()[i];
+        differ += differs(pa, b->param_data()[i]);
+        differ_mixed += differs(pa, m->param_data()[i]);
         moved += pa != before[std::size_t(i)];
       }
       EXPECT_EQ(differ, 0) << "of " << a->params();
+      EXPECT_EQ(differ_mixed, 0) << "of " << a->params() << ", mixing the two";
       EXPECT_GT(moved, a->params() * 9 / 10) << "the steps must have moved the parameters";
     }
 }

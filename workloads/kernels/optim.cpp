@@ -74,11 +74,23 @@ void momentum_update(float* param, const float* grad, float* velocity, std::int6
 }
 
 GREENBENCH_MULTIVERSION
-void momentum_apply(float* param, float* velocity, std::int64_t N, float lr, float weight_decay) {
-  if (weight_decay != 0.0f) {
-    for (std::int64_t i = 0; i < N; i++) velocity[i] += weight_decay * param[i];
+void momentum_update_prescaled(float* param, const float* grad, float* scaled_velocity,
+                               std::int64_t N, float lr, float mu, float weight_decay) {
+  for (std::int64_t i = 0; i < N; i++) {
+    const float v = scaled_velocity[i] + grad[i] + weight_decay * param[i];
+    param[i] -= lr * v;
+    scaled_velocity[i] = mu * v;
   }
-  for (std::int64_t i = 0; i < N; i++) param[i] -= lr * velocity[i];
+}
+
+GREENBENCH_MULTIVERSION
+void momentum_apply_prescaled(float* param, float* scaled_velocity, std::int64_t N, float lr,
+                              float mu, float weight_decay) {
+  for (std::int64_t i = 0; i < N; i++) {
+    const float v = scaled_velocity[i] + weight_decay * param[i];
+    param[i] -= lr * v;
+    scaled_velocity[i] = mu * v;
+  }
 }
 
 GREENBENCH_MULTIVERSION

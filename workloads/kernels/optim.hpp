@@ -34,9 +34,15 @@ std::size_t optim_state_floats(Optimizer kind, std::size_t N);
 void optim_step(const OptimConfig& cfg, float* param, const float* grad, float* state,
                 std::int64_t N, int step);
 
-// The rest of momentum_update where the velocity already holds mu * v + g (a GEMM wrote it:
-// dense_backward_scaled): v += wd * p; p -= lr * v.
-void momentum_apply(float* param, float* velocity, std::int64_t N, float lr, float weight_decay);
+// momentum_update with the velocity kept pre-scaled between steps (s = mu * v, as Net's fused
+// step keeps it): v = s + g + wd * p; p -= lr * v; s = mu * v. The next step's gradient can
+// then be added into s by a GEMM with beta 1, which needs no separate scaling pass.
+void momentum_update_prescaled(float* param, const float* grad, float* scaled_velocity,
+                               std::int64_t N, float lr, float mu, float weight_decay);
+// The same where s already holds s + g (a GEMM added the gradient: dense_backward_scaled with
+// wgrad_beta 1): v = s + wd * p; p -= lr * v; s = mu * v.
+void momentum_apply_prescaled(float* param, float* scaled_velocity, std::int64_t N, float lr,
+                              float mu, float weight_decay);
 // p -= lr * (g + wd * p)
 void sgd_update(float* param, const float* grad, std::int64_t N, float lr, float weight_decay);
 // g' = g + wd * p; v = mu * v + g'; p -= lr * v  (v starts at 0, so v_1 = g'_1 as in PyTorch)

@@ -438,6 +438,10 @@ void Net::backward_update(int B, const kernels::OptimConfig& config, int step) {
     update(config, step);
     return;
   }
+  if (!velocity_prescaled_) {  // once: the state as update() left it, v, becomes mu * v
+    for (std::int64_t i = 0; i < n_params_; i++) state_[i] *= config.momentum;
+    velocity_prescaled_ = true;
+  }
   backward_nodes(B, &config);
 }
 
@@ -453,7 +457,8 @@ void Net::backward_nodes(int B, const kernels::OptimConfig* momentum) {
     const float* w = w_off_[i] >= 0 ? params_ + w_off_[i] : nullptr;
     float* dw = w_off_[i] >= 0 ? grads_ + w_off_[i] : nullptr;
     float* db = b_off_[i] >= 0 ? grads_ + b_off_[i] : nullptr;
-    // Momentum with a dense layer: its weight-gradient GEMM writes the velocity (v = mu v + g).
+    // Momentum with a dense layer: its weight-gradient GEMM adds the gradient into the
+    // pre-scaled velocity (mu v + g, beta 1: no scaling pass, no gradient array).
     const bool into_velocity = momentum != nullptr && n.kind == NodeKind::dense;
     if (zero_grads_[i] && !into_velocity) {
       for (const ParamTensor& t : tensors_)
@@ -481,7 +486,7 @@ void Net::backward_nodes(int B, const kernels::OptimConfig* momentum) {
           float* vw = state_ + w_off_[i];
           float* vb = b_off_[i] >= 0 ? state_ + b_off_[i] : nullptr;
           kernels::dense_backward_scaled(dinp, vw, vb, dout, in, w, B, n.in_features, n.C, mode,
-                                         momentum->momentum, workers_);
+                                         1.0f, workers_);
         } else {
           kernels::dense_backward(dinp, dw, db, dout, in, w, B, n.in_features, n.C, mode, workers_);
         }
@@ -517,20 +522,27 @@ void Net::backward_nodes(int B, const kernels::OptimConfig* momentum) {
 }
 
 // The momentum step of node i's parameters, right after its backward (its gradients or
-// velocities are final and still in cache).
+// velocities are final and still in cache), on the pre-scaled velocity.
 void Net::momentum_step_node(std::size_t i, const kernels::OptimConfig& c, bool into_velocity) {
   for (const ParamTensor& t : tensors_) {
     if (t.offset != w_off_[i] && t.offset != b_off_[i]) continue;
     float* p = params_ + t.offset;
     float* v = state_ + t.offset;
     if (into_velocity)
-      kernels::momentum_apply(p, v, t.count, c.lr, c.weight_decay);
+      kernels::momentum_apply_prescaled(p, v, t.count, c.lr, c.momentum, c.weight_decay);
     else
-      kernels::momentum_update(p, grads_ + t.offset, v, t.count, c.lr, c.momentum, c.weight_decay);
+      kernels::momentum_update_prescaled(p, grads_ + t.offset, v, t.count, c.lr, c.momentum,
+                                         c.weight_decay);
   }
 }
 
 void Net::update(const kernels::OptimConfig& config, int step) {
+  if (config.kind == kernels::Optimizer::momentum && velocity_prescaled_) {
+    // backward_update ran before: keep its convention (the state holds mu * v).
+    kernels::momentum_update_prescaled(params_, grads_, state_, n_params_, config.lr,
+                                       config.momentum, config.weight_decay);
+    return;
+  }
   kernels::optim_step(config, params_, grads_, state_, n_params_, step);
 }
 

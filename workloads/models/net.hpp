@@ -123,10 +123,11 @@ class Net {
   // Gradients of the last train forward's mean loss into grad_data().
   void backward(int B);
   // backward then update, fused where that saves memory traffic: with momentum SGD each
-  // layer's parameters are updated right after its backward, and a dense layer's
-  // weight-gradient GEMM writes the velocity itself (v = mu v + g; grad_data() is not written
-  // for it). The same parameters as backward then update up to float rounding; other
-  // optimizers run the two unfused.
+  // layer's parameters are updated right after its backward, the velocity is kept pre-scaled
+  // (mu * v) and a dense layer's weight-gradient GEMM adds its gradient into it with beta 1 (no
+  // gradient array, no scaling pass; grad_data() is not written for dense layers). The same
+  // parameters as backward then update up to float rounding; update() keeps the pre-scaled
+  // state afterwards; other optimizers run the two unfused.
   void backward_update(int B, const kernels::OptimConfig& config, int step);
   // One optimizer step (step counts from 1).
   void update(const kernels::OptimConfig& config, int step);
@@ -163,6 +164,7 @@ class Net {
   float* params_ = nullptr;                   // (params)
   float* grads_ = nullptr;                    // (params)
   float* state_ = nullptr;                    // optimizer state
+  bool velocity_prescaled_ = false;           // momentum state holds mu * v (backward_update)
   float* x_ = nullptr;                        // (Bmax, C, H, W)
   int* y_ = nullptr;                          // (Bmax)
   float* probs_ = nullptr;                    // (Bmax, classes)
