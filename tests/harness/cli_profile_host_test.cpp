@@ -129,7 +129,9 @@ TEST(CliProfileHost, TuneProfilesTiesAgainAndSaysWhichAreLeft) {
   ASSERT_EQ(j["tied_with"].size(), 1u) << j.dump(1);
   EXPECT_EQ(j["tied_with"][0], j["ranking"][1]["config_id"]);
   const auto& high = j["ranking"][0]["high"];  // null: unbounded
-  if (!high.is_null()) EXPECT_LE(j["ranking"][1]["low"].get<double>(), high.get<double>());
+  if (!high.is_null()) {
+    EXPECT_LE(j["ranking"][1]["low"].get<double>(), high.get<double>());
+  }
   EXPECT_TRUE(j["host_noisy"].get<bool>());
   r = testing::cli_run({"tune", grid, "--objective", "energy", "--rounds", "2", "--budget", "0.1"},
                        {{"GREENBENCH_STATE_DIR", state.dir}});
