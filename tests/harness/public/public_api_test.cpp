@@ -65,7 +65,9 @@ TEST(PublicApi, GridPlansAreTheRunsTheCommandPlans) {
     EXPECT_EQ(p.config, workload_config_complete("mlp", p.config));
     EXPECT_EQ(p.run_id, p.config_id + "-r" + std::to_string(p.repeat));
     EXPECT_TRUE(p.runs("train") && p.runs("infer"));
-    if (i >= 6) EXPECT_EQ(p.config_id, plans[i - 6].config_id);  // a repeat: the same config
+    if (i >= 6) {
+      EXPECT_EQ(p.config_id, plans[i - 6].config_id);  // a repeat: the same config
+    }
   }
   // The binary plans the same runs, in the same order.
   const auto dry = cli_run({"run", grid, "--dry-run"});
