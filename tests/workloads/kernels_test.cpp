@@ -278,11 +278,11 @@ TEST(Conv2d, FirstLayerPathWithoutDinpGivesSameWeightGradients) {
   EXPECT_EQ(db1, db2);
 }
 
-// dense_backward_scaled: dweight and dbias become wgrad_beta * (what they held) + the gradient,
-// against the naive gradient in double; dinp follows `mode` alone (accumulate here).
-TEST(Dense, ScaledBackwardAddsTheGradientToTheScaledOldValues) {
+// dense_backward_modes: the parameter gradients follow their own mode, apart from dinp's. Here
+// dinp is overwritten with the gradient while dweight and dbias add it to what they held (what
+// Net's fused momentum step asks), against the naive gradient in double.
+TEST(Dense, ParamGradientsFollowTheirOwnModeApartFromDinp) {
   const int B = 5, C = 7, OC = 6;
-  const float beta = 0.9f;
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> u(-1, 1);
   std::vector<float> x(B * C), w(OC * C), dy(B * OC), old_w(OC * C), old_b(OC), old_dx(B * C);
@@ -292,11 +292,11 @@ TEST(Dense, ScaledBackwardAddsTheGradientToTheScaledOldValues) {
   dense_backward_naive(gx.data(), gw.data(), gb.data(), dy.data(), x.data(), w.data(), B, C, OC,
                        Grad::overwrite);
   std::vector<float> dx = old_dx, dw = old_w, db = old_b;
-  dense_backward_scaled(dx.data(), dw.data(), db.data(), dy.data(), x.data(), w.data(), B, C, OC,
-                        Grad::accumulate, beta);
-  for (int i = 0; i < OC * C; i++) EXPECT_NEAR(dw[i], beta * old_w[i] + gw[i], 1e-5f) << i;
-  for (int o = 0; o < OC; o++) EXPECT_NEAR(db[o], beta * old_b[o] + gb[o], 1e-5f) << o;
-  for (int i = 0; i < B * C; i++) EXPECT_NEAR(dx[i], old_dx[i] + gx[i], 1e-5f) << i;
+  dense_backward_modes(dx.data(), dw.data(), db.data(), dy.data(), x.data(), w.data(), B, C, OC,
+                       Grad::overwrite, Grad::accumulate);
+  for (int i = 0; i < OC * C; i++) EXPECT_NEAR(dw[i], old_w[i] + gw[i], 1e-5f) << i;
+  for (int o = 0; o < OC; o++) EXPECT_NEAR(db[o], old_b[o] + gb[o], 1e-5f) << o;
+  for (int i = 0; i < B * C; i++) EXPECT_NEAR(dx[i], gx[i], 1e-5f) << i;
 }
 
 TEST(Macs, CountsFollowTheLayerFormulas) {

@@ -28,14 +28,11 @@ void bias_rows_fill(float* out, const float* bias, int B, int OC, int o0, int o1
   }
 }
 
-// dbias[o0:o1] = beta * dbias[o0:o1] + sum over B rows of dout[b, o0:o1]; multiversioned as
-// bias_rows_fill.
+// dbias[o0:o1] (= or +=) sum over B rows of dout[b, o0:o1]; multiversioned as bias_rows_fill.
 GREENBENCH_MULTIVERSION
-void bias_rows_sum(float* dbias, const float* dout, int B, int OC, int o0, int o1, float beta) {
-  if (beta == 0.0f) {
+void bias_rows_sum(float* dbias, const float* dout, int B, int OC, int o0, int o1, Grad mode) {
+  if (mode == Grad::overwrite) {
     for (int o = o0; o < o1; o++) dbias[o] = 0.0f;
-  } else if (beta != 1.0f) {
-    for (int o = o0; o < o1; o++) dbias[o] *= beta;
   }
   for (int b = 0; b < B; b++) {
     const float* dout_b = dout + (std::int64_t)b * OC;
@@ -66,14 +63,14 @@ void dense_forward(float* out, const float* inp, const float* weight, const floa
 
 void dense_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
                     const float* weight, int B, int C, int OC, Grad mode, int workers) {
-  dense_backward_scaled(dinp, dweight, dbias, dout, inp, weight, B, C, OC, mode,
-                        mode == Grad::accumulate ? 1.0f : 0.0f, workers);
+  dense_backward_modes(dinp, dweight, dbias, dout, inp, weight, B, C, OC, mode, mode, workers);
 }
 
-void dense_backward_scaled(float* dinp, float* dweight, float* dbias, const float* dout,
-                           const float* inp, const float* weight, int B, int C, int OC, Grad mode,
-                           float wgrad_beta, int workers) {
-  const float beta = mode == Grad::accumulate ? 1.0f : 0.0f;
+void dense_backward_modes(float* dinp, float* dweight, float* dbias, const float* dout,
+                          const float* inp, const float* weight, int B, int C, int OC,
+                          Grad dinp_mode, Grad param_mode, int workers) {
+  const float beta = dinp_mode == Grad::accumulate ? 1.0f : 0.0f;
+  const float wbeta = param_mode == Grad::accumulate ? 1.0f : 0.0f;
   workers = std::max(1, std::min(workers, std::max(C, OC)));
   // Part t: dinp's input columns block t, dweight / dbias's output rows block t; no two parts
   // write one element, so nothing is reduced afterwards.
@@ -87,11 +84,11 @@ void dense_backward_scaled(float* dinp, float* dweight, float* dbias, const floa
                   weight + c0, C, beta, dinp + c0, C);
     }
     if (dweight != nullptr && o1 > o0) {
-      // dweight[o0:o1] (outs, C) = wgrad_beta * dweight[o0:o1] + dout[:, o0:o1]^T (outs, B) inp
+      // dweight[o0:o1] (outs, C) (+)= dout[:, o0:o1]^T (outs, B) * inp (B, C)
       cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o1 - o0, C, B, 1.0f, dout + o0, OC, inp,
-                  C, wgrad_beta, dweight + (std::int64_t)o0 * C, C);
+                  C, wbeta, dweight + (std::int64_t)o0 * C, C);
     }
-    if (dbias != nullptr && o1 > o0) bias_rows_sum(dbias, dout, B, OC, o0, o1, wgrad_beta);
+    if (dbias != nullptr && o1 > o0) bias_rows_sum(dbias, dout, B, OC, o0, o1, param_mode);
   });
 }
 

@@ -17,13 +17,12 @@ void dense_forward(float* out, const float* inp, const float* weight, const floa
 // (skipped, e.g. dinp of the first layer). `mode` applies to all three.
 void dense_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
                     const float* weight, int B, int C, int OC, Grad mode, int workers = 1);
-// The same with the parameter gradients scaled into what dweight and dbias hold:
-// dweight = wgrad_beta * dweight + grad (dbias likewise); `mode` applies to dinp only. With a
-// momentum velocity as dweight and wgrad_beta = mu, the weight-gradient GEMM updates the
-// velocity itself (v = mu v + g) and no gradient array is written or read (Net's momentum step).
-void dense_backward_scaled(float* dinp, float* dweight, float* dbias, const float* dout,
-                           const float* inp, const float* weight, int B, int C, int OC, Grad mode,
-                           float wgrad_beta, int workers = 1);
+// The same with a mode of its own for the parameter gradients: dinp per `dinp_mode`, dweight
+// and dbias per `param_mode`. Net's fused momentum step accumulates the weight gradient
+// straight into its (pre-scaled) velocity, whatever dinp's mode.
+void dense_backward_modes(float* dinp, float* dweight, float* dbias, const float* dout,
+                          const float* inp, const float* weight, int B, int C, int OC,
+                          Grad dinp_mode, Grad param_mode, int workers = 1);
 
 void dense_forward_naive(float* out, const float* inp, const float* weight, const float* bias,
                          int B, int C, int OC);

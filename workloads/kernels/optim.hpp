@@ -39,8 +39,8 @@ void optim_step(const OptimConfig& cfg, float* param, const float* grad, float* 
 // then be added into s by a GEMM with beta 1, which needs no separate scaling pass.
 void momentum_update_prescaled(float* param, const float* grad, float* scaled_velocity,
                                std::int64_t N, float lr, float mu, float weight_decay);
-// The same where s already holds s + g (a GEMM added the gradient: dense_backward_scaled with
-// wgrad_beta 1): v = s + wd * p; p -= lr * v; s = mu * v.
+// The same where s already holds s + g (a GEMM added the gradient: dense_backward_modes with
+// param_mode accumulate): v = s + wd * p; p -= lr * v; s = mu * v.
 void momentum_apply_prescaled(float* param, float* scaled_velocity, std::int64_t N, float lr,
                               float mu, float weight_decay);
 // p -= lr * (g + wd * p)

@@ -458,7 +458,7 @@ void Net::backward_nodes(int B, const kernels::OptimConfig* momentum) {
     float* dw = w_off_[i] >= 0 ? grads_ + w_off_[i] : nullptr;
     float* db = b_off_[i] >= 0 ? grads_ + b_off_[i] : nullptr;
     // Momentum with a dense layer: its weight-gradient GEMM adds the gradient into the
-    // pre-scaled velocity (mu v + g, beta 1: no scaling pass, no gradient array).
+    // pre-scaled velocity (mu v + g: no scaling pass, no gradient array).
     const bool into_velocity = momentum != nullptr && n.kind == NodeKind::dense;
     if (zero_grads_[i] && !into_velocity) {
       for (const ParamTensor& t : tensors_)
@@ -485,8 +485,8 @@ void Net::backward_nodes(int B, const kernels::OptimConfig* momentum) {
         if (into_velocity) {
           float* vw = state_ + w_off_[i];
           float* vb = b_off_[i] >= 0 ? state_ + b_off_[i] : nullptr;
-          kernels::dense_backward_scaled(dinp, vw, vb, dout, in, w, B, n.in_features, n.C, mode,
-                                         1.0f, workers_);
+          kernels::dense_backward_modes(dinp, vw, vb, dout, in, w, B, n.in_features, n.C, mode,
+                                        Grad::accumulate, workers_);
         } else {
           kernels::dense_backward(dinp, dw, db, dout, in, w, B, n.in_features, n.C, mode, workers_);
         }
