@@ -2,8 +2,8 @@
 #include "host_calibrate.hpp"
 
 #include <chrono>
-#include <ctime>
 
+#include "host_info.hpp"
 #include "knobs.hpp"
 
 namespace greenbench {
@@ -59,13 +59,6 @@ class CalibrationObserver final : public PhaseObserver {
   Clock::time_point block_start_;
 };
 
-std::string now_iso() {
-  const std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
 }  // namespace
 
 HostNoise host_calibrate(const RunPlan& plan, Meter& meter, double seconds, double block_s) {
@@ -78,7 +71,7 @@ HostNoise host_calibrate(const RunPlan& plan, Meter& meter, double seconds, doub
   const double mean_block_s =
       obs.j_per_sample.empty() ? block_s : obs.elapsed_s / double(obs.j_per_sample.size());
   HostNoise h = host_noise_from_series(values, mean_block_s);
-  h.measured_at = now_iso();
+  h.measured_at = time_now_iso();
   h.workload = plan.label;
   return h;
 }
