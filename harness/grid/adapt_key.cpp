@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "greenbench/errors.hpp"
+#include "greenbench/workload.hpp"
 #include "grid_file.hpp"
 #include "knobs.hpp"
 
@@ -24,9 +25,9 @@ const char* const kExample =
 
 void value_check(const std::string& knob, const nlohmann::json& v, size_t i) {
   if (knob == "threads") {
-    if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 4096)
-      fail(fmt::format("values[{}]: threads: expected an integer from 1 to 4096, got {}", i,
-                       v.dump()),
+    if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > kThreadsMax)
+      fail(fmt::format("values[{}]: threads: expected an integer from 1 to {}, got {}", i,
+                       kThreadsMax, v.dump()),
            "threads is the run's total, OpenBLAS included (docs/workloads.md)");
     return;
   }

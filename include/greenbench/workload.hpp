@@ -90,6 +90,10 @@ struct CostBreakdown {
   nlohmann::json to_json() const;
 };
 
+// The most compute threads a run may be given (the `threads` key, and each value an `adapt` of
+// threads may choose).
+inline constexpr int kThreadsMax = 4096;
+
 class Workload {
  public:
   virtual ~Workload() = default;

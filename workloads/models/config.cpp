@@ -131,7 +131,7 @@ void common_complete(const WorkloadConfig& in, WorkloadConfig& out) {
   out["momentum"] = key_number(in, "momentum", 0, 1, false, 0.9);
   if (out["momentum"].get<double>() >= 1) bad("momentum", "a number >= 0 and < 1", in["momentum"]);
   out["weight_decay"] = key_number(in, "weight_decay", 0, 1e6, false, 0.0);
-  out["threads"] = key_int(in, "threads", 1, 4096, 1);
+  out["threads"] = key_int(in, "threads", 1, kThreadsMax, 1);
   out["seed"] = key_int(in, "seed", 0, std::numeric_limits<std::int64_t>::max(), 0);
   const std::string dataset =
       key_enum(in, "dataset", {"fashion-mnist", "cifar10", "synthetic"}, "fashion-mnist");
